@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "arch.h"
+
+#include <elf.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+
+/* Layout of struct user_pt_regs: x0..x30, sp, pc, pstate. */
+enum { AARCH64_SP = 31, AARCH64_PC = 32 };
+
+bool arch_get_regs(pid_t tid, struct arch_regs *regs)
+{
+	struct iovec iov = { regs->gregs, sizeof(regs->gregs) };
+	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) == 0 &&
+	       iov.iov_len == sizeof(regs->gregs);
+}
+
+uint64_t arch_regs_pc(const struct arch_regs *regs) { return regs->gregs[AARCH64_PC]; }
+uint64_t arch_regs_sp(const struct arch_regs *regs) { return regs->gregs[AARCH64_SP]; }
+
+/* DWARF for AArch64: 0-30 are x0-x30, 31 is sp; pc has no DWARF number of
+ * its own, pysample uses 32 for it as libdw's frame state does. */
+bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_t *value)
+{
+	if (dwarf_regno >= ARCH_DWARF_NREGS)
+		return false;
+	*value = regs->gregs[dwarf_regno];
+	return true;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "arch.h"
+
+#include <elf.h>
+#include <stddef.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+
+_Static_assert(sizeof(struct user_regs_struct) == ARCH_GREGS * 8, "user_regs_struct size");
+
+#define GREG(name) (offsetof(struct user_regs_struct, name) / 8)
+
+bool arch_get_regs(pid_t tid, struct arch_regs *regs)
+{
+	struct iovec iov = { regs->gregs, sizeof(regs->gregs) };
+	return ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov) == 0 &&
+	       iov.iov_len == sizeof(regs->gregs);
+}
+
+uint64_t arch_regs_pc(const struct arch_regs *regs) { return regs->gregs[GREG(rip)]; }
+uint64_t arch_regs_sp(const struct arch_regs *regs) { return regs->gregs[GREG(rsp)]; }
+
+/* DWARF numbering of the x86-64 psABI: rax, rdx, rcx, rbx, rsi, rdi, rbp,
+ * rsp, r8-r15, then 16 = the return address (rip). */
+static const unsigned char dwarf_to_greg[ARCH_DWARF_NREGS] = {
+	GREG(rax), GREG(rdx), GREG(rcx), GREG(rbx), GREG(rsi), GREG(rdi),
+	GREG(rbp), GREG(rsp), GREG(r8),  GREG(r9),  GREG(r10), GREG(r11),
+	GREG(r12), GREG(r13), GREG(r14), GREG(r15), GREG(rip),
+};
+
+bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_t *value)
+{
+	if (dwarf_regno >= ARCH_DWARF_NREGS)
+		return false;
+	*value = regs->gregs[dwarf_to_greg[dwarf_regno]];
+	return true;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int pys_verbose;
+
+static void vreport(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "pysample: %s", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void pys_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void pys_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void pys_debug(const char *fmt, ...)
+{
+	va_list ap;
+	if (pys_verbose < 1)
+		return;
+	va_start(ap, fmt);
+	vreport("", fmt, ap);
+	va_end(ap);
+}
+
+static void *check_alloc(void *p)
+{
+	if (!p) {
+		fputs("pysample: out of memory\n", stderr);
+		exit(EXIT_FAILURE);
+	}
+	return p;
+}
+
+void *xmalloc(size_t size) { return check_alloc(malloc(size ? size : 1)); }
+void *xcalloc(size_t n, size_t size) { return check_alloc(calloc(n ? n : 1, size ? size : 1)); }
+void *xrealloc(void *p, size_t size) { return check_alloc(realloc(p, size ? size : 1)); }
+char *xstrdup(const char *s) { return check_alloc(strdup(s)); }
+
+void grow_array(void **array, size_t *cap, size_t need, size_t elem_size)
+{
+	size_t n;
+
+	if (need < *cap)
+		return;
+	n = *cap ? *cap : 8;
+	while (n <= need)
+		n *= 2;
+	*array = xrealloc(*array, n * elem_size);
+	memset((char *)*array + *cap * elem_size, 0, (n - *cap) * elem_size);
+	*cap = n;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

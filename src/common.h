@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small shared helpers: diagnostics, bounded string copies, allocation. */
+#ifndef PYSAMPLE_COMMON_H
+#define PYSAMPLE_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PYS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define PYS_UNUSED __attribute__((unused))
+
+/* Verbosity set from the command line; diagnostics below it are dropped. */
+extern int pys_verbose;
+
+void pys_error(const char *fmt, ...) PYS_PRINTF(1, 2);
+void pys_warn(const char *fmt, ...) PYS_PRINTF(1, 2);
+void pys_debug(const char *fmt, ...) PYS_PRINTF(1, 2);
+
+/* Allocation failure is not recoverable for a profiler: exit with a message. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+
+/* Grows *array (of *cap elements of elem_size) so that index `need` fits. */
+void grow_array(void **array, size_t *cap, size_t need, size_t elem_size);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t now_ns(void);
+
+#endif

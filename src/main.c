@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* pysample: launch or attach, sample, write `perf script` text. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "pyruntime.h"
+#include "pyversions.h"
+#include "sampler.h"
+
+/* Exit statuses of pysample's own failures (launch mode otherwise exits
+ * with the program's status). */
+enum { EXIT_USAGE = 2, EXIT_TARGET = 3 };
+
+static int dump_layout(const struct options *opt)
+{
+	unsigned major, minor;
+
+	if (opt->pid) {
+		struct proc_maps maps;
+		struct py_runtime rt;
+		char why[512];
+		if (!procmaps_read(opt->pid, &maps)) {
+			pys_error("cannot read /proc/%d/maps: no such process, or no permission",
+				  (int)opt->pid);
+			return EXIT_TARGET;
+		}
+		enum py_discovery d = py_runtime_discover(opt->pid, &maps, &rt, why, sizeof(why));
+		procmaps_free(&maps);
+		if (d != PY_FOUND && d != PY_NOT_READY) {
+			pys_error("%s", why);
+			return EXIT_TARGET;
+		}
+		printf("# CPython %u.%u.%u in %s, _PyRuntime by %s, layout from %s\n",
+		       rt.version_hex >> 24, (rt.version_hex >> 16) & 0xff,
+		       (rt.version_hex >> 8) & 0xff, rt.module, rt.how, rt.layout.origin);
+		py_layout_dump(&rt.layout, stdout);
+		return 0;
+	}
+	if (sscanf(opt->dump_layout, "%u.%u", &major, &minor) != 2 ||
+	    !py_layout_for_version(major, minor)) {
+		pys_error("no layout table for '%s': the table covers 3.8 to 3.12; 3.13 and later "
+			  "describe themselves (use -p PID on a running interpreter)",
+			  opt->dump_layout);
+		return EXIT_USAGE;
+	}
+	py_layout_dump(py_layout_for_version(major, minor), stdout);
+	return 0;
+}
+
+static int exit_status_of(int wait_status)
+{
+	if (WIFEXITED(wait_status))
+		return WEXITSTATUS(wait_status);
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	struct sampler s;
+	char err[1024];
+	int out_fd = STDOUT_FILENO, status = 0;
+
+	switch (options_parse(argc, argv, &opt)) {
+	case PARSE_EXIT_OK:
+		return 0;
+	case PARSE_USAGE:
+		return EXIT_USAGE;
+	case PARSE_OK:
+		break;
+	}
+	if (opt.dump_layout)
+		return dump_layout(&opt);
+	if (opt.output) {
+		out_fd = open(opt.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out_fd < 0) {
+			pys_error("cannot write %s: %s", opt.output, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	/* A reader that goes away must not kill pysample before it detaches. */
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&s, 0, sizeof(s));
+	if (!target_setup_signals(&s.target)) {
+		pys_error("cannot set up signal handling: %s", strerror(errno));
+		return EXIT_TARGET;
+	}
+	if (opt.command ? !target_launch(&s.target, opt.command, err, sizeof(err))
+			: !target_attach(&s.target, opt.pid, err, sizeof(err))) {
+		pys_error("%s", err);
+		return opt.command ? 127 : EXIT_TARGET;
+	}
+	sampler_init(&s, &opt, out_fd);
+	sampler_run(&s);
+	target_detach(&s.target);
+	if (s.target.launched)
+		status = exit_status_of(target_wait_child(&s.target));
+	sampler_print_summary(&s, stderr);
+	if (s.out.write_failed)
+		status = status ? status : 1;
+	if (!s.py.ready)
+		pys_warn("no Python frames were found: %s",
+			 "the process never showed an initialised CPython (3.8+) runtime; run with -v for details");
+	sampler_free(&s);
+	if (out_fd != STDOUT_FILENO)
+		close(out_fd);
+	return status;
+}

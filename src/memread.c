@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "memread.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sys/uio.h>
+
+uint64_t mem_read_syscalls;
+
+static ssize_t readv_once(pid_t pid, const struct iovec *local, const struct iovec *remote,
+			  unsigned long n)
+{
+	ssize_t r;
+	do {
+		mem_read_syscalls++;
+		r = process_vm_readv(pid, local, n, remote, n, 0);
+	} while (r < 0 && errno == EINTR);
+	return r;
+}
+
+bool mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+
+	if (len == 0)
+		return true;
+	if (addr == 0 || addr + len < addr)
+		return false;
+	return readv_once(pid, &local, &remote, 1) == (ssize_t)len;
+}
+
+size_t mem_read_partial(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+	ssize_t r;
+
+	if (len == 0 || addr == 0 || addr + len < addr)
+		return 0;
+	/* process_vm_readv stops at the first fault and reports what it copied. */
+	r = readv_once(pid, &local, &remote, 1);
+	return r > 0 ? (size_t)r : 0;
+}
+
+bool mem_read_u64(pid_t pid, uint64_t addr, uint64_t *out)
+{
+	return mem_read(pid, addr, out, sizeof(*out));
+}
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+
+size_t mem_read_batch(pid_t pid, struct mem_request *reqs, size_t n)
+{
+	struct iovec local[64], remote[64];
+	size_t done = 0, good = 0;
+
+	/* A batch is cut at the first failing request (process_vm_readv stops
+	 * there); the rest is retried in a new batch so one bad pointer does
+	 * not lose the others. */
+	while (done < n) {
+		size_t k = 0, total = 0;
+		ssize_t r;
+
+		while (done + k < n && k < ARRAY_SIZE(local)) {
+			struct mem_request *q = &reqs[done + k];
+			local[k].iov_base = q->buf;
+			local[k].iov_len = q->len;
+			remote[k].iov_base = (void *)(uintptr_t)q->addr;
+			remote[k].iov_len = q->len;
+			total += q->len;
+			k++;
+		}
+		r = readv_once(pid, local, remote, k);
+		if (r == (ssize_t)total) {
+			for (size_t i = 0; i < k; i++)
+				reqs[done + i].ok = true;
+			good += k;
+			done += k;
+			continue;
+		}
+		/* Mark the requests fully covered by the partial result. */
+		size_t covered = r > 0 ? (size_t)r : 0, i = 0;
+		while (i < k && reqs[done + i].len <= covered) {
+			covered -= reqs[done + i].len;
+			reqs[done + i].ok = true;
+			good++;
+			i++;
+		}
+		if (i < k) {
+			reqs[done + i].ok = reqs[done + i].len == 0;
+			good += reqs[done + i].ok;
+			i++;
+		}
+		done += i;
+	}
+	return good;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Reading the target's memory with process_vm_readv.  Every read may fail:
+ * the target runs on, frees and exits, so callers check each result. */
+#ifndef PYSAMPLE_MEMREAD_H
+#define PYSAMPLE_MEMREAD_H
+
+#include "common.h"
+
+/* Reads exactly len bytes; false on any short or failed read. */
+bool mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
+/* Reads up to len bytes, stopping at the first unreadable page; returns bytes read. */
+size_t mem_read_partial(pid_t pid, uint64_t addr, void *buf, size_t len);
+bool mem_read_u64(pid_t pid, uint64_t addr, uint64_t *out);
+
+/* One element of a batched read. */
+struct mem_request {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+	bool ok; /* set by mem_read_batch */
+};
+/* Reads many ranges in as few syscalls as possible (IOV_MAX per call).  Each
+ * request is marked ok or not; returns the number of requests that succeeded. */
+size_t mem_read_batch(pid_t pid, struct mem_request *reqs, size_t n);
+
+/* Counts syscalls made, for the summary and the benchmark. */
+extern uint64_t mem_read_syscalls;
+
+#endif

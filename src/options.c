@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define MAX_HZ 100000.0
+
+void options_usage(FILE *out)
+{
+	fputs("Usage: pysample [OPTIONS] -- COMMAND [ARGS...]   launch COMMAND and profile it\n"
+	      "       pysample [OPTIONS] -p PID                  profile a running process\n"
+	      "\n"
+	      "Samples the Python stacks of every thread of a CPython process (3.8 and later)\n"
+	      "and writes them as `perf script` text, for FlameGraph, speedscope, the Firefox\n"
+	      "Profiler and other tools that read it.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -p, --pid=PID          attach to a running process; detach at the end\n"
+	      "  -F, --hz=N             samples per second per thread (default 999, at most 100000)\n"
+	      "  -d, --duration=SECS    stop after SECS seconds (default: until the target\n"
+	      "                         exits, or Ctrl-C/SIGTERM in attach mode)\n"
+	      "  -o, --output=FILE      write the profile to FILE instead of standard output\n"
+	      "      --idle             sample threads that are not on a CPU too (wall-clock\n"
+	      "                         view); by default only running threads are sampled\n"
+	      "      --lines            put the line number in Python frame names, so stacks\n"
+	      "                         split per line: py::func:file.py:42\n"
+	      "      --python-only      Python frames only (the only mode in this release)\n"
+	      "      --max-frames=N     Python frames read per stack (default 4096)\n"
+	      "      --dump-layout=X.Y  print the CPython X.Y structure offsets pysample uses\n"
+	      "                         (with -p: those of the running target) and exit\n"
+	      "  -v, --verbose          say more about what pysample finds\n"
+	      "  -h, --help             show this help and exit\n"
+	      "  -V, --version          show the version and exit\n"
+	      "\n"
+	      "In launch mode the program's standard streams and exit status pass through\n"
+	      "unchanged and pysample exits with the program's status; use -o when the\n"
+	      "program itself writes to standard output.  A summary goes to standard error.\n"
+	      "\n"
+	      "Example:\n"
+	      "  pysample -F 999 -o out.perf -- python3 script.py\n"
+	      "  stackcollapse-perf.pl out.perf | flamegraph.pl > out.svg\n",
+	      out);
+}
+
+static bool parse_number(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+enum { OPT_IDLE = 256, OPT_LINES, OPT_PYTHON_ONLY, OPT_MAX_FRAMES, OPT_DUMP_LAYOUT };
+
+enum parse_result options_parse(int argc, char **argv, struct options *opt)
+{
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "hz", required_argument, NULL, 'F' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "idle", no_argument, NULL, OPT_IDLE },
+		{ "lines", no_argument, NULL, OPT_LINES },
+		{ "python-only", no_argument, NULL, OPT_PYTHON_ONLY },
+		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
+		{ "dump-layout", required_argument, NULL, OPT_DUMP_LAYOUT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	double v;
+	int c;
+
+	memset(opt, 0, sizeof(*opt));
+	opt->hz = 999;
+	opt->max_frames = 4096;
+	opt->python_only = true;
+	/* "+": stop at the first non-option, so the command keeps its own options. */
+	while ((c = getopt_long(argc, argv, "+p:F:d:o:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (!parse_number(optarg, 1, 4194304, &v) || v != (double)(pid_t)v) {
+				pys_error("invalid pid '%s': give the number of a running process", optarg);
+				return PARSE_USAGE;
+			}
+			opt->pid = (pid_t)v;
+			break;
+		case 'F':
+			if (!parse_number(optarg, 0.001, MAX_HZ, &opt->hz)) {
+				pys_error("invalid rate '%s': give samples per second, up to %.0f",
+					  optarg, MAX_HZ);
+				return PARSE_USAGE;
+			}
+			break;
+		case 'd':
+			if (!parse_number(optarg, 0.001, 1e9, &opt->duration)) {
+				pys_error("invalid duration '%s': give seconds, e.g. 30 or 0.5", optarg);
+				return PARSE_USAGE;
+			}
+			break;
+		case 'o':
+			opt->output = optarg;
+			break;
+		case OPT_IDLE:
+			opt->idle = true;
+			break;
+		case OPT_LINES:
+			opt->lines = true;
+			break;
+		case OPT_PYTHON_ONLY:
+			opt->python_only = true;
+			break;
+		case OPT_MAX_FRAMES:
+			if (!parse_number(optarg, 1, 65536, &v)) {
+				pys_error("invalid --max-frames '%s': give 1 to 65536", optarg);
+				return PARSE_USAGE;
+			}
+			opt->max_frames = (unsigned)v;
+			break;
+		case OPT_DUMP_LAYOUT:
+			opt->dump_layout = optarg;
+			break;
+		case 'v':
+			pys_verbose++;
+			break;
+		case 'h':
+			options_usage(stdout);
+			return PARSE_EXIT_OK;
+		case 'V':
+			printf("pysample %s\n", PACKAGE_VERSION);
+			return PARSE_EXIT_OK;
+		default:
+			fputs("Try 'pysample --help' for more information.\n", stderr);
+			return PARSE_USAGE;
+		}
+	}
+	if (optind < argc)
+		opt->command = &argv[optind];
+	if (opt->dump_layout)
+		return PARSE_OK;
+	if (opt->pid && opt->command) {
+		pys_error("give either -p PID or a command to launch, not both");
+		return PARSE_USAGE;
+	}
+	if (!opt->pid && !opt->command) {
+		pys_error("nothing to profile: give -p PID or a command after --");
+		fputs("Try 'pysample --help' for more information.\n", stderr);
+		return PARSE_USAGE;
+	}
+	return PARSE_OK;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Command line. */
+#ifndef PYSAMPLE_OPTIONS_H
+#define PYSAMPLE_OPTIONS_H
+
+#include "common.h"
+
+#include <stdio.h>
+
+struct options {
+	pid_t pid;            /* attach mode when > 0 */
+	char **command;       /* launch mode: argv of the program */
+	double hz;
+	double duration;      /* seconds, 0 = until the end */
+	const char *output;   /* NULL = stdout */
+	bool idle;            /* sample threads that are not on a CPU too */
+	bool lines;           /* split Python frames per line */
+	bool python_only;
+	unsigned max_frames;
+	const char *dump_layout; /* "3.11": print the table layout and exit */
+};
+
+enum parse_result { PARSE_OK, PARSE_EXIT_OK, PARSE_USAGE };
+
+enum parse_result options_parse(int argc, char **argv, struct options *opt);
+void options_usage(FILE *out);
+
+#endif

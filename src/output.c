@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "output.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FLUSH_THRESHOLD (256u << 10)
+
+void output_init(struct output *o, int fd, const char *event)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = fd;
+	o->event = event;
+	o->cap = FLUSH_THRESHOLD + 65536;
+	o->buf = xmalloc(o->cap);
+}
+
+void output_free(struct output *o)
+{
+	free(o->buf);
+	o->buf = NULL;
+}
+
+static void reserve(struct output *o, size_t more)
+{
+	if (o->len + more + 1 > o->cap) {
+		while (o->len + more + 1 > o->cap)
+			o->cap *= 2;
+		o->buf = xrealloc(o->buf, o->cap);
+	}
+}
+
+static void append(struct output *o, const char *s, size_t n)
+{
+	reserve(o, n);
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void appendf(struct output *o, const char *fmt, ...) PYS_PRINTF(2, 3);
+static void appendf(struct output *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= o->cap - o->len) {
+		reserve(o, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+	}
+	o->len += (size_t)n;
+}
+
+void output_sanitize(char *dst, size_t dst_len, const char *src, bool is_dso)
+{
+	size_t pos = strlen(dst);
+
+	for (const unsigned char *s = (const unsigned char *)src; *s && pos + 4 < dst_len; s++) {
+		unsigned char c = *s;
+		if (c < 0x20 || c == 0x7f) {
+			dst[pos++] = '?';
+		} else if (is_dso && (c == ' ' || c == '(' || c == ')' || c == '%')) {
+			pos += (size_t)snprintf(dst + pos, dst_len - pos, "%%%02X", c);
+		} else {
+			dst[pos++] = (char)c;
+		}
+	}
+	dst[pos] = '\0';
+}
+
+void output_record_begin(struct output *o, const char *comm, pid_t pid, pid_t tid,
+			 uint64_t time_ns, uint64_t period)
+{
+	char name[64] = "";
+
+	o->record_start = o->len;
+	output_sanitize(name, sizeof(name), comm && *comm ? comm : "[unknown]", false);
+	/* A comm starting with a blank would read as an indented frame line. */
+	for (char *p = name; *p == ' '; p++)
+		*p = '_';
+	/* perf's layout with -F +pid: "comm pid/tid secs.usecs: period event: " */
+	appendf(o, "%s %5d/%-5d %5llu.%06llu: %10llu %s: \n", name, (int)pid, (int)tid,
+		(unsigned long long)(time_ns / 1000000000u),
+		(unsigned long long)(time_ns % 1000000000u / 1000u), (unsigned long long)period,
+		o->event);
+}
+
+void output_frame(struct output *o, uint64_t addr, const char *sym, uint64_t offset,
+		  const char *dso)
+{
+	char s[2048] = "", d[1024] = "";
+
+	if (sym)
+		output_sanitize(s, sizeof(s), sym, false);
+	if (dso)
+		output_sanitize(d, sizeof(d), dso, true);
+	if (sym && *s)
+		appendf(o, "\t%16llx %s+0x%llx (%s)\n", (unsigned long long)addr, s,
+			(unsigned long long)offset, *d ? d : "[unknown]");
+	else
+		appendf(o, "\t%16llx [unknown] (%s)\n", (unsigned long long)addr,
+			*d ? d : "[unknown]");
+}
+
+static bool write_all(struct output *o, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(o->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+		o->bytes_written += (uint64_t)w;
+	}
+	return true;
+}
+
+void output_record_end(struct output *o)
+{
+	append(o, "\n", 1);
+	o->record_start = o->len;
+	if (o->len >= FLUSH_THRESHOLD)
+		output_flush(o);
+}
+
+bool output_flush(struct output *o)
+{
+	size_t complete = o->record_start;
+
+	if (o->write_failed) {
+		o->len = 0;
+		o->record_start = 0;
+		return false;
+	}
+	if (complete && !write_all(o, o->buf, complete)) {
+		o->write_failed = true;
+		o->len = o->record_start = 0;
+		return false;
+	}
+	memmove(o->buf, o->buf + complete, o->len - complete);
+	o->len -= complete;
+	o->record_start = 0;
+	return true;
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "procmaps.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Parses one hex number; advances *p.  False when no digit was found. */
+static bool parse_hex(const char **p, const char *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *s = *p;
+	int digits = 0;
+
+	while (s < end && digits < 17) {
+		char c = *s;
+		int d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			break;
+		v = (v << 4) | (uint64_t)d;
+		s++;
+		digits++;
+	}
+	if (digits == 0 || digits > 16)
+		return false;
+	*p = s;
+	*out = v;
+	return true;
+}
+
+static bool parse_dec(const char **p, const char *end, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *s = *p;
+	int digits = 0;
+
+	while (s < end && *s >= '0' && *s <= '9' && digits < 20) {
+		v = v * 10 + (uint64_t)(*s - '0');
+		s++;
+		digits++;
+	}
+	if (digits == 0)
+		return false;
+	*p = s;
+	*out = v;
+	return true;
+}
+
+static bool expect(const char **p, const char *end, char c)
+{
+	if (*p >= end || **p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+static void skip_blanks(const char **p, const char *end)
+{
+	while (*p < end && **p == ' ')
+		(*p)++;
+}
+
+static bool parse_line(const char *s, const char *end, struct map_entry *e)
+{
+	static const char deleted[] = " (deleted)";
+	const size_t deleted_len = sizeof(deleted) - 1;
+	uint64_t dev_major, dev_minor;
+	size_t path_len;
+
+	memset(e, 0, sizeof(*e));
+	if (!parse_hex(&s, end, &e->start) || !expect(&s, end, '-') ||
+	    !parse_hex(&s, end, &e->end) || e->end < e->start || !expect(&s, end, ' '))
+		return false;
+	if (end - s < 5)
+		return false;
+	e->readable = s[0] == 'r';
+	e->writable = s[1] == 'w';
+	e->executable = s[2] == 'x';
+	s += 4;
+	if (!expect(&s, end, ' ') || !parse_hex(&s, end, &e->offset) || !expect(&s, end, ' ') ||
+	    !parse_hex(&s, end, &dev_major) || !expect(&s, end, ':') ||
+	    !parse_hex(&s, end, &dev_minor) || !expect(&s, end, ' ') ||
+	    !parse_dec(&s, end, &e->inode))
+		return false;
+	skip_blanks(&s, end);
+	path_len = (size_t)(end - s);
+	if (path_len >= deleted_len && memcmp(end - deleted_len, deleted, deleted_len) == 0) {
+		e->deleted = true;
+		path_len -= deleted_len;
+	}
+	e->path = xmalloc(path_len + 1);
+	memcpy(e->path, s, path_len);
+	e->path[path_len] = '\0';
+	return true;
+}
+
+size_t procmaps_parse(const char *text, size_t len, struct proc_maps *out)
+{
+	const char *p = text, *end = text + len;
+	size_t cap = 0, skipped = 0;
+
+	out->entries = NULL;
+	out->count = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = nl ? nl : end;
+		struct map_entry e;
+
+		if (line_end > p) {
+			if (parse_line(p, line_end, &e)) {
+				grow_array((void **)&out->entries, &cap, out->count, sizeof(e));
+				out->entries[out->count++] = e;
+			} else {
+				skipped++;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return skipped;
+}
+
+char *read_small_file(const char *path, size_t max, size_t *len_out)
+{
+	size_t cap = 4096, len = 0;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		ssize_t n;
+		if (len == cap) {
+			if (cap >= max)
+				break;
+			cap = cap * 2 > max ? max : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return buf;
+}
+
+bool procmaps_read(pid_t pid, struct proc_maps *out)
+{
+	char path[64];
+	size_t len;
+	char *text;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	text = read_small_file(path, 64u << 20, &len);
+	if (!text)
+		return false;
+	procmaps_parse(text, len, out);
+	free(text);
+	return true;
+}
+
+void procmaps_free(struct proc_maps *maps)
+{
+	for (size_t i = 0; i < maps->count; i++)
+		free(maps->entries[i].path);
+	free(maps->entries);
+	maps->entries = NULL;
+	maps->count = 0;
+}
+
+const struct map_entry *procmaps_find(const struct proc_maps *maps, uint64_t addr)
+{
+	size_t lo = 0, hi = maps->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct map_entry *e = &maps->entries[mid];
+		if (addr < e->start)
+			hi = mid;
+		else if (addr >= e->end)
+			lo = mid + 1;
+		else
+			return e;
+	}
+	return NULL;
+}
+
+const char *procmaps_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}

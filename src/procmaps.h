@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* /proc/PID/maps: the target's address space, parsed into mapping records. */
+#ifndef PYSAMPLE_PROCMAPS_H
+#define PYSAMPLE_PROCMAPS_H
+
+#include "common.h"
+
+struct map_entry {
+	uint64_t start, end;
+	uint64_t offset; /* file offset of `start` */
+	uint64_t inode;
+	bool readable, writable, executable;
+	bool deleted; /* the file was unlinked (" (deleted)" suffix, removed from path) */
+	char *path;   /* "" for anonymous mappings, "[stack]", "[heap]", ... */
+};
+
+struct proc_maps {
+	struct map_entry *entries; /* sorted by start, as the kernel prints them */
+	size_t count;
+};
+
+/* Parses the text of a maps file.  Malformed lines are skipped, never fatal.
+ * Returns the number of lines skipped. */
+size_t procmaps_parse(const char *text, size_t len, struct proc_maps *out);
+/* Reads /proc/PID/maps; false when the process is gone or unreadable. */
+bool procmaps_read(pid_t pid, struct proc_maps *out);
+void procmaps_free(struct proc_maps *maps);
+/* The mapping containing addr, or NULL. */
+const struct map_entry *procmaps_find(const struct proc_maps *maps, uint64_t addr);
+/* Basename of a mapping path ("" for anonymous). */
+const char *procmaps_basename(const char *path);
+
+/* Reads a whole (small, /proc) file into a NUL-terminated buffer, at most max bytes. */
+char *read_small_file(const char *path, size_t max, size_t *len_out);
+
+#endif

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "pycode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "linetable.h"
+#include "memread.h"
+
+#define CODE_CACHE_MAX 65536  /* entries; the cache starts over when full */
+#define MAX_NAME_CHARS 1024
+#define MAX_LINETABLE (1u << 20)
+#define MAX_BATCH 512
+
+void py_code_cache_init(struct py_code_cache *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+static void free_entry(struct py_code_info *e)
+{
+	free(e->name);
+	free(e->filename);
+	free(e->linetable);
+	memset(e, 0, sizeof(*e));
+}
+
+void py_code_cache_clear(struct py_code_cache *c)
+{
+	for (size_t i = 0; i < c->cap; i++)
+		if (c->slots[i].addr)
+			free_entry(&c->slots[i]);
+	c->used = 0;
+}
+
+void py_code_cache_free(struct py_code_cache *c)
+{
+	py_code_cache_clear(c);
+	free(c->slots);
+	memset(c, 0, sizeof(*c));
+}
+
+static size_t slot_of(const struct py_code_cache *c, uint64_t addr)
+{
+	uint64_t h = addr * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 20) & (c->cap - 1);
+}
+
+static struct py_code_info *find_slot(struct py_code_cache *c, uint64_t addr)
+{
+	size_t i = slot_of(c, addr);
+	while (c->slots[i].addr && c->slots[i].addr != addr)
+		i = (i + 1) & (c->cap - 1);
+	return &c->slots[i];
+}
+
+static void rehash(struct py_code_cache *c, size_t cap)
+{
+	struct py_code_info *old = c->slots;
+	size_t old_cap = c->cap;
+
+	c->slots = xcalloc(cap, sizeof(*c->slots));
+	c->cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].addr)
+			*find_slot(c, old[i].addr) = old[i];
+	free(old);
+}
+
+/* Where the key words sit in a code object: from the lowest of the four
+ * pointer fields to the end of the highest. */
+static void key_span(const struct py_layout *l, int *lo, int *hi)
+{
+	const int f[] = { l->code_filename, l->code_name, l->code_qualname, l->code_linetable };
+	*lo = 1 << 30;
+	*hi = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		if (f[i] == PY_NO_FIELD)
+			continue;
+		if (f[i] < *lo)
+			*lo = f[i];
+		if (f[i] + 8 > *hi)
+			*hi = f[i] + 8;
+	}
+}
+
+static void extract_key(const struct py_layout *l, const uint8_t *span, int lo, uint64_t key[4])
+{
+	const int f[] = { l->code_filename, l->code_name, l->code_qualname, l->code_linetable };
+	for (size_t i = 0; i < 4; i++) {
+		key[i] = 0;
+		if (f[i] != PY_NO_FIELD)
+			memcpy(&key[i], span + (f[i] - lo), 8);
+	}
+}
+
+static void put_utf8(uint32_t cp, char *out, size_t out_len, size_t *pos)
+{
+	char tmp[4];
+	size_t n;
+
+	if (cp < 0x20 || cp == 0x7f)
+		cp = '?'; /* control characters would break the output's lines */
+	if (cp < 0x80) {
+		tmp[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		tmp[0] = (char)(0xc0 | (cp >> 6));
+		tmp[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		if (cp >= 0xd800 && cp < 0xe000)
+			cp = 0xfffd;
+		tmp[0] = (char)(0xe0 | (cp >> 12));
+		tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		tmp[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		if (cp > 0x10ffff)
+			cp = 0xfffd;
+		tmp[0] = (char)(0xf0 | (cp >> 18));
+		tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		tmp[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	if (*pos + n < out_len) {
+		memcpy(out + *pos, tmp, n);
+		*pos += n;
+	}
+}
+
+bool py_decode_unicode(const struct py_layout *l, const uint8_t *obj, size_t len, char *out,
+		       size_t out_len, size_t *needed)
+{
+	uint32_t state;
+	uint64_t length;
+	unsigned kind;
+	size_t data, pos = 0;
+
+	*needed = 0;
+	if (out_len == 0 || (size_t)l->unicode_state + 4 > len || (size_t)l->unicode_length + 8 > len)
+		return false;
+	memcpy(&state, obj + l->unicode_state, 4);
+	memcpy(&length, obj + l->unicode_length, 8);
+	kind = (state >> 2) & 7;
+	if (!((state >> 5) & 1) || (kind != 1 && kind != 2 && kind != 4) ||
+	    length > MAX_NAME_CHARS)
+		return false; /* not a compact string, or not plausibly a name */
+	data = (size_t)(((state >> 6) & 1) ? l->unicode_ascii_data : l->unicode_compact_data);
+	if (data + length * kind > len) {
+		*needed = data + length * kind;
+		return false;
+	}
+	for (uint64_t i = 0; i < length; i++) {
+		const uint8_t *p = obj + data + i * kind;
+		uint32_t cp = kind == 1 ? p[0] : kind == 2 ? (uint32_t)(p[0] | p[1] << 8)
+							   : (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+								     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+		put_utf8(cp, out, out_len, &pos);
+	}
+	out[pos] = '\0';
+	return true;
+}
+
+static char *read_string(const struct py_reader *r, uint64_t addr)
+{
+	const struct py_layout *l = &r->rt.layout;
+	uint8_t small[256], *buf = small;
+	char out[MAX_NAME_CHARS * 4 + 1];
+	size_t got, needed;
+	bool ok;
+
+	got = mem_read_partial(r->pid, addr, small, sizeof(small));
+	ok = py_decode_unicode(l, small, got, out, sizeof(out), &needed);
+	if (!ok && needed > got) {
+		buf = xmalloc(needed);
+		ok = mem_read(r->pid, addr, buf, needed) &&
+		     py_decode_unicode(l, buf, needed, out, sizeof(out), &needed);
+		free(buf);
+	}
+	return ok ? xstrdup(out) : NULL;
+}
+
+static uint8_t *read_bytes_object(const struct py_reader *r, uint64_t addr, size_t *len)
+{
+	const struct py_layout *l = &r->rt.layout;
+	uint64_t size;
+	uint8_t *data;
+
+	*len = 0;
+	if (!addr || !mem_read_u64(r->pid, addr + (uint64_t)l->bytes_size, &size) ||
+	    size > MAX_LINETABLE)
+		return NULL;
+	data = xmalloc(size ? size : 1);
+	if (!mem_read(r->pid, addr + (uint64_t)l->bytes_data, data, size)) {
+		free(data);
+		return NULL;
+	}
+	*len = size;
+	return data;
+}
+
+static bool load_entry(const struct py_reader *r, uint64_t addr, const uint64_t key[4],
+		       struct py_code_info *e)
+{
+	const struct py_layout *l = &r->rt.layout;
+	int32_t firstlineno;
+	uint64_t name_ptr = l->code_qualname != PY_NO_FIELD && key[2] ? key[2] : key[1];
+
+	if (!mem_read(r->pid, addr + (uint64_t)l->code_firstlineno, &firstlineno, 4))
+		return false;
+	e->name = read_string(r, name_ptr);
+	e->filename = read_string(r, key[0]);
+	if (!e->name || !e->filename) {
+		free_entry(e);
+		return false;
+	}
+	e->addr = addr;
+	memcpy(e->key, key, sizeof(e->key));
+	e->firstlineno = firstlineno;
+	e->linetable = read_bytes_object(r, key[3], &e->linetable_len);
+	return true;
+}
+
+void py_code_resolve(struct py_code_cache *c, const struct py_reader *r,
+		     const struct py_frame_ref *frames, size_t n, const struct py_code_info **out)
+{
+	const struct py_layout *l = &r->rt.layout;
+	struct mem_request reqs[MAX_BATCH];
+	uint8_t spans[MAX_BATCH][64];
+	int lo, hi;
+
+	key_span(l, &lo, &hi);
+	/* Make room before handing out any pointer: growing or clearing later
+	 * in this call would leave earlier out[] entries dangling.  Memory
+	 * stays bounded: at the cap the cache starts over. */
+	if (c->used + n > CODE_CACHE_MAX / 2)
+		py_code_cache_clear(c);
+	if (!c->cap || 2 * (c->used + n) > c->cap) {
+		size_t cap = c->cap ? c->cap : 1024;
+		while (2 * (c->used + n) > cap && cap < CODE_CACHE_MAX)
+			cap *= 2;
+		if (cap != c->cap)
+			rehash(c, cap);
+	}
+	for (size_t base = 0; base < n; base += MAX_BATCH) {
+		size_t k = n - base < MAX_BATCH ? n - base : MAX_BATCH;
+
+		for (size_t i = 0; i < k; i++) {
+			reqs[i].addr = frames[base + i].code + (uint64_t)lo;
+			reqs[i].buf = spans[i];
+			reqs[i].len = (size_t)(hi - lo);
+			reqs[i].ok = false;
+		}
+		if (hi - lo > 64)
+			memset(reqs, 0, sizeof(reqs[0]) * k);
+		else
+			mem_read_batch(r->pid, reqs, k);
+		for (size_t i = 0; i < k; i++) {
+			uint64_t addr = frames[base + i].code, key[4];
+			struct py_code_info *slot;
+
+			out[base + i] = NULL;
+			if (!reqs[i].ok) {
+				c->bad++;
+				continue;
+			}
+			extract_key(l, spans[i], lo, key);
+			slot = find_slot(c, addr);
+			if (slot->addr == addr && memcmp(slot->key, key, sizeof(key)) == 0) {
+				c->hits++;
+				out[base + i] = slot;
+				continue;
+			}
+			c->misses++;
+			if (slot->addr == addr) {
+				free_entry(slot); /* freed and reused: the key changed */
+				c->used--;
+			}
+			if (load_entry(r, addr, key, slot)) {
+				c->used++;
+				out[base + i] = slot;
+			} else {
+				c->bad++;
+			}
+		}
+	}
+}
+
+int py_code_line(const struct py_reader *r, const struct py_code_info *ci, uint64_t instr)
+{
+	return linetable_line_for_offset(r->rt.layout.linetable_kind, ci->linetable,
+					 ci->linetable_len, ci->firstlineno, instr);
+}

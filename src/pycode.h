@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Code objects: names, files and line tables, read once and cached by
+ * address.  Code objects are immutable in the target; a cached entry is
+ * trusted while the pointers it was read from are unchanged. */
+#ifndef PYSAMPLE_PYCODE_H
+#define PYSAMPLE_PYCODE_H
+
+#include "pyframes.h"
+
+struct py_code_info {
+	uint64_t addr;
+	uint64_t key[4];  /* the code object's filename/name/qualname/linetable words */
+	char *name;       /* qualified name where the version has one */
+	char *filename;
+	int firstlineno;
+	uint8_t *linetable;
+	size_t linetable_len;
+};
+
+struct py_code_cache {
+	struct py_code_info *slots; /* open addressing, addr == 0 is empty */
+	size_t cap, used;
+	uint64_t hits, misses, bad;
+};
+
+void py_code_cache_init(struct py_code_cache *c);
+void py_code_cache_clear(struct py_code_cache *c);
+void py_code_cache_free(struct py_code_cache *c);
+
+/*
+ * Resolves every frame of a snapshot; out[i] is NULL where the code object
+ * could not be read.  One batched read checks the cached entries; only
+ * entries not yet cached cost further reads.
+ */
+void py_code_resolve(struct py_code_cache *c, const struct py_reader *r,
+		     const struct py_frame_ref *frames, size_t n,
+		     const struct py_code_info **out);
+
+/* Line of a frame, or -1. */
+int py_code_line(const struct py_reader *r, const struct py_code_info *ci, uint64_t instr);
+
+/* Decodes a compact str object's bytes (header included) into UTF-8.
+ * Exposed for the fuzzer and unit tests. */
+bool py_decode_unicode(const struct py_layout *l, const uint8_t *obj, size_t len, char *out,
+		       size_t out_len, size_t *needed);
+
+#endif

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "pyframes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memread.h"
+
+/* Bounds for walking lists in memory that may be garbage. */
+#define MAX_INTERPRETERS 256
+#define MAX_THREAD_STATES 8192
+#define RESCAN_INTERVAL_NS 20000000u /* a tid without a thread state waits this long */
+#define PTHREAD_SCAN_BYTES 2048
+
+void py_reader_init(struct py_reader *r, pid_t pid, unsigned max_frames)
+{
+	memset(r, 0, sizeof(*r));
+	r->pid = pid;
+	r->max_frames = max_frames;
+	r->pthread_tid_offset = -1;
+}
+
+void py_reader_free(struct py_reader *r)
+{
+	free(r->threads);
+	r->threads = NULL;
+	r->nthreads = r->threads_cap = 0;
+}
+
+void py_reader_reset(struct py_reader *r)
+{
+	r->ready = false;
+	r->nthreads = 0;
+	r->last_scan_ns = 0;
+	r->pthread_tid_offset = -1;
+}
+
+static uint64_t load_u64(const uint8_t *buf, int off)
+{
+	uint64_t v;
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+static size_t tstate_span(const struct py_layout *l)
+{
+	int m = l->tstate_next;
+	const int fields[] = { l->tstate_interp, l->tstate_thread_id, l->tstate_native_thread_id,
+			       l->tstate_frame };
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (fields[i] > m)
+			m = fields[i];
+	return (size_t)m + 8;
+}
+
+/*
+ * Before 3.11 a thread state records only its pthread_t, which glibc makes
+ * the address of the thread's struct pthread.  The kernel tid sits at a fixed
+ * offset inside; find it once on the main thread, whose tid is the pid, and
+ * check it against every other thread state.
+ */
+static void learn_pthread_tid_offset(struct py_reader *r, const uint64_t *pthreads, size_t n)
+{
+	uint8_t buf[PTHREAD_SCAN_BYTES];
+
+	for (size_t i = 0; i < n; i++) {
+		if (!mem_read(r->pid, pthreads[i], buf, sizeof(buf)))
+			continue;
+		for (int off = 0; off + 4 <= (int)sizeof(buf); off += 4) {
+			int32_t v;
+			bool plausible = true;
+			memcpy(&v, buf + off, sizeof(v));
+			if (v != r->pid)
+				continue;
+			for (size_t j = 0; j < n && plausible; j++) {
+				int32_t other;
+				char task[64];
+				if (j == i)
+					continue;
+				if (!mem_read(r->pid, pthreads[j] + (uint64_t)off, &other, sizeof(other)) ||
+				    other <= 0) {
+					plausible = false;
+					break;
+				}
+				snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)r->pid, (int)other);
+				plausible = access(task, F_OK) == 0;
+			}
+			if (plausible) {
+				r->pthread_tid_offset = off;
+				pys_debug("glibc keeps the tid at struct pthread+%d", off);
+				return;
+			}
+		}
+	}
+}
+
+/* Re-reads every interpreter's thread list into r->threads. */
+static void scan_thread_states(struct py_reader *r)
+{
+	const struct py_layout *l = &r->rt.layout;
+	uint8_t ts[512];
+	size_t span = tstate_span(l);
+	uint64_t interp, pthreads[64];
+	size_t npthreads = 0;
+
+	r->nthreads = 0;
+	r->last_scan_ns = now_ns();
+	if (span > sizeof(ts) ||
+	    !mem_read_u64(r->pid, r->rt.runtime_addr + (uint64_t)l->runtime_interpreters_head, &interp))
+		return;
+	for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
+		uint64_t tstate, next_interp;
+		if (!mem_read_u64(r->pid, interp + (uint64_t)l->interp_threads_head, &tstate) ||
+		    !mem_read_u64(r->pid, interp + (uint64_t)l->interp_next, &next_interp))
+			break;
+		for (int nt = 0; tstate && nt < MAX_THREAD_STATES; nt++) {
+			struct py_thread_entry e = { 0, tstate, 0 };
+			if (!mem_read(r->pid, tstate, ts, span))
+				break;
+			e.thread_id = load_u64(ts, l->tstate_thread_id);
+			if (l->tstate_native_thread_id != PY_NO_FIELD)
+				e.tid = (pid_t)load_u64(ts, l->tstate_native_thread_id);
+			else if (npthreads < ARRAY_SIZE(pthreads))
+				pthreads[npthreads++] = e.thread_id;
+			grow_array((void **)&r->threads, &r->threads_cap, r->nthreads, sizeof(e));
+			r->threads[r->nthreads++] = e;
+			tstate = load_u64(ts, l->tstate_next);
+		}
+		interp = next_interp;
+	}
+	if (l->tstate_native_thread_id != PY_NO_FIELD)
+		return;
+	if (r->pthread_tid_offset < 0)
+		learn_pthread_tid_offset(r, pthreads, npthreads);
+	if (r->pthread_tid_offset < 0)
+		return;
+	for (size_t i = 0; i < r->nthreads; i++) {
+		int32_t tid = 0;
+		mem_read(r->pid, r->threads[i].thread_id + (uint64_t)r->pthread_tid_offset, &tid,
+			 sizeof(tid));
+		r->threads[i].tid = tid;
+	}
+}
+
+static const struct py_thread_entry *find_thread(const struct py_reader *r, pid_t tid)
+{
+	for (size_t i = 0; i < r->nthreads; i++)
+		if (r->threads[i].tid == tid)
+			return &r->threads[i];
+	return NULL;
+}
+
+/* Reads the tstate and checks it still belongs to the thread cached for it. */
+static bool read_tstate(struct py_reader *r, const struct py_thread_entry *e, uint8_t *ts,
+			size_t span)
+{
+	const struct py_layout *l = &r->rt.layout;
+
+	if (!mem_read(r->pid, e->tstate, ts, span))
+		return false;
+	if (load_u64(ts, l->tstate_thread_id) != e->thread_id)
+		return false;
+	return l->tstate_native_thread_id == PY_NO_FIELD ||
+	       (pid_t)load_u64(ts, l->tstate_native_thread_id) == e->tid;
+}
+
+static uint64_t instr_offset(const struct py_layout *l, uint64_t code, uint64_t raw)
+{
+	switch (l->instr_kind) {
+	case PY_INSTR_LASTI_BYTES:
+		return (uint64_t)(int32_t)raw < 0 ? 0 : (uint32_t)raw;
+	case PY_INSTR_LASTI_UNITS:
+		return (uint64_t)(int32_t)raw < 0 ? 0 : (uint64_t)(uint32_t)raw * 2;
+	case PY_INSTR_POINTER: {
+		uint64_t start = code + (uint64_t)l->code_code_adaptive;
+		return raw >= start ? raw - start : 0;
+	}
+	}
+	return 0;
+}
+
+static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, struct snapshot *snap)
+{
+	const struct py_layout *l = &r->rt.layout;
+	int span = l->frame_previous;
+	uint8_t buf[256];
+	const int fields[] = { l->frame_code, l->frame_instr, l->frame_owner, l->frame_is_entry };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (fields[i] > span)
+			span = fields[i];
+	span += 8;
+	if ((size_t)span > sizeof(buf))
+		return PYSNAP_READ_FAILED;
+
+	for (unsigned n = 0; frame; n++) {
+		uint64_t code, raw_instr, previous;
+		uint32_t flags = 0;
+
+		if (n >= r->max_frames)
+			return PYSNAP_TRUNCATED;
+		if (!mem_read(r->pid, frame, buf, (size_t)span))
+			return PYSNAP_READ_FAILED;
+		code = load_u64(buf, l->frame_code) & ~l->code_tag_mask;
+		raw_instr = load_u64(buf, l->frame_instr);
+		previous = load_u64(buf, l->frame_previous);
+		if (previous == frame)
+			return PYSNAP_TRUNCATED;
+		if (l->frame_owner != PY_NO_FIELD && l->owner_cstack >= 0 &&
+		    buf[l->frame_owner] == (uint8_t)l->owner_cstack) {
+			/* The shim a C caller pushed: the frame below it (already
+			 * emitted, leaf side) was entered from C. */
+			if (snap->npy)
+				snap->py[snap->npy - 1].flags |= PYF_ENTRY;
+			frame = previous;
+			continue;
+		}
+		if (l->frame_is_entry != PY_NO_FIELD && buf[l->frame_is_entry])
+			flags |= PYF_ENTRY;
+		if (code)
+			snapshot_push_py(snap, code, instr_offset(l, code, raw_instr), flags);
+		frame = previous;
+	}
+	return PYSNAP_OK;
+}
+
+static bool ensure_runtime(struct py_reader *r)
+{
+	struct proc_maps maps;
+	char why[512];
+	enum py_discovery d;
+
+	if (r->ready)
+		return true;
+	/* Discovery reads the maps and ELF files: keep it off the hot path. */
+	if (r->last_scan_ns && now_ns() - r->last_scan_ns < RESCAN_INTERVAL_NS)
+		return false;
+	r->last_scan_ns = now_ns();
+	if (!procmaps_read(r->pid, &maps))
+		return false;
+	d = py_runtime_discover(r->pid, &maps, &r->rt, why, sizeof(why));
+	procmaps_free(&maps);
+	if (d != PY_FOUND) {
+		pys_debug("%s", why);
+		return false;
+	}
+	r->ready = true;
+	r->last_scan_ns = 0;
+	pys_debug("CPython %u.%u.%u runtime at %#llx in %s (%s, layout from %s)",
+		  r->rt.version_hex >> 24, (r->rt.version_hex >> 16) & 0xff,
+		  (r->rt.version_hex >> 8) & 0xff, (unsigned long long)r->rt.runtime_addr,
+		  r->rt.module, r->rt.how, r->rt.layout.origin);
+	return true;
+}
+
+enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap)
+{
+	const struct py_layout *l = &r->rt.layout;
+	const struct py_thread_entry *e;
+	uint8_t ts[512];
+	size_t span;
+	uint64_t frame;
+
+	snap->npy = 0;
+	if (!ensure_runtime(r))
+		return snap->py_status = PYSNAP_NO_RUNTIME;
+	span = tstate_span(l);
+	e = find_thread(r, tid);
+	if (!e || !read_tstate(r, e, ts, span)) {
+		if (now_ns() - r->last_scan_ns < RESCAN_INTERVAL_NS && !e)
+			return snap->py_status = PYSNAP_NO_THREAD;
+		scan_thread_states(r);
+		e = find_thread(r, tid);
+		if (!e || !read_tstate(r, e, ts, span))
+			return snap->py_status = PYSNAP_NO_THREAD;
+	}
+	frame = load_u64(ts, l->tstate_frame);
+	if (l->cframe_current_frame != PY_NO_FIELD && frame &&
+	    !mem_read_u64(r->pid, frame + (uint64_t)l->cframe_current_frame, &frame))
+		return snap->py_status = PYSNAP_READ_FAILED;
+	return snap->py_status = walk_frames(r, frame, snap);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Reading a thread's Python frame chain out of the target (the Python part
+ * of a snapshot): thread states, their OS thread ids, and the frames. */
+#ifndef PYSAMPLE_PYFRAMES_H
+#define PYSAMPLE_PYFRAMES_H
+
+#include "pyruntime.h"
+#include "snapshot.h"
+
+struct py_thread_entry {
+	pid_t tid;
+	uint64_t tstate;
+	uint64_t thread_id; /* pthread_t, the identity check for the cache */
+};
+
+struct py_reader {
+	pid_t pid;
+	bool ready;
+	struct py_runtime rt;
+	unsigned max_frames;
+
+	struct py_thread_entry *threads;
+	size_t nthreads, threads_cap;
+	uint64_t last_scan_ns;
+	int pthread_tid_offset; /* where glibc keeps the tid in struct pthread, -1 unknown */
+};
+
+void py_reader_init(struct py_reader *r, pid_t pid, unsigned max_frames);
+void py_reader_free(struct py_reader *r);
+/* Forgets everything (after exec, or when the runtime went away). */
+void py_reader_reset(struct py_reader *r);
+
+/* Fills snap->py with tid's frames, leaf first; sets and returns snap->py_status. */
+enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap);
+
+#endif

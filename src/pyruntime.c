@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "pyruntime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+#include "memread.h"
+
+void target_file_path(pid_t pid, const char *path, char *out, size_t out_len)
+{
+	snprintf(out, out_len, "/proc/%d/root%s", (int)pid, path);
+}
+
+/* "libpython3.11.so.1.0", "python3.11", "python3.11d" -> 3, 11. */
+static bool version_from_name(const char *base, unsigned *major, unsigned *minor)
+{
+	const char *p = strstr(base, "python");
+	if (!p)
+		return false;
+	return sscanf(p + 6, "%u.%u", major, minor) == 2 && *major == 3 && *minor < 100;
+}
+
+static bool is_candidate_module(const char *path, const char *exe)
+{
+	const char *base = procmaps_basename(path);
+	return path[0] == '/' && (strncmp(base, "libpython", 9) == 0 || strcmp(path, exe) == 0);
+}
+
+/* The lowest-offset mapping of a file: enough to compute its load bias. */
+static const struct map_entry *first_mapping(const struct proc_maps *maps, const char *path)
+{
+	const struct map_entry *best = NULL;
+	for (size_t i = 0; i < maps->count; i++) {
+		const struct map_entry *e = &maps->entries[i];
+		if (strcmp(e->path, path) == 0 && (!best || e->offset < best->offset))
+			best = e;
+	}
+	return best;
+}
+
+/* Finds _PyRuntime in one module through its symbols or its .PyRuntime section. */
+static bool runtime_in_module(pid_t pid, const struct proc_maps *maps, const char *path,
+			      struct py_runtime *rt)
+{
+	char file[4200];
+	const char *why = NULL;
+	const struct map_entry *first = first_mapping(maps, path);
+	struct elf_file *ef;
+	uint64_t value, size, bias;
+	bool found = false;
+
+	if (!first)
+		return false;
+	target_file_path(pid, path, file, sizeof(file));
+	ef = elf_file_open(file, &why);
+	if (!ef) {
+		pys_debug("cannot read %s: %s", file, why);
+		return false;
+	}
+	if (!elf_file_load_bias(ef, first->start, first->offset, &bias))
+		goto out;
+	if (elf_file_symbol(ef, "_PyRuntime", &value, &size)) {
+		snprintf(rt->how, sizeof(rt->how), "symbol _PyRuntime");
+		found = true;
+	} else if (elf_file_section(ef, ".PyRuntime", &value, &size)) {
+		snprintf(rt->how, sizeof(rt->how), "section .PyRuntime");
+		found = true;
+	}
+	if (found) {
+		uint64_t version_addr, version_size;
+		rt->runtime_addr = bias + value;
+		snprintf(rt->module, sizeof(rt->module), "%s", path);
+		rt->version_hex = 0;
+		if (elf_file_symbol(ef, "Py_Version", &version_addr, &version_size)) {
+			uint32_t v;
+			if (mem_read(pid, bias + version_addr, &v, sizeof(v)))
+				rt->version_hex = v;
+		}
+	}
+out:
+	elf_file_close(ef);
+	return found;
+}
+
+static bool read_exe_path(pid_t pid, char *out, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, out, len - 1);
+	if (n <= 0)
+		return false;
+	out[n] = '\0';
+	/* A replaced executable reads as "path (deleted)"; maps strip that too. */
+	char *del = strstr(out, " (deleted)");
+	if (del && del[10] == '\0')
+		*del = '\0';
+	return true;
+}
+
+/* Chooses the layout: the target's own debug offsets from 3.13 on, the
+ * table before.  The version comes from Py_Version, the debug offsets,
+ * or the module's file name, in that order. */
+static enum py_discovery choose_layout(pid_t pid, struct py_runtime *rt, char *why,
+				       size_t why_len)
+{
+	uint8_t raw[PY_DEBUG_OFFSETS_MAX];
+	size_t got = mem_read_partial(pid, rt->runtime_addr, raw, sizeof(raw));
+	const struct py_layout *table;
+	unsigned major = 0, minor = 0;
+	const char *reason = NULL;
+
+	if (got >= 16 && memcmp(raw, PY_DEBUG_COOKIE, 8) == 0) {
+		if (py_layout_from_debug_offsets(raw, got, &rt->layout, &reason)) {
+			uint64_t v;
+			memcpy(&v, raw + 8, sizeof(v));
+			if (!rt->version_hex)
+				rt->version_hex = (unsigned)v;
+			return PY_FOUND;
+		}
+		snprintf(why, why_len, "%s: %s", rt->module, reason);
+		return PY_UNSUPPORTED;
+	}
+	if (rt->version_hex) {
+		major = rt->version_hex >> 24;
+		minor = (rt->version_hex >> 16) & 0xff;
+	} else if (!version_from_name(procmaps_basename(rt->module), &major, &minor)) {
+		snprintf(why, why_len,
+			 "found _PyRuntime in %s but cannot tell the CPython version "
+			 "(no Py_Version symbol, no debug offsets, no version in the file name)",
+			 rt->module);
+		return PY_UNSUPPORTED;
+	} else {
+		rt->version_hex = (major << 24) | (minor << 16);
+	}
+	table = py_layout_for_version(major, minor);
+	if (!table) {
+		snprintf(why, why_len,
+			 "CPython %u.%u in %s is not supported (pysample reads 3.8 and later; "
+			 "3.13+ through the interpreter's own _Py_DebugOffsets)",
+			 major, minor, rt->module);
+		return PY_UNSUPPORTED;
+	}
+	rt->layout = *table;
+	return PY_FOUND;
+}
+
+enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps,
+				      struct py_runtime *rt, char *why, size_t why_len)
+{
+	char exe[4096] = "";
+	bool located = false;
+	enum py_discovery d;
+	uint64_t head;
+
+	memset(rt, 0, sizeof(*rt));
+	read_exe_path(pid, exe, sizeof(exe));
+	/* libpython first: an embedding program's executable has no runtime. */
+	for (int pass = 0; pass < 2 && !located; pass++) {
+		for (size_t i = 0; i < maps->count && !located; i++) {
+			const struct map_entry *e = &maps->entries[i];
+			bool is_lib = strncmp(procmaps_basename(e->path), "libpython", 9) == 0;
+			if (e->offset != 0 || !is_candidate_module(e->path, exe) ||
+			    is_lib != (pass == 0))
+				continue;
+			located = runtime_in_module(pid, maps, e->path, rt);
+		}
+	}
+	if (!located) {
+		snprintf(why, why_len,
+			 "no CPython runtime in process %d (%s): neither the executable nor a "
+			 "libpython defines _PyRuntime or a .PyRuntime section",
+			 (int)pid, exe[0] ? exe : "executable unknown");
+		return PY_NOT_PYTHON;
+	}
+	d = choose_layout(pid, rt, why, why_len);
+	if (d != PY_FOUND)
+		return d;
+	if (!mem_read_u64(pid, rt->runtime_addr + (uint64_t)rt->layout.runtime_interpreters_head,
+			  &head) ||
+	    head == 0) {
+		snprintf(why, why_len, "CPython runtime in %s has no interpreter yet", rt->module);
+		return PY_NOT_READY;
+	}
+	return PY_FOUND;
+}

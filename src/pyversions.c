@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "pyversions.h"
+
+#include <string.h>
+
+/*
+ * 3.8 to 3.12: offsets written from each version's headers (x86_64 and
+ * aarch64 share them: LP64, same alignment).  tests/offsets/dump_offsets.c
+ * recompiles these against the headers of every interpreter on the machine
+ * and tests/integration/test_offsets.sh compares.
+ *
+ * Headers, per version:
+ *   runtime   3.8 Include/internal/pycore_pystate.h, 3.9+ Include/internal/pycore_runtime.h
+ *   interp    3.8 Include/internal/pycore_pystate.h, 3.9+ Include/internal/pycore_interp.h
+ *   tstate    Include/cpython/pystate.h
+ *   frame     3.8-3.10 Include/cpython/frameobject.h (3.8: Include/frameobject.h),
+ *             3.11+ Include/internal/pycore_frame.h
+ *   code      Include/cpython/code.h (3.8: Include/code.h)
+ *   strings   Include/cpython/unicodeobject.h, Include/cpython/bytesobject.h
+ */
+#define COMMON_OBJECTS                                                                  \
+	.bytes_size = 16, .bytes_data = 32, .unicode_length = 16, .unicode_state = 32
+
+static const struct py_layout py_layouts[] = {
+	{
+		/* 3.8 */
+		.version_hex = 0x03080000, .origin = "table",
+		.frame_kind = PY_FRAMES_OBJECTS, .instr_kind = PY_INSTR_LASTI_BYTES,
+		.linetable_kind = PY_LINES_LNOTAB,
+		.runtime_interpreters_head = 32,             /* _PyRuntimeState.interpreters.head */
+		.interp_next = 0, .interp_threads_head = 8,  /* PyInterpreterState.tstate_head */
+		.tstate_next = 8, .tstate_interp = 16, .tstate_thread_id = 176,
+		.tstate_native_thread_id = PY_NO_FIELD,
+		.tstate_frame = 24, .cframe_current_frame = PY_NO_FIELD,
+		.frame_previous = 24, .frame_code = 32, .frame_instr = 104, /* f_back, f_code, f_lasti */
+		.frame_owner = PY_NO_FIELD, .frame_is_entry = PY_NO_FIELD, .owner_cstack = -1,
+		.code_name = 112, .code_qualname = PY_NO_FIELD, .code_filename = 104,
+		.code_firstlineno = 40, .code_linetable = 120, /* co_lnotab */
+		.code_code_adaptive = PY_NO_FIELD,
+		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
+	},
+	{
+		/* 3.9: same numbers as 3.8, structs moved to pycore_runtime.h/pycore_interp.h */
+		.version_hex = 0x03090000, .origin = "table",
+		.frame_kind = PY_FRAMES_OBJECTS, .instr_kind = PY_INSTR_LASTI_BYTES,
+		.linetable_kind = PY_LINES_LNOTAB,
+		.runtime_interpreters_head = 32,
+		.interp_next = 0, .interp_threads_head = 8,
+		.tstate_next = 8, .tstate_interp = 16, .tstate_thread_id = 176,
+		.tstate_native_thread_id = PY_NO_FIELD,
+		.tstate_frame = 24, .cframe_current_frame = PY_NO_FIELD,
+		.frame_previous = 24, .frame_code = 32, .frame_instr = 104,
+		.frame_owner = PY_NO_FIELD, .frame_is_entry = PY_NO_FIELD, .owner_cstack = -1,
+		.code_name = 112, .code_qualname = PY_NO_FIELD, .code_filename = 104,
+		.code_firstlineno = 40, .code_linetable = 120,
+		.code_code_adaptive = PY_NO_FIELD,
+		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
+	},
+	{
+		/* 3.10: PEP 626 co_linetable; f_lasti now counts code units */
+		.version_hex = 0x030a0000, .origin = "table",
+		.frame_kind = PY_FRAMES_OBJECTS, .instr_kind = PY_INSTR_LASTI_UNITS,
+		.linetable_kind = PY_LINES_PEP626,
+		.runtime_interpreters_head = 32,
+		.interp_next = 0, .interp_threads_head = 8,
+		.tstate_next = 8, .tstate_interp = 16, .tstate_thread_id = 176,
+		.tstate_native_thread_id = PY_NO_FIELD,
+		.tstate_frame = 24, .cframe_current_frame = PY_NO_FIELD,
+		.frame_previous = 24, .frame_code = 32, .frame_instr = 96,
+		.frame_owner = PY_NO_FIELD, .frame_is_entry = PY_NO_FIELD, .owner_cstack = -1,
+		.code_name = 112, .code_qualname = PY_NO_FIELD, .code_filename = 104,
+		.code_firstlineno = 40, .code_linetable = 120,
+		.code_code_adaptive = PY_NO_FIELD,
+		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
+	},
+	{
+		/* 3.11: _PyInterpreterFrame in per-thread data stacks, reached through
+		 * tstate->cframe->current_frame; is_entry marks C-level entries */
+		.version_hex = 0x030b0000, .origin = "table",
+		.frame_kind = PY_FRAMES_INTERPRETER, .instr_kind = PY_INSTR_POINTER,
+		.linetable_kind = PY_LINES_LOCATIONS,
+		.runtime_interpreters_head = 40,
+		.interp_next = 0, .interp_threads_head = 16, /* threads.head */
+		.tstate_next = 8, .tstate_interp = 16, .tstate_thread_id = 152,
+		.tstate_native_thread_id = 160,
+		.tstate_frame = 56, .cframe_current_frame = 8,
+		.frame_previous = 48, .frame_code = 32, .frame_instr = 56, /* prev_instr */
+		.frame_owner = 69, .frame_is_entry = 68, .owner_cstack = -1,
+		.code_name = 120, .code_qualname = 128, .code_filename = 112,
+		.code_firstlineno = 72, .code_linetable = 136,
+		.code_code_adaptive = 184,
+		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
+	},
+	{
+		/* 3.12: is_entry gone; C entries push a FRAME_OWNED_BY_CSTACK (3) shim;
+		 * PyASCIIObject lost wstr */
+		.version_hex = 0x030c0000, .origin = "table",
+		.frame_kind = PY_FRAMES_INTERPRETER, .instr_kind = PY_INSTR_POINTER,
+		.linetable_kind = PY_LINES_LOCATIONS,
+		.runtime_interpreters_head = 40,
+		.interp_next = 0, .interp_threads_head = 72,
+		.tstate_next = 8, .tstate_interp = 16, .tstate_thread_id = 136,
+		.tstate_native_thread_id = 144,
+		.tstate_frame = 56, .cframe_current_frame = 0,
+		.frame_previous = 8, .frame_code = 0, .frame_instr = 56,
+		.frame_owner = 70, .frame_is_entry = PY_NO_FIELD, .owner_cstack = 3,
+		.code_name = 120, .code_qualname = 128, .code_filename = 112,
+		.code_firstlineno = 68, .code_linetable = 136,
+		.code_code_adaptive = 192,
+		COMMON_OBJECTS, .unicode_ascii_data = 40, .unicode_compact_data = 56,
+	},
+};
+
+const struct py_layout *py_layout_for_version(unsigned major, unsigned minor)
+{
+	unsigned hex = (major << 24) | (minor << 16);
+
+	for (size_t i = 0; i < ARRAY_SIZE(py_layouts); i++)
+		if (py_layouts[i].version_hex == hex)
+			return &py_layouts[i];
+	return NULL;
+}
+
+/*
+ * _Py_DebugOffsets is a sequence of uint64_t fields.  Each schema lists, for
+ * the fields pysample needs, their index in that sequence.  3.13 layout:
+ * Include/internal/pycore_runtime.h of 3.13.
+ */
+struct debug_offsets_schema {
+	unsigned min_version_hex;
+	int runtime_interpreters_head;
+	int interp_next, interp_threads_head;
+	int tstate_next, tstate_interp, tstate_current_frame, tstate_thread_id,
+		tstate_native_thread_id;
+	int frame_previous, frame_executable, frame_instr_ptr, frame_owner;
+	int code_filename, code_name, code_qualname, code_linetable, code_firstlineno,
+		code_code_adaptive;
+	int bytes_size, bytes_data;
+	int unicode_state, unicode_length, unicode_ascii_size;
+	int owner_cstack;
+	uint64_t code_tag_mask;
+};
+
+static const struct debug_offsets_schema debug_schemas[] = {
+	{
+		.min_version_hex = 0x030d0000,
+		.runtime_interpreters_head = 5,
+		.interp_next = 8, .interp_threads_head = 9,
+		.tstate_next = 21, .tstate_interp = 22, .tstate_current_frame = 23,
+		.tstate_thread_id = 24, .tstate_native_thread_id = 25,
+		.frame_previous = 29, .frame_executable = 30, .frame_instr_ptr = 31,
+		.frame_owner = 33,
+		.code_filename = 35, .code_name = 36, .code_qualname = 37, .code_linetable = 38,
+		.code_firstlineno = 39, .code_code_adaptive = 43,
+		.bytes_size = 65, .bytes_data = 66,
+		.unicode_state = 68, .unicode_length = 69, .unicode_ascii_size = 70,
+		.owner_cstack = 3, /* Include/internal/pycore_frame.h, enum _frameowner */
+		.code_tag_mask = 0,
+	},
+};
+
+/* An offset from the target is trusted only if it is small and fits an int. */
+static bool take_offset(const uint64_t *fields, size_t nfields, int index, int *out)
+{
+	if (index < 0 || (size_t)index >= nfields || fields[index] > 1u << 20)
+		return false;
+	*out = (int)fields[index];
+	return true;
+}
+
+bool py_layout_from_debug_offsets(const uint8_t *bytes, size_t len, struct py_layout *out,
+				  const char **why)
+{
+	uint64_t fields[PY_DEBUG_OFFSETS_MAX / 8];
+	size_t nfields = len / 8 < ARRAY_SIZE(fields) ? len / 8 : ARRAY_SIZE(fields);
+	const struct debug_offsets_schema *s = NULL;
+	uint64_t version;
+	int ascii_size;
+
+	if (len < 24 || memcmp(bytes, PY_DEBUG_COOKIE, 8) != 0) {
+		*why = "no _Py_DebugOffsets cookie";
+		return false;
+	}
+	memcpy(fields, bytes, nfields * 8);
+	version = fields[1];
+	if ((version >> 24) != 3 || ((version >> 16) & 0xff) < 13) {
+		*why = "_Py_DebugOffsets carries an implausible version";
+		return false;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(debug_schemas); i++)
+		if (version >= debug_schemas[i].min_version_hex)
+			s = &debug_schemas[i];
+	if (!s) {
+		*why = "no _Py_DebugOffsets schema for this version";
+		return false;
+	}
+	memset(out, 0, sizeof(*out));
+	out->version_hex = (unsigned)version & 0xffff0000u;
+	out->origin = "_Py_DebugOffsets";
+	out->frame_kind = PY_FRAMES_INTERPRETER;
+	out->instr_kind = PY_INSTR_POINTER;
+	out->linetable_kind = PY_LINES_LOCATIONS;
+	out->cframe_current_frame = PY_NO_FIELD;
+	out->frame_is_entry = PY_NO_FIELD;
+	out->owner_cstack = s->owner_cstack;
+	out->code_tag_mask = s->code_tag_mask;
+	if (!take_offset(fields, nfields, s->runtime_interpreters_head, &out->runtime_interpreters_head) ||
+	    !take_offset(fields, nfields, s->interp_next, &out->interp_next) ||
+	    !take_offset(fields, nfields, s->interp_threads_head, &out->interp_threads_head) ||
+	    !take_offset(fields, nfields, s->tstate_next, &out->tstate_next) ||
+	    !take_offset(fields, nfields, s->tstate_interp, &out->tstate_interp) ||
+	    !take_offset(fields, nfields, s->tstate_current_frame, &out->tstate_frame) ||
+	    !take_offset(fields, nfields, s->tstate_thread_id, &out->tstate_thread_id) ||
+	    !take_offset(fields, nfields, s->tstate_native_thread_id, &out->tstate_native_thread_id) ||
+	    !take_offset(fields, nfields, s->frame_previous, &out->frame_previous) ||
+	    !take_offset(fields, nfields, s->frame_executable, &out->frame_code) ||
+	    !take_offset(fields, nfields, s->frame_instr_ptr, &out->frame_instr) ||
+	    !take_offset(fields, nfields, s->frame_owner, &out->frame_owner) ||
+	    !take_offset(fields, nfields, s->code_filename, &out->code_filename) ||
+	    !take_offset(fields, nfields, s->code_name, &out->code_name) ||
+	    !take_offset(fields, nfields, s->code_qualname, &out->code_qualname) ||
+	    !take_offset(fields, nfields, s->code_linetable, &out->code_linetable) ||
+	    !take_offset(fields, nfields, s->code_firstlineno, &out->code_firstlineno) ||
+	    !take_offset(fields, nfields, s->code_code_adaptive, &out->code_code_adaptive) ||
+	    !take_offset(fields, nfields, s->bytes_size, &out->bytes_size) ||
+	    !take_offset(fields, nfields, s->bytes_data, &out->bytes_data) ||
+	    !take_offset(fields, nfields, s->unicode_state, &out->unicode_state) ||
+	    !take_offset(fields, nfields, s->unicode_length, &out->unicode_length) ||
+	    !take_offset(fields, nfields, s->unicode_ascii_size, &ascii_size)) {
+		*why = "_Py_DebugOffsets is truncated or holds absurd offsets";
+		return false;
+	}
+	out->unicode_ascii_data = ascii_size;
+	/* PyCompactUnicodeObject = PyASCIIObject + utf8_length + utf8 pointer. */
+	out->unicode_compact_data = ascii_size + 16;
+	return true;
+}
+
+void py_layout_dump(const struct py_layout *l, FILE *out)
+{
+	const bool interp_frames = l->frame_kind == PY_FRAMES_INTERPRETER;
+	const bool has_cframe = l->cframe_current_frame != PY_NO_FIELD;
+#define DUMP(name, value)                                                  \
+	do {                                                               \
+		if ((value) != PY_NO_FIELD)                                \
+			fprintf(out, "%s %d\n", name, (int)(value));       \
+	} while (0)
+	DUMP("runtime.interpreters_head", l->runtime_interpreters_head);
+	DUMP("interp.next", l->interp_next);
+	DUMP("interp.threads_head", l->interp_threads_head);
+	DUMP("tstate.next", l->tstate_next);
+	DUMP("tstate.interp", l->tstate_interp);
+	DUMP("tstate.thread_id", l->tstate_thread_id);
+	DUMP("tstate.native_thread_id", l->tstate_native_thread_id);
+	if (!interp_frames)
+		DUMP("tstate.frame", l->tstate_frame);
+	else if (has_cframe) {
+		DUMP("tstate.cframe", l->tstate_frame);
+		DUMP("cframe.current_frame", l->cframe_current_frame);
+	} else
+		DUMP("tstate.current_frame", l->tstate_frame);
+	DUMP("frame.previous", l->frame_previous);
+	DUMP("frame.code", l->frame_code);
+	DUMP("frame.instr", l->frame_instr);
+	DUMP("frame.owner", l->frame_owner);
+	DUMP("frame.is_entry", l->frame_is_entry);
+	DUMP("code.name", l->code_name);
+	DUMP("code.filename", l->code_filename);
+	DUMP("code.firstlineno", l->code_firstlineno);
+	DUMP("code.qualname", l->code_qualname);
+	DUMP("code.code_adaptive", l->code_code_adaptive);
+	DUMP("code.linetable", l->code_linetable);
+	DUMP("bytes.size", l->bytes_size);
+	DUMP("bytes.data", l->bytes_data);
+	DUMP("unicode.length", l->unicode_length);
+	DUMP("unicode.state", l->unicode_state);
+	DUMP("unicode.ascii_data", l->unicode_ascii_data);
+	DUMP("unicode.compact_data", l->unicode_compact_data);
+#undef DUMP
+}

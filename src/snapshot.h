@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What is copied from a thread while it is stopped.  Everything after the
+ * stop (unwinding, naming code objects, line numbers, output) works from
+ * this copy, so the thread runs again as soon as it is filled.
+ */
+#ifndef PYSAMPLE_SNAPSHOT_H
+#define PYSAMPLE_SNAPSHOT_H
+
+#include "arch.h"
+#include "common.h"
+
+/* One Python frame as read from the target: the code object it runs and
+ * where in its bytecode it is. */
+struct py_frame_ref {
+	uint64_t code;
+	uint64_t instr; /* byte offset into the bytecode */
+	uint32_t flags;
+};
+
+/* The frame was entered from C (3.11 is_entry, or the frame right above a
+ * 3.12+ C-stack shim): the eval-loop call that runs it started here. */
+#define PYF_ENTRY 1u
+
+enum py_snap_status {
+	PYSNAP_OK,
+	PYSNAP_NO_RUNTIME,   /* no interpreter (yet): not Python, or starting up */
+	PYSNAP_NO_THREAD,    /* this OS thread has no Python thread state */
+	PYSNAP_READ_FAILED,  /* the chain pointed at unreadable memory */
+	PYSNAP_TRUNCATED,    /* more frames than the bound, or a cycle */
+};
+
+struct snapshot {
+	pid_t pid, tid;
+	uint64_t time_ns;
+
+	bool have_regs;
+	struct arch_regs regs;
+
+	enum py_snap_status py_status;
+	struct py_frame_ref *py; /* leaf first */
+	size_t npy, py_cap;
+};
+
+void snapshot_reset(struct snapshot *s);
+void snapshot_free(struct snapshot *s);
+void snapshot_push_py(struct snapshot *s, uint64_t code, uint64_t instr, uint32_t flags);
+
+#endif

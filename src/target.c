@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "target.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "procmaps.h"
+
+#define STOP_TIMEOUT_NS 200000000u  /* a stop that takes longer is given up on */
+#define DETACH_TIMEOUT_NS 2000000000u
+#define COMM_REFRESH_NS 1000000000u
+#define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+
+static const int handled_signals[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP };
+
+bool target_setup_signals(struct target *t)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(handled_signals); i++)
+		sigaddset(&set, handled_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return false;
+	t->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return t->sigfd >= 0;
+}
+
+static struct thread *find_thread(struct target *t, pid_t tid)
+{
+	for (size_t i = 0; i < t->nthreads; i++)
+		if (t->threads[i].tid == tid)
+			return &t->threads[i];
+	return NULL;
+}
+
+static struct thread *add_thread(struct target *t, pid_t tid)
+{
+	struct thread *th = find_thread(t, tid);
+	char path[64];
+
+	if (th)
+		return th;
+	grow_array((void **)&t->threads, &t->cap, t->nthreads, sizeof(*th));
+	th = &t->threads[t->nthreads++];
+	memset(th, 0, sizeof(*th));
+	th->tid = tid;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)t->pid, (int)tid);
+	th->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	t->stats.threads_seen++;
+	return th;
+}
+
+static void remove_thread(struct target *t, struct thread *th)
+{
+	if (th->stat_fd >= 0)
+		close(th->stat_fd);
+	*th = t->threads[--t->nthreads];
+}
+
+const char *target_thread_comm(struct target *t, struct thread *th)
+{
+	uint64_t now = now_ns();
+
+	if (!th->comm_read_ns || now - th->comm_read_ns > COMM_REFRESH_NS) {
+		char path[64];
+		size_t len = 0;
+		char *text;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)t->pid, (int)th->tid);
+		text = read_small_file(path, 64, &len);
+		if (text) {
+			while (len && text[len - 1] == '\n')
+				text[--len] = '\0';
+			snprintf(th->comm, sizeof(th->comm), "%s", text);
+			free(text);
+		}
+		th->comm_read_ns = now;
+	}
+	return th->comm;
+}
+
+/* Is the thread on a CPU (or runnable) right now?  Reads its stat line. */
+static bool thread_is_running(struct thread *th)
+{
+	char buf[512];
+	ssize_t n;
+	char *paren;
+
+	if (th->stat_fd < 0)
+		return true; /* cannot tell: sample it, the stop will tell */
+	n = pread(th->stat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] == 'R';
+}
+
+static void resume(pid_t tid, int sig)
+{
+	/* ESRCH: the thread died meanwhile; its exit will be reported. */
+	ptrace(PTRACE_CONT, tid, NULL, (void *)(long)sig);
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static pid_t tgid_of(pid_t tid)
+{
+	char path[64], *text, *p;
+	pid_t tgid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	text = read_small_file(path, 1 << 16, NULL);
+	if (text && (p = strstr(text, "\nTgid:")) != NULL)
+		tgid = (pid_t)atoi(p + 6);
+	free(text);
+	return tgid;
+}
+
+/*
+ * Handles one wait status.  `fn` is called for a thread that stopped for the
+ * current round.  Returns true when the thread in question finished its part
+ * of the round (sampled, or gone).
+ */
+static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn, void *ctx)
+{
+	struct thread *th = find_thread(t, tid);
+	bool was_in_round = th && th->in_round;
+
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		if (tid == t->pid) {
+			t->exited = true;
+			t->exit_status = status;
+		}
+		if (th) {
+			if (th->in_round)
+				t->stats.samples_lost_exit++;
+			remove_thread(t, th);
+		}
+		return was_in_round;
+	}
+	if (!WIFSTOPPED(status))
+		return false;
+
+	int sig = WSTOPSIG(status);
+	int event = status >> 16;
+
+	if (!th) {
+		/* A new thread can report before its parent's clone event. */
+		th = add_thread(t, tid);
+		th->foreign = tgid_of(tid) != t->pid;
+	}
+	switch (event) {
+	case PTRACE_EVENT_STOP:
+		if (th->foreign) {
+			/* A child process (clone without CLONE_THREAD): not ours to sample. */
+			ptrace(PTRACE_DETACH, tid, NULL, NULL);
+			remove_thread(t, th);
+			t->stats.threads_seen--;
+			return false;
+		}
+		if (is_stop_signal(sig)) {
+			/* Job control: keep the thread stopped without holding it in
+			 * a ptrace stop, so SIGCONT works as it would untraced. */
+			th->group_stopped = true;
+			th->interrupt_sent = false;
+			ptrace(PTRACE_LISTEN, tid, NULL, NULL);
+			if (th->in_round) {
+				th->in_round = false;
+				t->stats.samples_skipped_stopped++;
+				return true;
+			}
+			return false;
+		}
+		th->group_stopped = false;
+		th->interrupt_sent = false;
+		if (th->in_round) {
+			th->in_round = false;
+			fn(ctx, t, th);
+			resume(tid, 0);
+			return true;
+		}
+		resume(tid, 0);
+		return false;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK: {
+		unsigned long msg = 0;
+		if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg &&
+		    !find_thread(t, (pid_t)msg)) {
+			struct thread *child = add_thread(t, (pid_t)msg);
+			child->foreign = event != PTRACE_EVENT_CLONE || tgid_of((pid_t)msg) != t->pid;
+		}
+		resume(tid, 0);
+		return false;
+	}
+	case PTRACE_EVENT_EXEC: {
+		/* Every other thread is gone; the exec'ing thread now has the
+		 * leader's tid.  The address space is new. */
+		for (size_t i = t->nthreads; i-- > 0;)
+			if (t->threads[i].tid != t->pid)
+				remove_thread(t, &t->threads[i]);
+		th = add_thread(t, t->pid);
+		th->comm_read_ns = 0;
+		t->exec_seen = true;
+		t->stats.execs++;
+		resume(t->pid, 0);
+		return was_in_round;
+	}
+	case 0:
+		/* Signal-delivery stop: pass the signal on untouched.  If an
+		 * interrupt is pending for this thread its stop still comes. */
+		t->stats.signals_forwarded++;
+		resume(tid, sig);
+		return false;
+	default:
+		resume(tid, 0);
+		return false;
+	}
+}
+
+static void drain_signalfd(struct target *t)
+{
+	struct signalfd_siginfo si;
+
+	while (read(t->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD)
+			t->pending_signal = (int)si.ssi_signo;
+	}
+}
+
+/* Waits on the signalfd until deadline; true if something may be ready. */
+static bool wait_signalfd(struct target *t, uint64_t deadline_ns)
+{
+	struct pollfd pfd = { t->sigfd, POLLIN, 0 };
+	uint64_t now = now_ns();
+	struct timespec ts;
+	int r;
+
+	if (now >= deadline_ns)
+		return false;
+	ts.tv_sec = (time_t)((deadline_ns - now) / 1000000000u);
+	ts.tv_nsec = (long)((deadline_ns - now) % 1000000000u);
+	r = ppoll(&pfd, 1, &ts, NULL);
+	if (r > 0)
+		drain_signalfd(t);
+	return r > 0;
+}
+
+static void noop_stop(void *ctx, struct target *t, struct thread *th)
+{
+	(void)ctx;
+	(void)t;
+	(void)th;
+}
+
+/* Reaps every status that is ready; returns how many threads finished their
+ * part of the round. */
+static size_t reap(struct target *t, target_stop_fn fn, void *ctx)
+{
+	size_t finished = 0;
+	int status;
+	pid_t tid;
+
+	while ((tid = waitpid(-1, &status, __WALL | WNOHANG)) > 0)
+		finished += dispatch(t, tid, status, fn, ctx);
+	if (tid < 0 && errno == ECHILD)
+		t->exited = true;
+	return finished;
+}
+
+void target_wait_until(struct target *t, uint64_t deadline_ns)
+{
+	for (;;) {
+		reap(t, noop_stop, NULL);
+		if (t->exited || t->pending_signal)
+			return;
+		if (now_ns() >= deadline_ns)
+			return;
+		wait_signalfd(t, deadline_ns);
+	}
+}
+
+size_t target_sample_round(struct target *t, bool idle, target_stop_fn fn, void *ctx)
+{
+	size_t pending = 0, sampled = 0;
+	uint64_t give_up;
+
+	reap(t, noop_stop, NULL);
+	for (size_t i = 0; i < t->nthreads; i++) {
+		struct thread *th = &t->threads[i];
+		th->in_round = false;
+		if (th->group_stopped || th->interrupt_sent || th->foreign)
+			continue;
+		if (!idle && !thread_is_running(th))
+			continue;
+		if (ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL) != 0)
+			continue;
+		th->interrupt_sent = true;
+		th->in_round = true;
+		pending++;
+	}
+	give_up = now_ns() + STOP_TIMEOUT_NS;
+	while (pending) {
+		size_t done = reap(t, fn, ctx);
+		sampled += done;
+		pending = done > pending ? 0 : pending - done;
+		if (!pending || t->exited)
+			break;
+		if (now_ns() >= give_up) {
+			for (size_t i = 0; i < t->nthreads; i++)
+				if (t->threads[i].in_round) {
+					t->threads[i].in_round = false;
+					t->stats.samples_lost_timeout++;
+				}
+			break;
+		}
+		wait_signalfd(t, give_up);
+	}
+	return sampled;
+}
+
+void target_detach(struct target *t)
+{
+	uint64_t give_up = now_ns() + DETACH_TIMEOUT_NS;
+
+	if (t->exited)
+		return;
+	/* Stop everyone (job-stopped threads too: PTRACE_DETACH needs a ptrace
+	 * stop), then detach each.  Signal-delivery stops are detached with
+	 * their signal so nothing is lost. */
+	for (size_t i = 0; i < t->nthreads; i++) {
+		struct thread *th = &t->threads[i];
+		if (!th->interrupt_sent && ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL) == 0)
+			th->interrupt_sent = true;
+	}
+	while (t->nthreads && now_ns() < give_up) {
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+		struct thread *th;
+
+		if (tid < 0)
+			break;
+		if (tid == 0) {
+			wait_signalfd(t, give_up);
+			continue;
+		}
+		th = find_thread(t, tid);
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			if (tid == t->pid) {
+				t->exited = true;
+				t->exit_status = status;
+			}
+			if (th)
+				remove_thread(t, th);
+			continue;
+		}
+		if (!WIFSTOPPED(status))
+			continue;
+		int event = status >> 16, sig = WSTOPSIG(status);
+		if (!th) {
+			/* A thread born during detach: let it go too. */
+			ptrace(PTRACE_DETACH, tid, NULL, NULL);
+			continue;
+		}
+		if (event == PTRACE_EVENT_CLONE) {
+			/* The new thread is traced already and will stop; wait for it. */
+			unsigned long msg = 0;
+			if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg)
+				add_thread(t, (pid_t)msg)->interrupt_sent = true;
+			th = find_thread(t, tid);
+		}
+		if (event == 0) {
+			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig);
+		} else if (event == PTRACE_EVENT_STOP || th->interrupt_sent) {
+			ptrace(PTRACE_DETACH, tid, NULL, NULL);
+		} else {
+			resume(tid, 0);
+			continue;
+		}
+		remove_thread(t, th);
+	}
+	for (size_t i = 0; i < t->nthreads; i++)
+		pys_warn("thread %d did not stop for detach; it stays traced until pysample exits",
+			 (int)t->threads[i].tid);
+}
+
+int target_wait_child(struct target *t)
+{
+	int status;
+
+	if (t->exited)
+		return t->exit_status;
+	while (waitpid(t->pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return 0;
+	}
+	t->exited = true;
+	t->exit_status = status;
+	return status;
+}
+
+static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
+{
+	char path[64], *status, *p;
+	int tracer = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	status = read_small_file(path, 1 << 16, NULL);
+	if (status && (p = strstr(status, "\nTracerPid:")) != NULL)
+		tracer = atoi(p + 11);
+	free(status);
+	if (err == ESRCH) {
+		snprintf(out, len, "no process %d: check the pid (it may have exited)", (int)pid);
+	} else if (err == EPERM && tracer) {
+		snprintf(out, len,
+			 "process %d is already traced by process %d (a debugger or another "
+			 "profiler): detach it first",
+			 (int)pid, tracer);
+	} else if (err == EPERM) {
+		snprintf(out, len,
+			 "ptrace: Operation not permitted on process %d: run as root or grant "
+			 "CAP_SYS_PTRACE; in a container add --cap-add SYS_PTRACE; with Yama, "
+			 "/proc/sys/kernel/yama/ptrace_scope must be 0 or 1 (and 1 lets only "
+			 "a parent trace)",
+			 (int)pid);
+	} else {
+		snprintf(out, len, "ptrace(PTRACE_SEIZE, %d): %s", (int)pid, strerror(err));
+	}
+}
+
+static bool seize(pid_t tid, unsigned long options)
+{
+	return ptrace(PTRACE_SEIZE, tid, NULL, (void *)options) == 0;
+}
+
+bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len)
+{
+	char dir[64];
+	bool added = true;
+
+	t->pid = pid;
+	if (!seize(pid, SEIZE_OPTIONS)) {
+		explain_ptrace_error(pid, errno, err, err_len);
+		return false;
+	}
+	add_thread(t, pid);
+	/* Threads created while we seize the others are caught by TRACECLONE
+	 * from a thread already seized; loop until the list is stable. */
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	for (int pass = 0; added && pass < 1000; pass++) {
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		added = false;
+		if (!d)
+			break;
+		while ((de = readdir(d)) != NULL) {
+			pid_t tid = (pid_t)atoi(de->d_name);
+			if (tid <= 0 || find_thread(t, tid))
+				continue;
+			if (seize(tid, SEIZE_OPTIONS) || errno == EPERM)
+				added = true;
+			add_thread(t, tid);
+		}
+		closedir(d);
+	}
+	return true;
+}
+
+bool target_launch(struct target *t, char *const argv[], char *err, size_t err_len)
+{
+	int go[2], report[2];
+	pid_t child;
+	sigset_t none;
+	char c;
+	int child_errno = 0;
+	ssize_t n;
+
+	if (pipe2(go, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0) {
+		snprintf(err, err_len, "pipe: %s", strerror(errno));
+		return false;
+	}
+	child = fork();
+	if (child < 0) {
+		snprintf(err, err_len, "fork: %s", strerror(errno));
+		return false;
+	}
+	if (child == 0) {
+		/* Wait until the parent has seized us, so the program is traced
+		 * from its first instruction, then become the program.  The
+		 * signal mask is the user's again. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(go[1]);
+		close(report[0]);
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
+		execvp(argv[0], argv);
+		child_errno = errno;
+		if (write(report[1], &child_errno, sizeof(child_errno)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(report[1]);
+	t->pid = child;
+	t->launched = true;
+	/* EXITKILL: if pysample dies, the program it started dies with it
+	 * rather than running on untraced and unobserved. */
+	if (!seize(child, SEIZE_OPTIONS | PTRACE_O_EXITKILL)) {
+		snprintf(err, err_len, "ptrace(PTRACE_SEIZE) of the new process: %s",
+			 strerror(errno));
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return false;
+	}
+	add_thread(t, child);
+	close(go[1]);
+	do
+		n = read(report[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	if (n == (ssize_t)sizeof(child_errno)) {
+		snprintf(err, err_len, "cannot run %s: %s", argv[0], strerror(child_errno));
+		target_wait_child(t);
+		return false;
+	}
+	return true;
+}

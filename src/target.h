@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Target control: launching or attaching with PTRACE_SEIZE, keeping the
+ * thread list, stopping threads for a sample (PTRACE_INTERRUPT) and letting
+ * them run again, passing every signal on, and detaching cleanly.
+ */
+#ifndef PYSAMPLE_TARGET_H
+#define PYSAMPLE_TARGET_H
+
+#include "common.h"
+
+struct thread {
+	pid_t tid;
+	bool interrupt_sent; /* PTRACE_INTERRUPT sent, its stop not seen yet */
+	bool in_round;       /* to be sampled in the current round */
+	bool group_stopped;  /* in a job-control stop (PTRACE_LISTEN) */
+	bool foreign;        /* a new process (not a thread): detach at first stop */
+	int stat_fd;         /* /proc/PID/task/TID/stat, to see if it is running */
+	char comm[17];
+	uint64_t comm_read_ns;
+};
+
+struct target_stats {
+	uint64_t threads_seen;
+	uint64_t samples_lost_exit;    /* the thread exited before its stop came */
+	uint64_t samples_lost_timeout; /* the stop did not come in time */
+	uint64_t samples_skipped_stopped; /* thread in a job-control stop */
+	uint64_t signals_forwarded;
+	uint64_t execs;
+};
+
+struct target {
+	pid_t pid;
+	bool launched;
+	bool exited;     /* the whole process is gone */
+	int exit_status; /* wait status of the leader when launched */
+	bool exec_seen;  /* set on exec; cleared by whoever reloads process state */
+	int sigfd;       /* signalfd for SIGCHLD and the signals that end a run */
+	struct thread *threads;
+	size_t nthreads, cap;
+	struct target_stats stats;
+	/* Signals pysample itself received (SIGINT, SIGTERM, SIGHUP), for main. */
+	int pending_signal;
+};
+
+/* Called for each thread while it is stopped; return quickly. */
+typedef void (*target_stop_fn)(void *ctx, struct target *t, struct thread *th);
+
+/* Blocks the signals pysample handles through its signalfd. */
+bool target_setup_signals(struct target *t);
+
+/* Starts argv under ptrace.  On failure, returns false with a sentence in err. */
+bool target_launch(struct target *t, char *const argv[], char *err, size_t err_len);
+/* Seizes every thread of a running process. */
+bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len);
+
+/*
+ * Handles pending tracee events and signals until `deadline_ns` (monotonic),
+ * returning early when the process exits or pysample gets a signal.
+ */
+void target_wait_until(struct target *t, uint64_t deadline_ns);
+
+/*
+ * One sampling round: stops the selected threads (all, or only those on a
+ * CPU unless `idle`), calls fn for each as soon as it is stopped and resumes
+ * it right after.  Returns the number of threads sampled.
+ */
+size_t target_sample_round(struct target *t, bool idle, target_stop_fn fn, void *ctx);
+
+/* Lets every thread go, delivering any signal caught in a stop. */
+void target_detach(struct target *t);
+
+/* Thread name, refreshed now and then (threads rename themselves). */
+const char *target_thread_comm(struct target *t, struct thread *th);
+
+/* Waits for a launched child after detaching; returns its wait status. */
+int target_wait_child(struct target *t);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * Prints the offsets pysample's version table claims, measured by the
+ * compiler against one CPython version's own headers.  Built once per
+ * interpreter found on the machine by tests/integration/test_offsets.sh;
+ * its output is compared with `pysample --dump-layout X.Y`.
+ */
+#define Py_BUILD_CORE 1
+#include <Python.h>
+#include <frameobject.h>
+#include <stddef.h>
+#include <stdio.h>
+#if PY_VERSION_HEX >= 0x03090000
+#include <internal/pycore_runtime.h>
+#include <internal/pycore_interp.h>
+#endif
+#include <internal/pycore_pystate.h>
+#if PY_VERSION_HEX >= 0x030b0000
+#include <internal/pycore_frame.h>
+#endif
+#if PY_VERSION_HEX >= 0x030a0000 && PY_VERSION_HEX < 0x030b0000
+#include <internal/pycore_code.h>
+#endif
+
+#define P(name, value) printf("%s %zu\n", name, (size_t)(value))
+
+int main(void)
+{
+	P("runtime.interpreters_head", offsetof(_PyRuntimeState, interpreters.head));
+	P("interp.next", offsetof(PyInterpreterState, next));
+#if PY_VERSION_HEX >= 0x030b0000
+	P("interp.threads_head", offsetof(PyInterpreterState, threads.head));
+#else
+	P("interp.threads_head", offsetof(PyInterpreterState, tstate_head));
+#endif
+	P("tstate.next", offsetof(PyThreadState, next));
+	P("tstate.interp", offsetof(PyThreadState, interp));
+	P("tstate.thread_id", offsetof(PyThreadState, thread_id));
+#if PY_VERSION_HEX >= 0x030b0000
+	P("tstate.native_thread_id", offsetof(PyThreadState, native_thread_id));
+#endif
+#if PY_VERSION_HEX >= 0x030d0000
+	P("tstate.current_frame", offsetof(PyThreadState, current_frame));
+#elif PY_VERSION_HEX >= 0x030b0000
+	P("tstate.cframe", offsetof(PyThreadState, cframe));
+	P("cframe.current_frame", offsetof(_PyCFrame, current_frame));
+#else
+	P("tstate.frame", offsetof(PyThreadState, frame));
+#endif
+#if PY_VERSION_HEX >= 0x030b0000
+	P("frame.previous", offsetof(_PyInterpreterFrame, previous));
+#if PY_VERSION_HEX >= 0x030d0000
+	P("frame.code", offsetof(_PyInterpreterFrame, f_executable));
+	P("frame.instr", offsetof(_PyInterpreterFrame, instr_ptr));
+#else
+	P("frame.code", offsetof(_PyInterpreterFrame, f_code));
+	P("frame.instr", offsetof(_PyInterpreterFrame, prev_instr));
+#endif
+	P("frame.owner", offsetof(_PyInterpreterFrame, owner));
+#if PY_VERSION_HEX < 0x030c0000
+	P("frame.is_entry", offsetof(_PyInterpreterFrame, is_entry));
+#endif
+#else
+	P("frame.previous", offsetof(PyFrameObject, f_back));
+	P("frame.code", offsetof(PyFrameObject, f_code));
+	P("frame.instr", offsetof(PyFrameObject, f_lasti));
+#endif
+	P("code.name", offsetof(PyCodeObject, co_name));
+	P("code.filename", offsetof(PyCodeObject, co_filename));
+	P("code.firstlineno", offsetof(PyCodeObject, co_firstlineno));
+#if PY_VERSION_HEX >= 0x030b0000
+	P("code.qualname", offsetof(PyCodeObject, co_qualname));
+	P("code.code_adaptive", offsetof(PyCodeObject, co_code_adaptive));
+#endif
+#if PY_VERSION_HEX >= 0x030a0000
+	P("code.linetable", offsetof(PyCodeObject, co_linetable));
+#else
+	P("code.linetable", offsetof(PyCodeObject, co_lnotab));
+#endif
+	P("bytes.size", offsetof(PyVarObject, ob_size));
+	P("bytes.data", offsetof(PyBytesObject, ob_sval));
+	P("unicode.length", offsetof(PyASCIIObject, length));
+	P("unicode.state", offsetof(PyASCIIObject, state));
+	P("unicode.ascii_data", sizeof(PyASCIIObject));
+	P("unicode.compact_data", sizeof(PyCompactUnicodeObject));
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The perf script text, byte for byte, against the layout perf prints. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "tap.h"
+
+static char *run(void (*fill)(struct output *))
+{
+	int fds[2];
+	static char buf[65536];
+	struct output o;
+	ssize_t n;
+
+	if (pipe(fds) != 0)
+		return NULL;
+	output_init(&o, fds[1], "cpu-clock");
+	fill(&o);
+	output_flush(&o);
+	output_free(&o);
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	close(fds[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static void one_record(struct output *o)
+{
+	output_record_begin(o, "python3", 4242, 4243, 1407270678123ull, 1001001);
+	output_frame(o, 0x7f12345678, "py::leaf:/srv/app.py", 0x1e, "/srv/app.py");
+	output_frame(o, 0x55aa, NULL, 0, "/usr/bin/python3.11");
+	output_frame(o, 0x10, NULL, 0, NULL);
+	output_record_end(o);
+}
+
+static void unfinished_record(struct output *o)
+{
+	one_record(o);
+	output_record_begin(o, "x", 1, 1, 0, 1);
+	output_frame(o, 1, "f", 0, "d");
+	/* no output_record_end: must not appear */
+}
+
+static void hostile_names(struct output *o)
+{
+	output_record_begin(o, " bad\ncomm", 1, 2, 3000, 1);
+	output_frame(o, 1, "py::f\n:x", 0, "/my dir/(x)%.py");
+	output_record_end(o);
+}
+
+int main(void)
+{
+	char dst[64] = "";
+
+	is_str(run(one_record),
+	       "python3  4242/4243   1407.270678:    1001001 cpu-clock: \n"
+	       "\t      7f12345678 py::leaf:/srv/app.py+0x1e (/srv/app.py)\n"
+	       "\t            55aa [unknown] (/usr/bin/python3.11)\n"
+	       "\t              10 [unknown] ([unknown])\n"
+	       "\n",
+	       "record in perf's callchain layout, blank line after it");
+	is_str(run(unfinished_record),
+	       "python3  4242/4243   1407.270678:    1001001 cpu-clock: \n"
+	       "\t      7f12345678 py::leaf:/srv/app.py+0x1e (/srv/app.py)\n"
+	       "\t            55aa [unknown] (/usr/bin/python3.11)\n"
+	       "\t              10 [unknown] ([unknown])\n"
+	       "\n",
+	       "an unfinished record is never written");
+	is_str(run(hostile_names),
+	       "_bad?comm     1/2         0.000003:          1 cpu-clock: \n"
+	       "\t               1 py::f?:x+0x0 (/my%20dir/%28x%29%25.py)\n"
+	       "\n",
+	       "no line breaks in names, no blanks or parentheses in dso names");
+	output_sanitize(dst, sizeof(dst), "a b", true);
+	is_str(dst, "a%20b", "sanitize escapes blanks in dso");
+	return tap_done();
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The version table and the _Py_DebugOffsets reader on crafted bytes (the
+ * comparison with real headers is tests/integration/test_offsets.py). */
+#include <stdlib.h>
+
+#include "pyversions.h"
+#include "tap.h"
+
+int main(void)
+{
+	uint8_t raw[PY_DEBUG_OFFSETS_MAX];
+	uint64_t *f = (uint64_t *)raw;
+	struct py_layout l;
+	const char *why = NULL;
+
+	for (unsigned minor = 8; minor <= 12; minor++)
+		ok(py_layout_for_version(3, minor) != NULL, "table has 3.%u", minor);
+	ok(py_layout_for_version(3, 7) == NULL, "3.7 is not claimed");
+	ok(py_layout_for_version(3, 13) == NULL, "3.13 comes from debug offsets, not the table");
+
+	memset(raw, 0, sizeof(raw));
+	ok(!py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why), "no cookie rejected");
+	memcpy(raw, PY_DEBUG_COOKIE, 8);
+	f[1] = 0x030d00f0; /* 3.13.0 final */
+	for (size_t i = 3; i < 80; i++)
+		f[i] = 8 * i;
+	ok(py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why), "3.13 debug offsets accepted");
+	ok(l.version_hex == 0x030d0000 && l.tstate_frame == 8 * 23 && l.frame_owner == 8 * 33 &&
+	   l.code_code_adaptive == 8 * 43 && l.unicode_compact_data == 8 * 70 + 16,
+	   "fields come from their 3.13 positions");
+	f[23] = 1ull << 40;
+	ok(!py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why), "absurd offset rejected (%s)",
+	   why ? why : "");
+	f[23] = 8;
+	ok(!py_layout_from_debug_offsets(raw, 100, &l, &why), "truncated debug offsets rejected");
+	f[1] = 0x020700f0;
+	ok(!py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why), "implausible version rejected");
+	return tap_done();
+}
