@@ -9,6 +9,7 @@
 
 int pys_verbose;
 
+static void vreport(const char *level, const char *fmt, va_list ap) PYS_PRINTF(2, 0);
 static void vreport(const char *level, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "pysample: %s", level);

@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Command line: help, version, and clear errors with the right exit status."""
+import os
+import subprocess
+import time
+
+from pstest import PYSAMPLE, ok, done, run_pysample, profile, diag
+
+r = run_pysample(["--help"])
+ok(r.returncode == 0 and "Usage: pysample" in r.stdout and "--duration" in r.stdout,
+   "--help prints usage and exits 0", r.stdout + r.stderr)
+r = run_pysample(["--version"])
+ok(r.returncode == 0 and r.stdout.startswith("pysample "), "--version", r.stdout)
+
+for args, needle in ((["--hz", "abc", "-p", "1"], "invalid rate"),
+                     (["--hz", "0", "-p", "1"], "invalid rate"),
+                     (["-p", "-5"], "invalid pid"),
+                     (["--duration", "x", "-p", "1"], "invalid duration"),
+                     ([], "nothing to profile"),
+                     (["--bogus"], "unrecognized option"),
+                     (["-p", "1", "--", "true"], "either -p PID or a command")):
+    r = run_pysample(args)
+    ok(r.returncode == 2 and needle in r.stderr, "usage error %r exits 2 naming the problem" % args,
+       r.stderr)
+
+# A pid that does not exist: one clear sentence, status 3, no hang.
+pid = 4194000
+while os.path.exists("/proc/%d" % pid):
+    pid -= 1
+r = run_pysample(["-p", str(pid), "--duration", "1"], timeout=20)
+ok(r.returncode == 3 and "no process %d" % pid in r.stderr, "nonexistent pid: clear error", r.stderr)
+
+# A program that cannot be started.
+r = run_pysample(["--", "/nonexistent/program"], timeout=20)
+ok(r.returncode == 127 and "cannot run /nonexistent/program: No such file or directory" in r.stderr,
+   "unstartable command exits 127 with the reason", r.stderr)
+
+# A non-Python process: sampled natively, a clear warning, target unharmed.
+sleeper = subprocess.Popen(["sh", "-c", "while :; do :; done"])
+try:
+    proc, records, err = profile(["-p", str(sleeper.pid), "--duration", "0.5"], "/tmp/pys-cli.perf",
+                                 timeout=30)
+    ok(proc.returncode == 0 and records is not None and len(records) > 50,
+       "non-Python target is still sampled (%s records)" % (len(records) if records else err),
+       proc.stderr)
+    ok("no Python frames were found" in proc.stderr, "non-Python target gets a clear warning",
+       proc.stderr)
+    time.sleep(0.1)
+    ok(sleeper.poll() is None, "non-Python target still running after detach")
+finally:
+    sleeper.kill()
+    sleeper.wait()
+
+# Output file that cannot be written.
+r = run_pysample(["-o", "/nonexistent/dir/out.perf", "--", "true"])
+ok(r.returncode == 2 and "cannot write /nonexistent/dir/out.perf" in r.stderr,
+   "unwritable -o file is refused before starting", r.stderr)
+done()

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Every thread is sampled, each with its own stack on its own tid, and
+threads that start and end during the run are sampled too."""
+import subprocess
+from collections import Counter
+
+from pstest import PYSAMPLE, each_interpreter, ok, done, parse, target
+
+for label, python in each_interpreter("threads"):
+    out = "/tmp/pys-threads-%s.perf" % label
+    p = subprocess.run([PYSAMPLE, "-F", "499", "-o", out, "--", python, target("threads.py"), "1.5"],
+                       capture_output=True, text=True, timeout=120)
+    ok(p.returncode == 0, "%s: threaded target exits 0" % label, p.stderr)
+    tids = {}
+    for line in p.stdout.splitlines():
+        if line.startswith("thread "):
+            _, func, tid = line.split()
+            tids[func] = int(tid)
+    records = parse(open(out).read())
+    for func, tid in sorted(tids.items()):
+        mine = [r for r in records if r.tid == tid]
+        right = [r for r in mine if func in r.py_names()]
+        # Each thread spins ~1.5 s but the 2 CPUs are shared by 4 threads.
+        ok(len(mine) > 50 and len(right) >= 0.9 * len(mine),
+           "%s: thread %s (tid %d): %d samples, %d in %s" % (label, func, tid, len(mine), len(right), func))
+    ok(len(tids) == 4, "%s: the target reported its 4 threads" % label, p.stdout)
+
+    out = "/tmp/pys-churn-%s.perf" % label
+    p = subprocess.run([PYSAMPLE, "-F", "999", "-o", out, "--", python, target("churn.py"), "1.5"],
+                       capture_output=True, text=True, timeout=120)
+    records = parse(open(out).read())
+    short = Counter(r.tid for r in records if "short_lived" in r.py_names())
+    ok(p.returncode == 0 and len(short) >= 20,
+       "%s: short-lived threads sampled: %d distinct tids in short_lived()" % (label, len(short)),
+       p.stderr)
+done()

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone on Debian 12: installs the build
+# dependencies, builds pysample with gcc and with clang (-Werror), runs
+# `make check` (C unit tests and integration tests against every CPython
+# on the machine), and ends with one line: "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.."
+top=$PWD
+.ci/deps || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+./autogen.sh >/dev/null 2>&1 || { echo "autogen.sh failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 skipped=0
+note() { printf '%s\n' "$*"; }
+
+# A build that fails counts as one failed test; its log is shown.
+build() { # name, configure args...
+	local name=$1; shift
+	local dir=$top/build/$name
+	rm -rf "$dir" && mkdir -p "$dir"
+	if (cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out 2>&1 &&
+	    make -j2 >make.out 2>&1); then
+		passed=$((passed + 1)); note "PASS: build $name"
+		return 0
+	fi
+	failed=$((failed + 1)); note "FAIL: build $name"
+	tail -40 "$dir"/configure.out "$dir"/make.out 2>/dev/null
+	return 1
+}
+
+count_suite() { # dir: adds the counts of its test-suite.log
+	local log=$1/test-suite.log p f s
+	[ -f "$log" ] || { failed=$((failed + 1)); note "FAIL: no test-suite.log in $1"; return; }
+	p=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
+	f=$(( $(sed -n 's/^# FAIL: *//p' "$log" | head -1) + $(sed -n 's/^# ERROR: *//p' "$log" | head -1) + $(sed -n 's/^# XPASS: *//p' "$log" | head -1) ))
+	s=$(sed -n 's/^# SKIP: *//p' "$log" | head -1)
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+	grep -E '^(not ok|ok .*# SKIP)' "$1"/tests/*/*.log 2>/dev/null | sed 's/^/  /'
+	[ "$f" -eq 0 ] || grep -h -B2 -A12 '^not ok' "$1"/tests/*/*.log 2>/dev/null | head -200
+}
+
+if build gcc CC=gcc; then
+	(cd build/gcc && make -j2 check >check.out 2>&1)
+	count_suite build/gcc
+fi
+build clang CC=clang
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
