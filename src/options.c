@@ -16,9 +16,10 @@ void options_usage(FILE *out)
 	fputs("Usage: pysample [OPTIONS] -- COMMAND [ARGS...]   launch COMMAND and profile it\n"
 	      "       pysample [OPTIONS] -p PID                  profile a running process\n"
 	      "\n"
-	      "Samples the Python stacks of every thread of a CPython process (3.8 and later)\n"
-	      "and writes them as `perf script` text, for FlameGraph, speedscope, the Firefox\n"
-	      "Profiler and other tools that read it.\n"
+	      "Samples the stacks of every thread of a CPython process (3.8 and later): native\n"
+	      "frames unwound with DWARF CFI, and the Python frames each evaluation loop runs\n"
+	      "put in its place.  Writes `perf script` text, for FlameGraph, speedscope, the\n"
+	      "Firefox Profiler and other tools that read it.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -p, --pid=PID          attach to a running process; detach at the end\n"
@@ -30,8 +31,13 @@ void options_usage(FILE *out)
 	      "                         view); by default only running threads are sampled\n"
 	      "      --lines            put the line number in Python frame names, so stacks\n"
 	      "                         split per line: py::func:file.py:42\n"
-	      "      --python-only      Python frames only (the only mode in this release)\n"
-	      "      --max-frames=N     Python frames read per stack (default 4096)\n"
+	      "      --python-only      Python frames only: no native unwinding, no stack copy\n"
+	      "      --native-all       keep CPython's internal frames (vectorcall, call\n"
+	      "                         helpers) between two Python frames; hidden by default\n"
+	      "      --unwinder=NAME    native unwinder: libdw (default) or libunwind\n"
+	      "      --stack-bytes=N    stack bytes copied per sample (default 65536; a deeper\n"
+	      "                         stack ends in a [stack cut at --stack-bytes] frame)\n"
+	      "      --max-frames=N     frames per stack, Python and native each (default 4096)\n"
 	      "      --dump-layout=X.Y  print the CPython X.Y structure offsets pysample uses\n"
 	      "                         (with -p: those of the running target) and exit\n"
 	      "  -v, --verbose          say more about what pysample finds\n"
@@ -61,7 +67,10 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 	return true;
 }
 
-enum { OPT_IDLE = 256, OPT_LINES, OPT_PYTHON_ONLY, OPT_MAX_FRAMES, OPT_DUMP_LAYOUT };
+enum {
+	OPT_IDLE = 256, OPT_LINES, OPT_PYTHON_ONLY, OPT_NATIVE_ALL, OPT_UNWINDER, OPT_STACK_BYTES,
+	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT
+};
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt)
 {
@@ -73,6 +82,9 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "idle", no_argument, NULL, OPT_IDLE },
 		{ "lines", no_argument, NULL, OPT_LINES },
 		{ "python-only", no_argument, NULL, OPT_PYTHON_ONLY },
+		{ "native-all", no_argument, NULL, OPT_NATIVE_ALL },
+		{ "unwinder", required_argument, NULL, OPT_UNWINDER },
+		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "dump-layout", required_argument, NULL, OPT_DUMP_LAYOUT },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -86,7 +98,8 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 	memset(opt, 0, sizeof(*opt));
 	opt->hz = 999;
 	opt->max_frames = 4096;
-	opt->python_only = true;
+	opt->unwinder = "libdw";
+	opt->stack_bytes = 65536;
 	/* "+": stop at the first non-option, so the command keeps its own options. */
 	while ((c = getopt_long(argc, argv, "+p:F:d:o:vhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -121,6 +134,23 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_PYTHON_ONLY:
 			opt->python_only = true;
+			break;
+		case OPT_NATIVE_ALL:
+			opt->native_all = true;
+			break;
+		case OPT_UNWINDER:
+			if (strcmp(optarg, "libdw") != 0 && strcmp(optarg, "libunwind") != 0) {
+				pys_error("unknown unwinder '%s': use libdw or libunwind", optarg);
+				return PARSE_USAGE;
+			}
+			opt->unwinder = optarg;
+			break;
+		case OPT_STACK_BYTES:
+			if (!parse_number(optarg, 256, 64 << 20, &v)) {
+				pys_error("invalid --stack-bytes '%s': give 256 to 67108864", optarg);
+				return PARSE_USAGE;
+			}
+			opt->stack_bytes = (size_t)v & ~(size_t)7;
 			break;
 		case OPT_MAX_FRAMES:
 			if (!parse_number(optarg, 1, 65536, &v)) {

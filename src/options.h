@@ -15,8 +15,11 @@ struct options {
 	const char *output;   /* NULL = stdout */
 	bool idle;            /* sample threads that are not on a CPU too */
 	bool lines;           /* split Python frames per line */
-	bool python_only;
-	unsigned max_frames;
+	bool python_only;     /* no native unwinding */
+	bool native_all;      /* keep CPython's internal frames between Python frames */
+	const char *unwinder; /* "libdw" or "libunwind" */
+	size_t stack_bytes;   /* stack copied per sample */
+	unsigned max_frames;  /* Python frames, and native frames, per stack */
 	const char *dump_layout; /* "3.11": print the table layout and exit */
 };
 

@@ -17,6 +17,8 @@ void output_init(struct output *o, int fd, const char *event)
 	o->event = event;
 	o->cap = FLUSH_THRESHOLD + 65536;
 	o->buf = xmalloc(o->cap);
+	off_t base = lseek(fd, 0, SEEK_CUR);
+	o->base_offset = base > 0 ? (uint64_t)base : 0;
 }
 
 void output_free(struct output *o)
@@ -145,10 +147,15 @@ bool output_flush(struct output *o)
 		return false;
 	}
 	if (complete && !write_all(o, o->buf, complete)) {
+		/* Disk full or the like: cut a regular file back to the last
+		 * complete record, so no reader sees half a record. */
+		if (ftruncate(o->fd, (off_t)(o->base_offset + o->committed)) == 0)
+			o->bytes_written = o->committed;
 		o->write_failed = true;
 		o->len = o->record_start = 0;
 		return false;
 	}
+	o->committed = o->bytes_written;
 	memmove(o->buf, o->buf + complete, o->len - complete);
 	o->len -= complete;
 	o->record_start = 0;

@@ -18,6 +18,8 @@ struct output {
 	bool write_failed;
 	const char *event;   /* "cpu-clock", ... */
 	uint64_t bytes_written;
+	uint64_t committed; /* bytes of whole records known to be written */
+	uint64_t base_offset; /* where the file offset stood at the start */
 };
 
 void output_init(struct output *o, int fd, const char *event);

@@ -32,6 +32,7 @@ void py_reader_free(struct py_reader *r)
 void py_reader_reset(struct py_reader *r)
 {
 	r->ready = false;
+	r->discovery_attempts = 0;
 	r->nthreads = 0;
 	r->last_scan_ns = 0;
 	r->pthread_tid_offset = -1;
@@ -226,7 +227,7 @@ static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, stru
 	return PYSNAP_OK;
 }
 
-static bool ensure_runtime(struct py_reader *r)
+bool py_reader_prepare(struct py_reader *r)
 {
 	struct proc_maps maps;
 	char why[512];
@@ -235,8 +236,12 @@ static bool ensure_runtime(struct py_reader *r)
 	if (r->ready)
 		return true;
 	/* Discovery reads the maps and ELF files: keep it off the hot path. */
-	if (r->last_scan_ns && now_ns() - r->last_scan_ns < RESCAN_INTERVAL_NS)
+	/* Often at first (a launched program starts up within milliseconds),
+	 * then seldom: a program that is not Python should cost nothing. */
+	if (r->last_scan_ns && now_ns() - r->last_scan_ns <
+				       (r->discovery_attempts < 100 ? RESCAN_INTERVAL_NS : 500000000u))
 		return false;
+	r->discovery_attempts++;
 	r->last_scan_ns = now_ns();
 	if (!procmaps_read(r->pid, &maps))
 		return false;
@@ -264,7 +269,7 @@ enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct sn
 	uint64_t frame;
 
 	snap->npy = 0;
-	if (!ensure_runtime(r))
+	if (!r->ready)
 		return snap->py_status = PYSNAP_NO_RUNTIME;
 	span = tstate_span(l);
 	e = find_thread(r, tid);

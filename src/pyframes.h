@@ -22,6 +22,7 @@ struct py_reader {
 	struct py_thread_entry *threads;
 	size_t nthreads, threads_cap;
 	uint64_t last_scan_ns;
+	unsigned discovery_attempts;
 	int pthread_tid_offset; /* where glibc keeps the tid in struct pthread, -1 unknown */
 };
 
@@ -29,6 +30,10 @@ void py_reader_init(struct py_reader *r, pid_t pid, unsigned max_frames);
 void py_reader_free(struct py_reader *r);
 /* Forgets everything (after exec, or when the runtime went away). */
 void py_reader_reset(struct py_reader *r);
+
+/* Finds the runtime if not found yet (rate-limited; reads maps and ELF
+ * files, so call it outside any stop).  True when the runtime is ready. */
+bool py_reader_prepare(struct py_reader *r);
 
 /* Fills snap->py with tid's frames, leaf first; sets and returns snap->py_status. */
 enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "merge.h"
+
 #define MAPS_REFRESH_NS 1000000000u
 
 void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
@@ -18,10 +20,50 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	py_reader_init(&s->py, s->target.pid, opt->max_frames);
 	py_code_cache_init(&s->codes);
 	output_init(&s->out, out_fd, opt->idle ? "wall-clock" : "cpu-clock");
+	if (!opt->python_only)
+		s->unwind_ops = unwind_backend(opt->unwinder);
+}
+
+static void native_stop(struct sampler *s)
+{
+	if (!s->native_ready)
+		return;
+	s->unwind_ops->destroy(s->unwinder);
+	symbolizer_free(&s->syms);
+	modules_free(&s->mods);
+	s->unwinder = NULL;
+	s->native_ready = false;
+}
+
+/* Native unwinding needs the program's own address space: at attach, or
+ * after the exec of a launched program. */
+static void native_start(struct sampler *s)
+{
+	char err[512];
+
+	native_stop(s);
+	if (!s->unwind_ops)
+		return;
+	if (!modules_init(&s->mods, s->target.pid, err, sizeof(err))) {
+		pys_warn("native stacks off: %s", err);
+		return;
+	}
+	s->unwinder = s->unwind_ops->create(&s->mods, err, sizeof(err));
+	if (!s->unwinder) {
+		pys_warn("native stacks off: %s", err);
+		modules_free(&s->mods);
+		return;
+	}
+	symbolizer_init(&s->syms, &s->mods);
+	s->native_ready = true;
 }
 
 void sampler_free(struct sampler *s)
 {
+	native_stop(s);
+	free(s->unwound.frames);
+	free(s->frame_syms);
+	free(s->merged);
 	for (size_t i = 0; i < s->snaps_cap; i++)
 		snapshot_free(&s->snaps[i]);
 	free(s->snaps);
@@ -46,6 +88,8 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	snap->tid = th->tid;
 	snap->time_ns = start;
 	snap->have_regs = arch_get_regs(th->tid, &snap->regs);
+	if (s->native_ready)
+		snapshot_copy_stack(snap, s->opt->stack_bytes);
 	py_reader_snapshot(&s->py, th->tid, snap);
 	s->st.stop_ns_total += now_ns() - start;
 }
@@ -75,29 +119,70 @@ static void count_status(struct sampler_stats *st, enum py_snap_status status)
 	}
 }
 
-static void emit_python_frames(struct sampler *s, const struct snapshot *snap)
+static void emit_python_frame(struct sampler *s, const struct py_frame_ref *f,
+			      const struct py_code_info *ci)
 {
-	const struct py_code_info **infos = xmalloc(snap->npy * sizeof(*infos));
 	char sym[4096];
 
-	py_code_resolve(&s->codes, &s->py, snap->py, snap->npy, infos);
-	for (size_t i = 0; i < snap->npy; i++) {
-		const struct py_code_info *ci = infos[i];
-		const struct py_frame_ref *f = &snap->py[i];
-		if (!ci) {
-			s->st.frames_unnamed++;
-			output_frame(&s->out, f->code, "py::[unreadable code object]", f->instr, NULL);
-			continue;
-		}
-		/* CPython's perf trampolines name frames "py::qualname:filename". */
-		if (s->opt->lines)
-			snprintf(sym, sizeof(sym), "py::%s:%s:%d", ci->name, ci->filename,
-				 py_code_line(&s->py, ci, f->instr));
-		else
-			snprintf(sym, sizeof(sym), "py::%s:%s", ci->name, ci->filename);
-		output_frame(&s->out, f->code, sym, f->instr, ci->filename);
+	if (!ci) {
+		s->st.frames_unnamed++;
+		output_frame(&s->out, f->code, "py::[unreadable code object]", f->instr, NULL);
+		return;
 	}
-	free(infos);
+	/* CPython's perf trampolines name frames "py::qualname:filename". */
+	if (s->opt->lines)
+		snprintf(sym, sizeof(sym), "py::%s:%s:%d", ci->name, ci->filename,
+			 py_code_line(&s->py, ci, f->instr));
+	else
+		snprintf(sym, sizeof(sym), "py::%s:%s", ci->name, ci->filename);
+	output_frame(&s->out, f->code, sym, f->instr, ci->filename);
+}
+
+static void emit_native_frame(struct sampler *s, const struct native_frame *f,
+			      const struct symbol *sym)
+{
+	output_frame(&s->out, f->pc, sym->name, sym->offset, sym->module);
+}
+
+/* Unwinds, names and merges one snapshot, and writes its frames. */
+static void emit_merged(struct sampler *s, const struct snapshot *snap,
+			const struct py_code_info **infos)
+{
+	struct unwind_result *ur = &s->unwound;
+	struct merge_input in;
+	uint64_t start = now_ns();
+	bool mismatch;
+	size_t n;
+
+	s->unwind_ops->unwind(s->unwinder, snap, s->opt->max_frames, ur);
+	s->st.unwind_end[ur->end]++;
+	s->st.native_frames += ur->n;
+	grow_array((void **)&s->frame_syms, &s->frame_syms_cap, ur->n, sizeof(*s->frame_syms));
+	for (size_t i = 0; i < ur->n; i++)
+		symbolize(&s->syms, ur->frames[i].pc, ur->frames[i].exact, &s->frame_syms[i]);
+	in = (struct merge_input){
+		.native = ur->frames, .syms = s->frame_syms, .nnative = ur->n,
+		.native_complete = ur->end == UNWIND_COMPLETE,
+		.py = snap->py, .npy = snap->npy,
+		.py_grouped = s->py.rt.layout.frame_kind == PY_FRAMES_INTERPRETER,
+		.runtime_module = s->py.ready ? s->py.rt.module : NULL,
+		.native_all = s->opt->native_all,
+	};
+	grow_array((void **)&s->merged, &s->merged_cap, ur->n + snap->npy, sizeof(*s->merged));
+	n = merge_stacks(&in, s->merged, &mismatch);
+	s->st.merge_mismatch += mismatch && snap->npy;
+	s->st.unwind_ns_total += now_ns() - start;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = s->merged[i].index;
+		if (s->merged[i].kind == MERGED_PYTHON)
+			emit_python_frame(s, &snap->py[k], infos[k]);
+		else
+			emit_native_frame(s, &ur->frames[k], &s->frame_syms[k]);
+	}
+	if (ur->end == UNWIND_CUT_BY_COPY)
+		output_frame(&s->out, 0, "[stack cut at --stack-bytes]", 0, "[pysample]");
+	else if (ur->end == UNWIND_MAX_FRAMES)
+		output_frame(&s->out, 0, "[stack cut at --max-frames]", 0, "[pysample]");
 }
 
 static void emit(struct sampler *s, const struct snapshot *snap)
@@ -112,14 +197,20 @@ static void emit(struct sampler *s, const struct snapshot *snap)
 		s->st.regs_failed++;
 	output_record_begin(&s->out, th ? target_thread_comm(&s->target, th) : NULL, snap->pid,
 			    snap->tid, snap->time_ns, s->period_ns);
-	if (snap->npy) {
-		emit_python_frames(s, snap);
+	const struct py_code_info **infos = xmalloc((snap->npy + 1) * sizeof(*infos));
+	py_code_resolve(&s->codes, &s->py, snap->py, snap->npy, infos);
+	if (s->native_ready && snap->have_regs) {
+		emit_merged(s, snap, infos);
+	} else if (snap->npy) {
+		for (size_t i = 0; i < snap->npy; i++)
+			emit_python_frame(s, &snap->py[i], infos[i]);
 	} else if (snap->have_regs) {
 		/* No Python on this thread right now: say where it is natively. */
 		uint64_t pc = arch_regs_pc(&snap->regs);
 		const struct map_entry *m = module_of(s, pc);
 		output_frame(&s->out, pc, NULL, 0, m && m->path[0] ? m->path : NULL);
 	}
+	free(infos);
 	output_record_end(&s->out);
 	s->st.records++;
 }
@@ -131,6 +222,7 @@ static void handle_exec(struct sampler *s)
 	py_code_cache_clear(&s->codes);
 	procmaps_free(&s->maps);
 	s->maps_read_ns = 0;
+	native_start(s);
 }
 
 /* What a signal to pysample means: in attach mode, stop; in launch mode the
@@ -157,6 +249,8 @@ void sampler_run(struct sampler *s)
 	/* Deadlines are absolute; the default 50 us timer slack would make
 	 * every wake-up late and the achieved rate drift at high rates. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (!s->target.launched)
+		native_start(s);
 	s->st.start_ns = now_ns();
 	next = s->st.start_ns + s->period_ns;
 	if (s->opt->duration > 0)
@@ -190,6 +284,7 @@ void sampler_run(struct sampler *s)
 		next += s->period_ns;
 
 		s->nsnaps = 0;
+		py_reader_prepare(&s->py);
 		target_sample_round(&s->target, s->opt->idle, take_snapshot, s);
 		s->st.rounds++;
 		for (size_t i = 0; i < s->nsnaps; i++)
@@ -228,6 +323,21 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		(unsigned long long)st->py_no_thread, (unsigned long long)st->py_no_runtime,
 		(unsigned long long)ts->samples_skipped_stopped,
 		st->records ? (double)st->stop_ns_total / 1e3 / (double)(st->records) : 0.0);
+	if (s->unwind_ops) {
+		uint64_t unwound = st->unwind_end[UNWIND_COMPLETE] + st->unwind_end[UNWIND_CUT_BY_COPY] +
+				   st->unwind_end[UNWIND_MAX_FRAMES] + st->unwind_end[UNWIND_FAILED];
+		fprintf(out,
+			"pysample: native (%s): %llu complete, %llu cut at --stack-bytes, %llu over "
+			"--max-frames, %llu stopped early (no CFI or unreadable); %llu merge "
+			"mismatches; %.1f frames and %.1f us unwind+symbolize+merge per sample\n",
+			s->unwind_ops->name, (unsigned long long)st->unwind_end[UNWIND_COMPLETE],
+			(unsigned long long)st->unwind_end[UNWIND_CUT_BY_COPY],
+			(unsigned long long)st->unwind_end[UNWIND_MAX_FRAMES],
+			(unsigned long long)st->unwind_end[UNWIND_FAILED],
+			(unsigned long long)st->merge_mismatch,
+			unwound ? (double)st->native_frames / (double)unwound : 0.0,
+			unwound ? (double)st->unwind_ns_total / 1e3 / (double)unwound : 0.0);
+	}
 	if (s->out.write_failed)
 		fprintf(out, "pysample: error: the profile could not be written completely\n");
 }

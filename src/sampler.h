@@ -12,8 +12,11 @@
 #include "procmaps.h"
 #include "pycode.h"
 #include "pyframes.h"
+#include "modules.h"
 #include "snapshot.h"
+#include "symbolize.h"
 #include "target.h"
+#include "unwind.h"
 
 struct sampler_stats {
 	uint64_t start_ns, end_ns;
@@ -24,6 +27,10 @@ struct sampler_stats {
 	uint64_t py_ok, py_no_runtime, py_no_thread, py_read_failed, py_truncated;
 	uint64_t frames_unnamed; /* Python frames whose code object could not be read */
 	uint64_t stop_ns_total;  /* time threads spent stopped by pysample */
+	uint64_t unwind_end[4];  /* by enum unwind_end */
+	uint64_t merge_mismatch;
+	uint64_t unwind_ns_total; /* unwinding + symbolizing + merging, after the stop */
+	uint64_t native_frames;
 };
 
 struct sampler {
@@ -36,6 +43,19 @@ struct sampler {
 	size_t nsnaps, snaps_cap;
 	struct proc_maps maps;
 	uint64_t maps_read_ns;
+
+	/* Native stacks (absent with --python-only, or before the first exec
+	 * of a launched program). */
+	const struct unwind_ops *unwind_ops;
+	bool native_ready;
+	struct modules mods;
+	struct unwinder *unwinder;
+	struct symbolizer syms;
+	struct unwind_result unwound;
+	struct symbol *frame_syms;
+	size_t frame_syms_cap;
+	struct merged_frame *merged;
+	size_t merged_cap;
 	uint64_t period_ns;
 	struct sampler_stats st;
 	const char *stop_reason;

@@ -3,17 +3,39 @@
 
 #include <stdlib.h>
 
+#include "memread.h"
+
 void snapshot_reset(struct snapshot *s)
 {
 	s->have_regs = false;
 	s->py_status = PYSNAP_NO_RUNTIME;
 	s->npy = 0;
+	s->stack_len = 0;
+	s->stack_addr = 0;
+}
+
+void snapshot_copy_stack(struct snapshot *s, size_t bytes)
+{
+	if (!s->have_regs || !bytes)
+		return;
+	if (s->stack_cap < bytes) {
+		free(s->stack);
+		s->stack = xmalloc(bytes);
+		s->stack_cap = bytes;
+	}
+	s->stack_addr = arch_regs_sp(&s->regs);
+	/* A partial read stops at the first unmapped page: the end of the
+	 * stack mapping (or its guard page) clips the copy by itself. */
+	s->stack_len = mem_read_partial(s->pid, s->stack_addr, s->stack, bytes);
 }
 
 void snapshot_free(struct snapshot *s)
 {
 	free(s->py);
 	s->py = NULL;
+	free(s->stack);
+	s->stack = NULL;
+	s->stack_len = s->stack_cap = 0;
 	s->npy = s->py_cap = 0;
 }
 

@@ -37,6 +37,12 @@ struct snapshot {
 	bool have_regs;
 	struct arch_regs regs;
 
+	/* The top of the stack, from the stack pointer up, as copied at the stop
+	 * (bounded by --stack-bytes and by the end of the mapping). */
+	uint8_t *stack;
+	size_t stack_len, stack_cap;
+	uint64_t stack_addr;
+
 	enum py_snap_status py_status;
 	struct py_frame_ref *py; /* leaf first */
 	size_t npy, py_cap;
@@ -44,6 +50,8 @@ struct snapshot {
 
 void snapshot_reset(struct snapshot *s);
 void snapshot_free(struct snapshot *s);
+/* Copies up to `bytes` of the stack above the stack pointer. */
+void snapshot_copy_stack(struct snapshot *s, size_t bytes);
 void snapshot_push_py(struct snapshot *s, uint64_t code, uint64_t instr, uint32_t flags);
 
 #endif

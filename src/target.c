@@ -217,6 +217,10 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 				remove_thread(t, &t->threads[i]);
 		th = add_thread(t, t->pid);
 		th->comm_read_ns = 0;
+		/* An interrupt sent before the exec is consumed by it: without
+		 * this reset the leader would never be sampled again. */
+		th->interrupt_sent = false;
+		th->in_round = false;
 		t->exec_seen = true;
 		t->stats.execs++;
 		resume(t->pid, 0);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "arch.h"
+#include "arch-unwind.h"
 
 #include <elf.h>
 #include <sys/ptrace.h>
@@ -26,4 +27,13 @@ bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_
 		return false;
 	*value = regs->gregs[dwarf_regno];
 	return true;
+}
+
+unsigned arch_dwarf_initial_regs(const struct arch_regs *regs, uint64_t *out, unsigned max)
+{
+	unsigned n = 0;
+	/* x0-x30 and sp (31); the pc is set separately. */
+	for (; n < 32 && n < max; n++)
+		arch_regs_dwarf(regs, n, &out[n]);
+	return n;
 }

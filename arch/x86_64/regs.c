@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "arch.h"
+#include "arch-unwind.h"
 
 #include <elf.h>
 #include <stddef.h>
@@ -35,4 +36,14 @@ bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_
 		return false;
 	*value = regs->gregs[dwarf_to_greg[dwarf_regno]];
 	return true;
+}
+
+unsigned arch_dwarf_initial_regs(const struct arch_regs *regs, uint64_t *out, unsigned max)
+{
+	unsigned n = 0;
+	/* 0-15 are the general registers; 16 is the return address column,
+	 * which libdw takes as the pc. */
+	for (; n < 16 && n < max; n++)
+		arch_regs_dwarf(regs, n, &out[n]);
+	return n;
 }

@@ -29,7 +29,7 @@ for label, python in each_interpreter("launch"):
     ok(len(in_c) > 0.8 * len(records) and len(ordered) == len(in_c),
        "%s: %d/%d samples in c(), all with c <- b <- a <- <module>" % (label, len(ordered), len(records)),
        "\n".join(" ".join(r.py_names()) for r in records[:10]))
-    ok(all(r.frames and r.frames[0][1].startswith("py::c:" + CHAIN) for r in in_c),
+    ok(all([s for s in r.syms() if s.startswith("py::")][0].startswith("py::c:" + CHAIN) for r in in_c),
        "%s: Python frames named py::<function>:<file>" % label)
     ok(all(r.pid == proc_pid for r in records for proc_pid in [records[0].pid]) and
        all(r.tid == r.pid for r in records), "%s: one pid, main thread tid == pid" % label)

@@ -1,6 +1,6 @@
-# Counts SIGUSR1 deliveries while spinning in a Python function; prints the
-# count when it gets SIGUSR2 (sent last) and exits.  Lost signals show as a
-# short count.
+# Counts SIGUSR1 deliveries while spinning in a Python function, printing
+# "got N" after each, so the sender can wait for one before sending the next
+# (standard signals merge while pending).  Prints the total on SIGUSR2.
 import os
 import signal
 import sys
@@ -13,6 +13,8 @@ done = False
 def on_usr1(sig, frame):
     global received
     received += 1
+    sys.stdout.write("got %d\n" % received)
+    sys.stdout.flush()
 
 
 def on_usr2(sig, frame):

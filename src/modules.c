@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "modules.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+#include "memread.h"
+#include "pyruntime.h"
+
+#define REFRESH_MIN_NS 100000000u /* an unknown pc re-reads the maps at most this often */
+
+static char *debuginfo_path;
+
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+bool modules_init(struct modules *m, pid_t pid, char *err, size_t err_len)
+{
+	char exe[64];
+
+	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	m->vdso_fd = -1;
+	m->exe_fd = -1;
+	m->dwfl = dwfl_begin(&callbacks);
+	if (!m->dwfl) {
+		snprintf(err, err_len, "libdwfl: %s", dwfl_errmsg(-1));
+		return false;
+	}
+	modules_refresh(m, true);
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	m->exe_fd = open(exe, O_RDONLY | O_CLOEXEC);
+	if (m->exe_fd >= 0)
+		m->exe_elf = elf_begin(m->exe_fd, ELF_C_READ_MMAP, NULL);
+	if (!m->exe_elf) {
+		snprintf(err, err_len, "cannot read the executable of process %d", (int)pid);
+		modules_free(m);
+		return false;
+	}
+	return true;
+}
+
+void modules_free(struct modules *m)
+{
+	if (m->dwfl)
+		dwfl_end(m->dwfl);
+	if (m->vdso_fd >= 0)
+		close(m->vdso_fd);
+	if (m->exe_elf)
+		elf_end(m->exe_elf);
+	if (m->exe_fd >= 0)
+		close(m->exe_fd);
+	procmaps_free(&m->maps);
+	for (size_t i = 0; i < m->nreported; i++)
+		free(m->reported_path[i]);
+	free(m->reported_path);
+	free(m->reported_start);
+	memset(m, 0, sizeof(*m));
+	m->vdso_fd = m->exe_fd = -1;
+}
+
+static bool already_reported(const struct modules *m, const char *path, uint64_t start)
+{
+	for (size_t i = 0; i < m->nreported; i++)
+		if (m->reported_start[i] == start && strcmp(m->reported_path[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* Records a reported module; its userdata points at our copy of the path,
+ * which outlives anything libdwfl may free. */
+static void remember(struct modules *m, Dwfl_Module *mod, const char *path, uint64_t start)
+{
+	size_t cap = m->reported_cap;
+	void **userdata = NULL;
+
+	grow_array((void **)&m->reported_path, &cap, m->nreported, sizeof(char *));
+	grow_array((void **)&m->reported_start, &m->reported_cap, m->nreported, sizeof(uint64_t));
+	m->reported_path[m->nreported] = xstrdup(path);
+	m->reported_start[m->nreported] = start;
+	if (mod && dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL) && userdata)
+		*userdata = m->reported_path[m->nreported];
+	m->nreported++;
+}
+
+const char *modules_name(Dwfl_Module *mod)
+{
+	void **userdata = NULL;
+
+	if (!mod || !dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL) ||
+	    !userdata)
+		return NULL;
+	return *userdata;
+}
+
+/* The vdso exists only in memory: copy it into a memfd so libdwfl can read
+ * its CFI like any file (threads spend real time in clock_gettime). */
+static void report_vdso(struct modules *m, const struct map_entry *e)
+{
+	size_t len = (size_t)(e->end - e->start);
+	uint8_t *buf;
+	char path[64];
+
+	if (len > (1u << 20))
+		return;
+	if (m->vdso_fd < 0) {
+		buf = xmalloc(len);
+		if (mem_read(m->pid, e->start, buf, len)) {
+			m->vdso_fd = memfd_create("pysample-vdso", MFD_CLOEXEC);
+			if (m->vdso_fd >= 0 && write(m->vdso_fd, buf, len) != (ssize_t)len) {
+				close(m->vdso_fd);
+				m->vdso_fd = -1;
+			}
+		}
+		free(buf);
+	}
+	if (m->vdso_fd < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->vdso_fd);
+	remember(m, dwfl_report_elf(m->dwfl, "[vdso]", path, -1, e->start, true), "[vdso]",
+		 e->start);
+}
+
+static void report_file(struct modules *m, const struct map_entry *first)
+{
+	char file[4200];
+	const char *why;
+	struct elf_file *ef;
+	uint64_t bias;
+
+	target_file_path(m->pid, first->path, file, sizeof(file));
+	ef = elf_file_open(file, &why);
+	if (!ef)
+		return;
+	if (elf_file_load_bias(ef, first->start, first->offset, &bias)) {
+		Dwfl_Module *mod = dwfl_report_elf(m->dwfl, first->path, file, -1, bias, true);
+		if (!mod)
+			pys_debug("libdwfl cannot use %s: %s", file, dwfl_errmsg(-1));
+		/* Remembered even on failure, so a bad file is not retried. */
+		remember(m, mod, first->path, first->start);
+	}
+	elf_file_close(ef);
+}
+
+void modules_refresh(struct modules *m, bool force)
+{
+	uint64_t now = now_ns();
+
+	if (!force && now - m->reported_ns < REFRESH_MIN_NS)
+		return;
+	m->reported_ns = now;
+	procmaps_free(&m->maps);
+	if (!procmaps_read(m->pid, &m->maps))
+		return;
+	m->refreshes++;
+	m->generation++;
+	/* begin_add keeps modules already reported: their parsed CFI and
+	 * symbol tables survive. */
+	dwfl_report_begin_add(m->dwfl);
+	for (size_t i = 0; i < m->maps.count; i++) {
+		const struct map_entry *e = &m->maps.entries[i];
+		bool seen = false;
+		if (!e->executable)
+			continue;
+		if (strcmp(e->path, "[vdso]") == 0) {
+			if (!already_reported(m, "[vdso]", e->start))
+				report_vdso(m, e);
+			continue;
+		}
+		if (e->path[0] != '/')
+			continue;
+		/* Report each file once, from its lowest-offset mapping. */
+		const struct map_entry *first = e;
+		for (size_t j = 0; j < m->maps.count; j++) {
+			const struct map_entry *o = &m->maps.entries[j];
+			if (strcmp(o->path, e->path) != 0)
+				continue;
+			if (o->executable && j < i)
+				seen = true;
+			if (o->offset < first->offset)
+				first = o;
+		}
+		if (!seen && !already_reported(m, first->path, first->start))
+			report_file(m, first);
+	}
+	dwfl_report_end(m->dwfl, NULL, NULL);
+}
+
+Dwfl_Module *modules_find(struct modules *m, uint64_t pc)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(m->dwfl, pc);
+
+	/* Not in a reported module: perhaps loaded since (the loader first
+	 * reserves a library's range as an anonymous mapping, so the cached
+	 * maps cannot tell).  JIT code stays unknown; the refresh is
+	 * rate-limited so it costs little. */
+	if (!mod) {
+		modules_refresh(m, false);
+		mod = dwfl_addrmodule(m->dwfl, pc);
+	}
+	return mod;
+}
+
+const struct map_entry *modules_mapping(const struct modules *m, uint64_t addr)
+{
+	return procmaps_find(&m->maps, addr);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The target's loaded ELF modules, reported once into one libdwfl session
+ * per process, so CFI and symbol tables are parsed once and shared by the
+ * unwinders and the symbolizer.  Reported again when the address space
+ * changes (dlopen, exec).
+ */
+#ifndef PYSAMPLE_MODULES_H
+#define PYSAMPLE_MODULES_H
+
+#include <elfutils/libdwfl.h>
+
+#include "procmaps.h"
+
+struct modules {
+	pid_t pid;
+	Dwfl *dwfl;
+	struct proc_maps maps;
+	uint64_t reported_ns;   /* when the maps were last read and reported */
+	unsigned generation;    /* bumped on every report, for caches */
+	int vdso_fd;
+	int exe_fd;
+	/* Modules reported so far: path (owned, stable for the symbolizer)
+	 * and start; each is reported once, and begin_add keeps the rest. */
+	char **reported_path;
+	uint64_t *reported_start;
+	size_t nreported, reported_cap;
+	Elf *exe_elf; /* tells libdw the target's architecture */
+	uint64_t refreshes;
+};
+
+bool modules_init(struct modules *m, pid_t pid, char *err, size_t err_len);
+void modules_free(struct modules *m);
+/* Re-reads the maps and reports new modules; rate-limited unless forced. */
+void modules_refresh(struct modules *m, bool force);
+/* The module containing pc, refreshing once if none does (a new dlopen). */
+Dwfl_Module *modules_find(struct modules *m, uint64_t pc);
+/* Path of the module (stable until modules_free), or NULL. */
+const char *modules_name(Dwfl_Module *mod);
+/* The mapping holding addr (from the last report), or NULL. */
+const struct map_entry *modules_mapping(const struct modules *m, uint64_t addr);
+
+#endif

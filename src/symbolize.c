@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "symbolize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SYM_CACHE_MAX 65536
+
+struct sym_entry {
+	uint64_t key; /* lookup address + 1 (0 = empty slot) */
+	char *name;
+	uint64_t start; /* symbol start, to compute offsets */
+	const char *module;
+};
+
+void symbolizer_init(struct symbolizer *s, struct modules *mods)
+{
+	memset(s, 0, sizeof(*s));
+	s->mods = mods;
+	s->cap = 4096;
+	s->slots = xcalloc(s->cap, sizeof(*s->slots));
+}
+
+void symbolizer_clear(struct symbolizer *s)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		free(s->slots[i].name);
+		memset(&s->slots[i], 0, sizeof(s->slots[i]));
+	}
+	s->used = 0;
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	if (!s->slots)
+		return;
+	symbolizer_clear(s);
+	free(s->slots);
+	s->slots = NULL;
+}
+
+static struct sym_entry *slot_for(struct sym_entry *slots, size_t cap, uint64_t key)
+{
+	size_t i = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+	while (slots[i].key && slots[i].key != key)
+		i = (i + 1) & (cap - 1);
+	return &slots[i];
+}
+
+static void grow(struct symbolizer *s)
+{
+	size_t cap = s->cap * 2;
+	struct sym_entry *slots = xcalloc(cap, sizeof(*slots));
+
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->slots[i].key)
+			*slot_for(slots, cap, s->slots[i].key) = s->slots[i];
+	free(s->slots);
+	s->slots = slots;
+	s->cap = cap;
+}
+
+static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
+{
+	Dwfl_Module *mod = modules_find(s->mods, addr);
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	const char *name;
+
+	e->name = NULL;
+	e->module = NULL;
+	e->start = addr;
+	if (!mod)
+		return;
+	e->module = modules_name(mod);
+	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (name) {
+		e->name = xstrdup(name);
+		e->start = addr - off;
+	}
+}
+
+void symbolize(struct symbolizer *s, uint64_t pc, bool exact, struct symbol *out)
+{
+	uint64_t addr = exact || pc == 0 ? pc : pc - 1;
+	struct sym_entry *e;
+
+	if (s->used + 1 > s->cap / 2) {
+		if (s->cap >= SYM_CACHE_MAX)
+			symbolizer_clear(s); /* bounded memory: start over */
+		else
+			grow(s);
+	}
+	e = slot_for(s->slots, s->cap, addr + 1);
+	if (e->key) {
+		s->hits++;
+	} else {
+		s->misses++;
+		lookup(s, addr, e);
+		e->key = addr + 1;
+		s->used++;
+	}
+	out->name = e->name;
+	out->module = e->module;
+	out->offset = pc - e->start;
+}

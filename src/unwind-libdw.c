@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The libdw backend: one Dwfl per process (struct modules) with thread
+ * callbacks whose registers and memory come from the snapshot being
+ * unwound, the way Linux perf's unwind-libdw does it.
+ */
+#include <elfutils/libdwfl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch-unwind.h"
+#include "unwind.h"
+
+struct unwinder {
+	struct modules *mods;
+	bool attached;
+	/* The sample being unwound: set around dwfl_getthread_frames. */
+	const struct snapshot *snap;
+	struct unwind_result *out;
+	unsigned max_frames;
+	bool cut;
+	enum unwind_end abort_reason; /* why frame_callback stopped the walk */
+};
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_arg)
+{
+	(void)dwfl;
+	(void)arg;
+	(void)thread_arg;
+	return 0; /* threads are only ever asked for by tid */
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_arg)
+{
+	(void)dwfl;
+	(void)tid;
+	*thread_arg = arg;
+	return true;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct unwinder *u = arg;
+	uint64_t v;
+
+	(void)dwfl;
+	if (!unwind_read_word(u->mods, u->snap, addr, &v, &u->cut))
+		return false;
+	*result = v;
+	return true;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	struct unwinder *u = arg;
+	Dwarf_Word regs[64];
+	uint64_t raw[64];
+	unsigned n = arch_dwarf_initial_regs(&u->snap->regs, raw, 64);
+
+	for (unsigned i = 0; i < n; i++)
+		regs[i] = raw[i];
+	if (!dwfl_thread_state_registers(thread, 0, n, regs))
+		return false;
+	dwfl_thread_state_register_pc(thread, arch_regs_pc(&u->snap->regs));
+	return true;
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+static int frame_callback(Dwfl_Frame *state, void *arg)
+{
+	struct unwinder *u = arg;
+	Dwarf_Addr pc;
+	bool activation;
+
+	if (!dwfl_frame_pc(state, &pc, &activation))
+		return DWARF_CB_ABORT;
+	if (u->out->n >= u->max_frames) {
+		u->abort_reason = UNWIND_MAX_FRAMES;
+		return DWARF_CB_ABORT;
+	}
+	if (pc == 0 && u->out->n > 0) {
+		u->abort_reason = UNWIND_COMPLETE; /* a zeroed return address ends the chain */
+		return DWARF_CB_ABORT;
+	}
+	/* Outside every module no CFI can take the unwind further.  A caller
+	 * address that is not even in executable memory is garbage from a
+	 * frame being set up (a new thread, a signal): leave it out. */
+	if (!modules_find(u->mods, activation ? pc : pc - 1)) {
+		const struct map_entry *e = modules_mapping(u->mods, pc);
+		if (u->out->n == 0 || (e && e->executable))
+			unwind_result_push(u->out, pc, activation);
+		u->abort_reason = UNWIND_FAILED;
+		return DWARF_CB_ABORT;
+	}
+	unwind_result_push(u->out, pc, activation);
+	return DWARF_CB_OK;
+}
+
+static struct unwinder *libdw_create(struct modules *mods, char *err, size_t err_len)
+{
+	struct unwinder *u = xcalloc(1, sizeof(*u));
+
+	u->mods = mods;
+	if (!dwfl_attach_state(mods->dwfl, mods->exe_elf, mods->pid, &thread_callbacks, u)) {
+		snprintf(err, err_len, "libdw cannot unwind this process: %s", dwfl_errmsg(-1));
+		free(u);
+		return NULL;
+	}
+	u->attached = true;
+	return u;
+}
+
+static void libdw_unwind(struct unwinder *u, const struct snapshot *snap, unsigned max_frames,
+			 struct unwind_result *out)
+{
+	int rc;
+
+	out->n = 0;
+	out->end = UNWIND_COMPLETE;
+	if (!snap->have_regs) {
+		out->end = UNWIND_FAILED;
+		return;
+	}
+	u->snap = snap;
+	u->out = out;
+	u->max_frames = max_frames;
+	u->cut = false;
+	u->abort_reason = UNWIND_COMPLETE;
+	rc = dwfl_getthread_frames(u->mods->dwfl, snap->tid, frame_callback, u);
+	/* 0: libdw reached the outermost frame (undefined return address);
+	 * DWARF_CB_ABORT: frame_callback stopped it and said why; -1: CFI
+	 * missing or a read failed, perhaps beyond the stack copy. */
+	if (rc == DWARF_CB_ABORT)
+		out->end = u->abort_reason;
+	else if (rc != 0)
+		out->end = u->cut ? UNWIND_CUT_BY_COPY : UNWIND_FAILED;
+	if (out->n == 0)
+		unwind_result_push(out, arch_regs_pc(&snap->regs), true);
+	u->snap = NULL;
+}
+
+static void libdw_destroy(struct unwinder *u)
+{
+	free(u);
+}
+
+const struct unwind_ops unwind_libdw_ops = {
+	.name = "libdw",
+	.create = libdw_create,
+	.unwind = libdw_unwind,
+	.destroy = libdw_destroy,
+};

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "unwind.h"
+
+#include <string.h>
+
+#include "memread.h"
+
+const struct unwind_ops *unwind_backend(const char *name)
+{
+	static const struct unwind_ops *const all[] = { &unwind_libdw_ops, &unwind_libunwind_ops };
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		if (strcmp(all[i]->name, name) == 0)
+			return all[i];
+	return NULL;
+}
+
+void unwind_result_push(struct unwind_result *r, uint64_t pc, bool exact)
+{
+	grow_array((void **)&r->frames, &r->cap, r->n, sizeof(*r->frames));
+	r->frames[r->n++] = (struct native_frame){ pc, exact };
+}
+
+bool unwind_read_word(struct modules *mods, const struct snapshot *snap, uint64_t addr,
+		      uint64_t *value, bool *cut)
+{
+	const struct map_entry *stack;
+
+	if (addr >= snap->stack_addr && addr + 8 <= snap->stack_addr + snap->stack_len &&
+	    addr + 8 > addr) {
+		memcpy(value, snap->stack + (addr - snap->stack_addr), 8);
+		return true;
+	}
+	stack = modules_mapping(mods, snap->stack_addr);
+	if (stack && addr >= stack->start && addr < stack->end) {
+		if (addr >= snap->stack_addr)
+			*cut = true;
+		return false;
+	}
+	return mem_read_u64(snap->pid, addr, value);
+}
+
+const char *unwind_end_name(enum unwind_end end)
+{
+	switch (end) {
+	case UNWIND_COMPLETE: return "complete";
+	case UNWIND_CUT_BY_COPY: return "cut by --stack-bytes";
+	case UNWIND_MAX_FRAMES: return "over --max-frames";
+	case UNWIND_FAILED: return "unwind failed";
+	}
+	return "?";
+}
