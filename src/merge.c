@@ -17,6 +17,30 @@ bool merge_is_eval_symbol(const char *name)
 	       strncmp(name, "_TAIL_CALL_", 11) == 0;
 }
 
+/*
+ * CPython's call plumbing: what runs between one Python frame and the
+ * next when Python calls Python.  Builtins' own code (list_sort_impl,
+ * builtin_sorted, PyLong_FromLong, ...) is not plumbing and stays.
+ */
+static bool is_call_plumbing(const char *name)
+{
+	static const char *const prefixes[] = {
+		"_PyEval_", "PyEval_", "_PyFunction_", "_PyObject_Call", "PyObject_Call",
+		"_PyObject_Vectorcall", "PyObject_Vectorcall", "_PyObject_MakeTpCall",
+		"_PyVectorcall_", "PyVectorcall_", "_PyObject_FastCall", "vectorcall_",
+		"method_vectorcall", "cfunction_call", "cfunction_vectorcall", "function_code_fastcall",
+		"call_function", "do_call_core", "object_vacall", "slot_tp_call", "_PyCFunction_",
+		"PyCFunction_Call", "builtin_exec", "run_eval_code_obj", "_Py_call_",
+	};
+
+	if (!name)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 struct group {
 	size_t start, end; /* py[start, end) */
 };
@@ -86,7 +110,8 @@ size_t merge_stacks(const struct merge_input *in, struct merged_frame *out, bool
 			continue;
 		}
 		if (!in->native_all && common && i > lo && i < hi && in->syms[i].module &&
-		    in->runtime_module && strcmp(in->syms[i].module, in->runtime_module) == 0)
+		    in->runtime_module && strcmp(in->syms[i].module, in->runtime_module) == 0 &&
+		    is_call_plumbing(in->syms[i].name))
 			continue; /* CPython's plumbing between two Python frames */
 		out[n++] = (struct merged_frame){ MERGED_NATIVE, i };
 	}

@@ -13,6 +13,7 @@
 #include "pyruntime.h"
 
 #define REFRESH_MIN_NS 100000000u /* an unknown pc re-reads the maps at most this often */
+#define REFRESH_STALE_NS 5000000u /* ... or this often when the maps we hold cannot explain it */
 
 static char *debuginfo_path;
 
@@ -150,12 +151,19 @@ static void report_file(struct modules *m, const struct map_entry *first)
 	elf_file_close(ef);
 }
 
+static void modules_reread(struct modules *m, uint64_t now);
+
 void modules_refresh(struct modules *m, bool force)
 {
 	uint64_t now = now_ns();
 
 	if (!force && now - m->reported_ns < REFRESH_MIN_NS)
 		return;
+	modules_reread(m, now);
+}
+
+static void modules_reread(struct modules *m, uint64_t now)
+{
 	m->reported_ns = now;
 	procmaps_free(&m->maps);
 	if (!procmaps_read(m->pid, &m->maps))
@@ -203,8 +211,16 @@ Dwfl_Module *modules_find(struct modules *m, uint64_t pc)
 	 * maps cannot tell).  JIT code stays unknown; the refresh is
 	 * rate-limited so it costs little. */
 	if (!mod) {
-		modules_refresh(m, false);
-		mod = dwfl_addrmodule(m->dwfl, pc);
+		/* A pc that the maps we hold cannot place in executable memory
+		 * means they are stale (a dlopen moments ago): re-read soon, or
+		 * every sample in the new library would lose its callers. */
+		const struct map_entry *e = procmaps_find(&m->maps, pc);
+		uint64_t now = now_ns();
+		uint64_t wait = e && e->executable ? REFRESH_MIN_NS : REFRESH_STALE_NS;
+		if (now - m->reported_ns >= wait) {
+			modules_reread(m, now);
+			mod = dwfl_addrmodule(m->dwfl, pc);
+		}
 	}
 	return mod;
 }

@@ -97,6 +97,15 @@ void symbolize(struct symbolizer *s, uint64_t pc, bool exact, struct symbol *out
 	} else {
 		s->misses++;
 		lookup(s, addr, e);
+		if (!e->module) {
+			/* Outside every module reported so far: perhaps a library
+			 * loaded a moment ago.  Not cached, so the next sample asks
+			 * again (modules_find re-reads the maps, rate-limited). */
+			out->name = NULL;
+			out->module = NULL;
+			out->offset = 0;
+			return;
+		}
 		e->key = addr + 1;
 		s->used++;
 	}

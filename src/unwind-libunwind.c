@@ -1,29 +1,249 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The libunwind backend (placeholder until implemented). */
-#include <stdio.h>
+/*
+ * The libunwind backend: a remote address space whose accessors read the
+ * snapshot (registers, copied stack) and the modules' own files, with the
+ * CFI found through each module's .eh_frame_hdr binary-search table.
+ */
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <libunwind.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "unwind.h"
 
+/* Exported by libunwind for remote unwinding, not declared in its headers. */
+extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip,
+					      unw_dyn_info_t *di, unw_proc_info_t *pi,
+					      int need_unwind_info, void *arg);
+
+#define DW_EH_PE_udata4 0x03
+#define DW_EH_PE_sdata4 0x0b
+#define DW_EH_PE_datarel 0x30
+
+struct unwinder {
+	struct modules *mods;
+	unw_addr_space_t as;
+	const struct snapshot *snap;
+	bool cut;
+};
+
+/* Bytes at a target address served from the module's file when the address
+ * lies in a read-only loaded segment: CFI and tables cost no syscall. */
+static bool read_from_file(struct unwinder *u, uint64_t addr, void *out, size_t len)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(u->mods->dwfl, addr);
+	Dwarf_Addr bias;
+	Elf *elf;
+	size_t phnum, size;
+	char *raw;
+
+	if (!mod || !(elf = dwfl_module_getelf(mod, &bias)) || elf_getphdrnum(elf, &phnum) != 0 ||
+	    !(raw = elf_rawfile(elf, &size)))
+		return false;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		uint64_t vaddr = addr - bias;
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_W))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr + len <= ph.p_vaddr + ph.p_filesz &&
+		    ph.p_offset + (vaddr - ph.p_vaddr) + len <= size) {
+			memcpy(out, raw + ph.p_offset + (vaddr - ph.p_vaddr), len);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *arg)
+{
+	struct unwinder *u = arg;
+	uint64_t v;
+
+	(void)as;
+	if (write)
+		return -UNW_EINVAL;
+	if (read_from_file(u, addr, &v, sizeof(v)) ||
+	    unwind_read_word(u->mods, u->snap, addr, &v, &u->cut)) {
+		*val = v;
+		return 0;
+	}
+	return -UNW_EINVAL;
+}
+
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
+{
+	struct unwinder *u = arg;
+	uint64_t v;
+
+	(void)as;
+	/* libunwind numbers general registers as DWARF does on both arches. */
+	if (write || reg < 0 || !arch_regs_dwarf(&u->snap->regs, (unsigned)reg, &v))
+		return -UNW_EBADREG;
+	*val = v;
+	return 0;
+}
+
+static int access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val, int write,
+			void *arg)
+{
+	(void)as, (void)reg, (void)val, (void)write, (void)arg;
+	return -UNW_EBADREG;
+}
+
+static int resume(unw_addr_space_t as, unw_cursor_t *c, void *arg)
+{
+	(void)as, (void)c, (void)arg;
+	return -UNW_EINVAL;
+}
+
+static int get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf, size_t len,
+			 unw_word_t *off, void *arg)
+{
+	(void)as, (void)addr, (void)buf, (void)len, (void)off, (void)arg;
+	return -UNW_ENOINFO; /* names come from the symbolizer */
+}
+
+static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *arg)
+{
+	(void)as, (void)addr, (void)arg;
+	return -UNW_ENOINFO;
+}
+
+static void put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+	(void)as, (void)arg;
+	free(pi->unwind_info);
+	pi->unwind_info = NULL;
+}
+
+/* Where the module's .eh_frame_hdr search table is, in target addresses. */
+static bool find_eh_frame_hdr(Dwfl_Module *mod, uint64_t *hdr_addr, uint64_t *table,
+			      uint64_t *count)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	size_t phnum;
+
+	if (!elf || elf_getphdrnum(elf, &phnum) != 0)
+		return false;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		size_t size;
+		const uint8_t *raw = (const uint8_t *)elf_rawfile(elf, &size);
+		uint32_t fde_count;
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME)
+			continue;
+		if (!raw || ph.p_offset + 12 > size)
+			return false;
+		raw += ph.p_offset;
+		/* version 1; eh_frame_ptr (4 bytes); fde_count udata4; table of
+		 * (sdata4 datarel start, sdata4 datarel fde) pairs. */
+		if (raw[0] != 1 || (raw[1] & 0x0f) != DW_EH_PE_sdata4 || raw[2] != DW_EH_PE_udata4 ||
+		    raw[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
+			return false;
+		memcpy(&fde_count, raw + 8, 4);
+		*hdr_addr = ph.p_vaddr + bias;
+		*table = *hdr_addr + 12;
+		*count = fde_count;
+		return true;
+	}
+	return false;
+}
+
+static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
+			  int need_unwind_info, void *arg)
+{
+	struct unwinder *u = arg;
+	Dwfl_Module *mod = modules_find(u->mods, ip);
+	Dwarf_Addr low, high;
+	uint64_t hdr, table, count;
+	unw_dyn_info_t di;
+
+	if (!mod || !find_eh_frame_hdr(mod, &hdr, &table, &count))
+		return -UNW_ENOINFO;
+	dwfl_module_info(mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
+	memset(&di, 0, sizeof(di));
+	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+	di.start_ip = low;
+	di.end_ip = high;
+	di.u.rti.segbase = hdr;
+	di.u.rti.table_data = table;
+	di.u.rti.table_len = count * 8 / sizeof(unw_word_t);
+	return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need_unwind_info, arg);
+}
+
+static unw_accessors_t accessors = {
+	.find_proc_info = find_proc_info,
+	.put_unwind_info = put_unwind_info,
+	.get_dyn_info_list_addr = get_dyn_info_list_addr,
+	.access_mem = access_mem,
+	.access_reg = access_reg,
+	.access_fpreg = access_fpreg,
+	.resume = resume,
+	.get_proc_name = get_proc_name,
+};
+
 static struct unwinder *lu_create(struct modules *mods, char *err, size_t err_len)
 {
-	(void)mods;
-	snprintf(err, err_len, "the libunwind backend is not built yet");
-	return NULL;
+	struct unwinder *u = xcalloc(1, sizeof(*u));
+
+	u->mods = mods;
+	u->as = unw_create_addr_space(&accessors, 0);
+	if (!u->as) {
+		snprintf(err, err_len, "libunwind: cannot create an address space");
+		free(u);
+		return NULL;
+	}
+	/* CFI lookups are cached across samples: the modules do not change
+	 * under us (a new module only adds addresses). */
+	unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+	return u;
 }
 
 static void lu_unwind(struct unwinder *u, const struct snapshot *snap, unsigned max_frames,
 		      struct unwind_result *out)
 {
-	(void)u;
-	(void)snap;
-	(void)max_frames;
+	unw_cursor_t cursor;
+	int step;
+
 	out->n = 0;
-	out->end = UNWIND_FAILED;
+	out->end = UNWIND_COMPLETE;
+	if (!snap->have_regs) {
+		out->end = UNWIND_FAILED;
+		return;
+	}
+	u->snap = snap;
+	u->cut = false;
+	if (unw_init_remote(&cursor, u->as, u) != 0) {
+		unwind_result_push(out, arch_regs_pc(&snap->regs), true);
+		out->end = UNWIND_FAILED;
+		return;
+	}
+	for (;;) {
+		unw_word_t ip = 0;
+		if (out->n >= max_frames) {
+			out->end = UNWIND_MAX_FRAMES;
+			break;
+		}
+		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || (ip == 0 && out->n > 0))
+			break;
+		unwind_result_push(out, ip, out->n == 0 || unw_is_signal_frame(&cursor) > 0);
+		step = unw_step(&cursor);
+		if (step == 0)
+			break; /* the outermost frame */
+		if (step < 0) {
+			out->end = u->cut ? UNWIND_CUT_BY_COPY : UNWIND_FAILED;
+			break;
+		}
+	}
+	u->snap = NULL;
 }
 
 static void lu_destroy(struct unwinder *u)
 {
-	(void)u;
+	unw_destroy_addr_space(u->as);
+	free(u);
 }
 
 const struct unwind_ops unwind_libunwind_ops = {

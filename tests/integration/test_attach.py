@@ -2,10 +2,11 @@
 """Attach mode: sample a running process for a while, detach, and the target
 runs on to a normal exit; SIGTERM to pysample also detaches cleanly."""
 import signal
+import os
 import subprocess
 import time
 
-from pstest import (PYSAMPLE, each_interpreter, ok, done, parse, target, chain_in_order,
+from pstest import (TMP, PYSAMPLE, each_interpreter, ok, done, parse, target, chain_in_order,
                     proc_state, tracer_of, wait_for_line)
 
 CHAIN = target("chain.py")
@@ -15,7 +16,7 @@ for label, python in each_interpreter("attach"):
     try:
         wait_for_line(tgt, "ready")
         time.sleep(0.2)
-        out = "/tmp/pys-attach-%s.perf" % label
+        out = os.path.join(TMP, "attach-%s.perf" % label)
         p = subprocess.run([PYSAMPLE, "-F", "999", "-p", str(tgt.pid), "--duration", "1", "-o", out],
                            capture_output=True, text=True, timeout=60)
         ok(p.returncode == 0, "%s: attach for 1 s exits 0" % label, p.stderr)

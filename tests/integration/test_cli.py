@@ -4,7 +4,7 @@ import os
 import subprocess
 import time
 
-from pstest import PYSAMPLE, ok, done, run_pysample, profile, diag
+from pstest import TMP, PYSAMPLE, ok, done, run_pysample, profile, diag
 
 r = run_pysample(["--help"])
 ok(r.returncode == 0 and "Usage: pysample" in r.stdout and "--duration" in r.stdout,
@@ -38,7 +38,7 @@ ok(r.returncode == 127 and "cannot run /nonexistent/program: No such file or dir
 # A non-Python process: sampled natively, a clear warning, target unharmed.
 sleeper = subprocess.Popen(["sh", "-c", "while :; do :; done"])
 try:
-    proc, records, err = profile(["-p", str(sleeper.pid), "--duration", "0.5"], "/tmp/pys-cli.perf",
+    proc, records, err = profile(["-p", str(sleeper.pid), "--duration", "0.5"], os.path.join(TMP, "cli.perf"),
                                  timeout=30)
     ok(proc.returncode == 0 and records is not None and len(records) > 50,
        "non-Python target is still sampled (%s records)" % (len(records) if records else err),

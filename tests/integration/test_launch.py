@@ -1,15 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Launch mode on every CPython: the known chain appears leaf first in the
 right order, and the program's stdin, stdout and exit status pass through."""
+import os
 import subprocess
 
-from pstest import (PYSAMPLE, each_interpreter, ok, done, parse, target, chain_in_order,
+from pstest import (TMP, PYSAMPLE, each_interpreter, ok, done, parse, target, chain_in_order,
                     share, diag)
 
 CHAIN = target("chain.py")
 
 for label, python in each_interpreter("launch"):
-    out = "/tmp/pys-launch-%s.perf" % label
+    out = os.path.join(TMP, "launch-%s.perf" % label)
     proc = subprocess.run([PYSAMPLE, "-F", "999", "-o", out, "--", python, CHAIN, "1.0", "7",
                            "--echo"], input="hello from stdin\n", capture_output=True, text=True,
                           timeout=120)

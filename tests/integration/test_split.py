@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Attribution: a script that spends 70% of its time in hot() and 30% in
 cold() is measured within 5 percentage points of what it measures itself."""
+import os
 import subprocess
 
-from pstest import PYSAMPLE, each_interpreter, ok, done, parse, target
+from pstest import TMP, PYSAMPLE, each_interpreter, ok, done, parse, target
 
 for label, python in each_interpreter("70/30 split"):
-    out = "/tmp/pys-split-%s.perf" % label
+    out = os.path.join(TMP, "split-%s.perf" % label)
     p = subprocess.run([PYSAMPLE, "-F", "999", "-o", out, "--", python, target("split.py"), "3"],
                        capture_output=True, text=True, timeout=120)
     truth = float(p.stdout.split()[-1]) if "measured-hot-share" in p.stdout else None

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Every thread is sampled, each with its own stack on its own tid, and
 threads that start and end during the run are sampled too."""
+import os
 import subprocess
 from collections import Counter
 
-from pstest import PYSAMPLE, each_interpreter, ok, done, parse, target
+from pstest import TMP, PYSAMPLE, each_interpreter, ok, done, parse, target
 
 for label, python in each_interpreter("threads"):
-    out = "/tmp/pys-threads-%s.perf" % label
+    out = os.path.join(TMP, "threads-%s.perf" % label)
     p = subprocess.run([PYSAMPLE, "-F", "499", "-o", out, "--", python, target("threads.py"), "1.5"],
                        capture_output=True, text=True, timeout=120)
     ok(p.returncode == 0, "%s: threaded target exits 0" % label, p.stderr)
@@ -27,7 +28,7 @@ for label, python in each_interpreter("threads"):
            "%s: thread %s (tid %d): %d samples, %d in %s" % (label, func, tid, len(mine), len(right), func))
     ok(len(tids) == 4, "%s: the target reported its 4 threads" % label, p.stdout)
 
-    out = "/tmp/pys-churn-%s.perf" % label
+    out = os.path.join(TMP, "churn-%s.perf" % label)
     p = subprocess.run([PYSAMPLE, "-F", "999", "-o", out, "--", python, target("churn.py"), "1.5"],
                        capture_output=True, text=True, timeout=120)
     records = parse(open(out).read())
