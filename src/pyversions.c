@@ -7,7 +7,7 @@
  * 3.8 to 3.12: offsets written from each version's headers (x86_64 and
  * aarch64 share them: LP64, same alignment).  tests/offsets/dump_offsets.c
  * recompiles these against the headers of every interpreter on the machine
- * and tests/integration/test_offsets.sh compares.
+ * and tests/integration/test_offsets.py compares.
  *
  * Headers, per version:
  *   runtime   3.8 Include/internal/pycore_pystate.h, 3.9+ Include/internal/pycore_runtime.h

@@ -27,6 +27,7 @@ void snapshot_copy_stack(struct snapshot *s, size_t bytes)
 	/* A partial read stops at the first unmapped page: the end of the
 	 * stack mapping (or its guard page) clips the copy by itself. */
 	s->stack_len = mem_read_partial(s->pid, s->stack_addr, s->stack, bytes);
+	s->stack_bounded = s->stack_len == bytes;
 }
 
 void snapshot_free(struct snapshot *s)

@@ -42,6 +42,7 @@ struct snapshot {
 	uint8_t *stack;
 	size_t stack_len, stack_cap;
 	uint64_t stack_addr;
+	bool stack_bounded; /* the copy stopped at --stack-bytes, not at the mapping's end */
 
 	enum py_snap_status py_status;
 	struct py_frame_ref *py; /* leaf first */

@@ -136,10 +136,12 @@ static void libdw_unwind(struct unwinder *u, const struct snapshot *snap, unsign
 	/* 0: libdw reached the outermost frame (undefined return address);
 	 * DWARF_CB_ABORT: frame_callback stopped it and said why; -1: CFI
 	 * missing or a read failed, perhaps beyond the stack copy. */
-	if (rc == DWARF_CB_ABORT)
+	if (u->cut && out->end != UNWIND_MAX_FRAMES)
+		out->end = UNWIND_CUT_BY_COPY; /* whatever ended it, the copy was too short */
+	else if (rc == DWARF_CB_ABORT)
 		out->end = u->abort_reason;
 	else if (rc != 0)
-		out->end = u->cut ? UNWIND_CUT_BY_COPY : UNWIND_FAILED;
+		out->end = UNWIND_FAILED;
 	if (out->n == 0)
 		unwind_result_push(out, arch_regs_pc(&snap->regs), true);
 	u->snap = NULL;

@@ -230,8 +230,11 @@ static void lu_unwind(struct unwinder *u, const struct snapshot *snap, unsigned 
 			break;
 		unwind_result_push(out, ip, out->n == 0 || unw_is_signal_frame(&cursor) > 0);
 		step = unw_step(&cursor);
-		if (step == 0)
+		if (step == 0) {
+			if (u->cut)
+				out->end = UNWIND_CUT_BY_COPY;
 			break; /* the outermost frame */
+		}
 		if (step < 0) {
 			out->end = u->cut ? UNWIND_CUT_BY_COPY : UNWIND_FAILED;
 			break;

@@ -5,6 +5,8 @@
 
 #include "memread.h"
 
+#define STACK_REGION_MAX (256ull << 20)
+
 const struct unwind_ops *unwind_backend(const char *name)
 {
 	static const struct unwind_ops *const all[] = { &unwind_libdw_ops, &unwind_libunwind_ops };
@@ -31,12 +33,17 @@ bool unwind_read_word(struct modules *mods, const struct snapshot *snap, uint64_
 		memcpy(value, snap->stack + (addr - snap->stack_addr), 8);
 		return true;
 	}
-	stack = modules_mapping(mods, snap->stack_addr);
-	if (stack && addr >= stack->start && addr < stack->end) {
-		if (addr >= snap->stack_addr)
-			*cut = true;
+	/* Past a copy that the bound cut short: the rest of this stack.  The
+	 * maps held may predate the stack's growth, so the bound is the
+	 * largest stack a thread plausibly has rather than the mapping. */
+	if (snap->stack_bounded && addr >= snap->stack_addr + snap->stack_len &&
+	    addr - snap->stack_addr < STACK_REGION_MAX) {
+		*cut = true;
 		return false;
 	}
+	stack = modules_mapping(mods, snap->stack_addr);
+	if (stack && addr >= stack->start && addr < stack->end)
+		return false; /* below the stack pointer: dead data */
 	return mem_read_u64(snap->pid, addr, value);
 }
 

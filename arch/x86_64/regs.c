@@ -41,9 +41,9 @@ bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_
 unsigned arch_dwarf_initial_regs(const struct arch_regs *regs, uint64_t *out, unsigned max)
 {
 	unsigned n = 0;
-	/* 0-15 are the general registers; 16 is the return address column,
-	 * which libdw takes as the pc. */
-	for (; n < 16 && n < max; n++)
+	/* 0-15 are the general registers; 16 is the return address column
+	 * (rip), which PLT CFI refers to, so it is handed over too. */
+	for (; n < ARCH_DWARF_NREGS && n < max; n++)
 		arch_regs_dwarf(regs, n, &out[n]);
 	return n;
 }

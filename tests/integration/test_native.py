@@ -58,4 +58,19 @@ for variant, flags in variants.items():
            "%s, %s: %d of %d samples in leaf() carry the exact 29-frame chain to _start"
            % (variant, backend, len(in_leaf) - len(wrong), len(in_leaf)),
            p.stderr + "\n".join(" ".join(base_name(s) for s in r.syms()) for r in wrong[:3]))
+
+# A copy too small for the stack: every stack is marked cut, never passed
+# off as complete, and the summary counts it.
+exe = os.path.join(tmp, "deepchain-eh_frame")
+for backend in BACKENDS:
+    out = os.path.join(tmp, "cut-%s.perf" % backend)
+    p = subprocess.run([PYSAMPLE, "--unwinder", backend, "--stack-bytes", "512", "-F", "499", "-o", out,
+                        "--", exe, "spin", "0.5"], capture_output=True, text=True, timeout=60)
+    records = [r for r in parse(open(out).read()) if r.frames and base_name(r.frames[0][1]) == "leaf"]
+    marked = [r for r in records if r.syms()[-1] == "[stack cut at --stack-bytes]"]
+    counted = re.search(r"(\d+) cut at --stack-bytes", p.stderr)
+    ok(len(records) > 100 and len(marked) == len(records) and counted and
+       int(counted.group(1)) >= len(marked),
+       "%s: with --stack-bytes 512, %d of %d leaf stacks end in the cut marker and are counted"
+       % (backend, len(marked), len(records)), p.stderr)
 done()

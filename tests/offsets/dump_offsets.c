@@ -1,7 +1,7 @@
 /*
  * Prints the offsets pysample's version table claims, measured by the
  * compiler against one CPython version's own headers.  Built once per
- * interpreter found on the machine by tests/integration/test_offsets.sh;
+ * interpreter found on the machine by tests/integration/test_offsets.py;
  * its output is compared with `pysample --dump-layout X.Y`.
  */
 #define Py_BUILD_CORE 1
