@@ -101,6 +101,10 @@ static void put_utf8(uint32_t cp, char *out, size_t out_len, size_t *pos)
 
 	if (cp < 0x20 || cp == 0x7f)
 		cp = '?'; /* control characters would break the output's lines */
+	/* Surrogates and values past Unicode (garbage memory) would make the
+	 * output invalid UTF-8: replace them before choosing the length. */
+	if ((cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff)
+		cp = 0xfffd;
 	if (cp < 0x80) {
 		tmp[0] = (char)cp;
 		n = 1;
@@ -109,15 +113,11 @@ static void put_utf8(uint32_t cp, char *out, size_t out_len, size_t *pos)
 		tmp[1] = (char)(0x80 | (cp & 0x3f));
 		n = 2;
 	} else if (cp < 0x10000) {
-		if (cp >= 0xd800 && cp < 0xe000)
-			cp = 0xfffd;
 		tmp[0] = (char)(0xe0 | (cp >> 12));
 		tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
 		tmp[2] = (char)(0x80 | (cp & 0x3f));
 		n = 3;
 	} else {
-		if (cp > 0x10ffff)
-			cp = 0xfffd;
 		tmp[0] = (char)(0xf0 | (cp >> 18));
 		tmp[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
 		tmp[2] = (char)(0x80 | ((cp >> 6) & 0x3f));

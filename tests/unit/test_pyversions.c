@@ -3,6 +3,7 @@
  * comparison with real headers is tests/integration/test_offsets.py). */
 #include <stdlib.h>
 
+#include "pycode.h"
 #include "pyversions.h"
 #include "tap.h"
 
@@ -35,5 +36,23 @@ int main(void)
 	ok(!py_layout_from_debug_offsets(raw, 100, &l, &why), "truncated debug offsets rejected");
 	f[1] = 0x020700f0;
 	ok(!py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why), "implausible version rejected");
+
+	/* A UCS-4 string from garbage memory: every code point past Unicode or
+	 * in the surrogate range becomes U+FFFD, and the result is valid UTF-8. */
+	{
+		const struct py_layout *l12 = py_layout_for_version(3, 12);
+		uint8_t obj[128] = { 0 };
+		uint32_t state = (4u << 2) | (1u << 5); /* kind 4, compact, not ascii */
+		uint64_t length = 3;
+		uint32_t cps[3] = { 0x41, 0x7fffffff, 0xd800 };
+		char out[64];
+		size_t needed;
+		memcpy(obj + l12->unicode_state, &state, 4);
+		memcpy(obj + l12->unicode_length, &length, 8);
+		memcpy(obj + l12->unicode_compact_data, cps, sizeof(cps));
+		ok(py_decode_unicode(l12, obj, sizeof(obj), out, sizeof(out), &needed) &&
+		   strcmp(out, "A\xef\xbf\xbd\xef\xbf\xbd") == 0,
+		   "garbage code points decode to U+FFFD in valid UTF-8");
+	}
 	return tap_done();
 }
