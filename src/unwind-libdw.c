@@ -121,12 +121,8 @@ static void libdw_unwind(struct unwinder *u, const struct snapshot *snap, unsign
 {
 	int rc;
 
-	out->n = 0;
-	out->end = UNWIND_COMPLETE;
-	if (!snap->have_regs) {
-		out->end = UNWIND_FAILED;
+	if (!unwind_result_start(out, snap))
 		return;
-	}
 	u->snap = snap;
 	u->out = out;
 	u->max_frames = max_frames;

@@ -207,12 +207,8 @@ static void lu_unwind(struct unwinder *u, const struct snapshot *snap, unsigned 
 	unw_cursor_t cursor;
 	int step;
 
-	out->n = 0;
-	out->end = UNWIND_COMPLETE;
-	if (!snap->have_regs) {
-		out->end = UNWIND_FAILED;
+	if (!unwind_result_start(out, snap))
 		return;
-	}
 	u->snap = snap;
 	u->cut = false;
 	if (unw_init_remote(&cursor, u->as, u) != 0) {

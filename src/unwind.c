@@ -17,6 +17,13 @@ const struct unwind_ops *unwind_backend(const char *name)
 	return NULL;
 }
 
+bool unwind_result_start(struct unwind_result *r, const struct snapshot *snap)
+{
+	r->n = 0;
+	r->end = snap->have_regs ? UNWIND_COMPLETE : UNWIND_FAILED;
+	return snap->have_regs;
+}
+
 void unwind_result_push(struct unwind_result *r, uint64_t pc, bool exact)
 {
 	grow_array((void **)&r->frames, &r->cap, r->n, sizeof(*r->frames));

@@ -45,6 +45,9 @@ extern const struct unwind_ops unwind_libunwind_ops;
 /* The backend called `name`, or NULL. */
 const struct unwind_ops *unwind_backend(const char *name);
 
+/* Empties a result for a new unwind; false (result marked failed) when the
+ * snapshot has no registers to start from. */
+bool unwind_result_start(struct unwind_result *r, const struct snapshot *snap);
 void unwind_result_push(struct unwind_result *r, uint64_t pc, bool exact);
 
 /*

@@ -22,6 +22,12 @@ def order(syms, *names):
     return idx
 
 
+def leaf_to_root(r, *names):
+    """All names present in r, in this order from the leaf."""
+    idx = order(r.syms(), *names)
+    return None not in idx and idx == sorted(idx)
+
+
 def run(python, mode, label, env=None):
     out = os.path.join(tmp, "%s-%s.perf" % (label, mode))
     p = subprocess.run([PYSAMPLE, "-F", "499", "-o", out, "--", python, target("mixed.py"), mode, "1.5"],
@@ -33,10 +39,7 @@ for label, python in each_interpreter("mixed stacks"):
     # ctypes: py_compare <- (ctypes/libffi) <- libc qsort <- py::sort_with_qsort
     p, records = run(python, "qsort", label)
     inside = [r for r in records if any(s.startswith("py::py_compare:") for s in r.syms())]
-    good = [r for r in inside
-            if None not in order(r.syms(), "py::py_compare:", "qsort", "py::sort_with_qsort:")
-            and order(r.syms(), "py::py_compare:", "qsort", "py::sort_with_qsort:") ==
-            sorted(order(r.syms(), "py::py_compare:", "qsort", "py::sort_with_qsort:"))]
+    good = [r for r in inside if leaf_to_root(r, "py::py_compare:", "qsort", "py::sort_with_qsort:")]
     # About 5% of these unwinds stop inside the ctypes/libffi callback path
     # today (counted as "stopped early"; the Python frames still come out,
     # appended at the root); the bound keeps that from getting worse.
@@ -57,18 +60,12 @@ for label, python in each_interpreter("mixed stacks"):
     env = dict(os.environ, CEXT_DIR=ext_dir)
     p, records = run(python, "cext", label, env)
     burning = [r for r in records if any(s.startswith("burn_inner") for s in r.syms())]
-    good = [r for r in burning
-            if None not in order(r.syms(), "burn_inner", "burn", "py::use_cext:")
-            and order(r.syms(), "burn_inner", "burn", "py::use_cext:") ==
-            sorted(order(r.syms(), "burn_inner", "burn", "py::use_cext:"))]
+    good = [r for r in burning if leaf_to_root(r, "burn_inner", "burn", "py::use_cext:")]
     ok(len(burning) > 100 and len(good) >= 0.95 * len(burning),
        "%s: C extension frames burn_inner <- burn under py::use_cext in %d of %d samples"
        % (label, len(good), len(burning)), p.stderr)
     back = [r for r in records if any(s.startswith("py::callback_from_c:") for s in r.syms())]
-    good = [r for r in back
-            if None not in order(r.syms(), "py::callback_from_c:", "call_back_loop", "py::use_cext:")
-            and order(r.syms(), "py::callback_from_c:", "call_back_loop", "py::use_cext:") ==
-            sorted(order(r.syms(), "py::callback_from_c:", "call_back_loop", "py::use_cext:"))]
+    good = [r for r in back if leaf_to_root(r, "py::callback_from_c:", "call_back_loop", "py::use_cext:")]
     ok(len(back) > 50 and len(good) >= 0.95 * len(back),
        "%s: callback_from_c <- call_back_loop (C) <- use_cext in %d of %d samples"
        % (label, len(good), len(back)), p.stderr)
