@@ -141,6 +141,10 @@ static void emit_python_frame(struct sampler *s, const struct py_frame_ref *f,
 static void emit_native_frame(struct sampler *s, const struct native_frame *f,
 			      const struct symbol *sym)
 {
+	/* perf's layout for inline chains: each inlined function on its own
+	 * line at the same address, "(inlined)" in place of the dso. */
+	for (size_t i = 0; i < sym->ninlined; i++)
+		output_frame(&s->out, f->pc, sym->inlined[i], sym->offset, "inlined");
 	output_frame(&s->out, f->pc, sym->name, sym->offset, sym->module);
 }
 

@@ -1,17 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "symbolize.h"
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* libstdc++'s demangler: C extensions and the libraries they use are often
+ * C++, and mangled names are unreadable in a profile. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
 #define SYM_CACHE_MAX 65536
+#define MAX_INLINE_DEPTH 32
 
 struct sym_entry {
 	uint64_t key; /* lookup address + 1 (0 = empty slot) */
 	char *name;
 	uint64_t start; /* symbol start, to compute offsets */
 	const char *module;
+	char **inlined;
+	size_t ninlined;
 };
+
+static void free_entry(struct sym_entry *e)
+{
+	free(e->name);
+	for (size_t i = 0; i < e->ninlined; i++)
+		free(e->inlined[i]);
+	free(e->inlined);
+	memset(e, 0, sizeof(*e));
+}
 
 void symbolizer_init(struct symbolizer *s, struct modules *mods)
 {
@@ -23,10 +41,8 @@ void symbolizer_init(struct symbolizer *s, struct modules *mods)
 
 void symbolizer_clear(struct symbolizer *s)
 {
-	for (size_t i = 0; i < s->cap; i++) {
-		free(s->slots[i].name);
-		memset(&s->slots[i], 0, sizeof(s->slots[i]));
-	}
+	for (size_t i = 0; i < s->cap; i++)
+		free_entry(&s->slots[i]);
 	s->used = 0;
 }
 
@@ -60,6 +76,73 @@ static void grow(struct symbolizer *s)
 	s->cap = cap;
 }
 
+static char *demangled(const char *name)
+{
+	int status = -1;
+	char *d;
+
+	if (strncmp(name, "_Z", 2) != 0)
+		return xstrdup(name);
+	d = __cxa_demangle(name, NULL, NULL, &status);
+	if (status == 0 && d)
+		return d;
+	free(d);
+	return xstrdup(name);
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name = NULL;
+
+	/* Inlined instances name their function through DW_AT_abstract_origin;
+	 * the _integrate variants follow it.  Prefer the linkage name, which
+	 * demangles to the full C++ name. */
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+		name = dwarf_formstring(&attr);
+	if (!name && dwarf_attr_integrate(die, DW_AT_name, &attr))
+		name = dwarf_formstring(&attr);
+	return name;
+}
+
+/* The chain of functions inlined at addr, innermost first.  dwarf_getscopes
+ * finds the innermost inlined instance; its concrete enclosing scopes
+ * (dwarf_getscopes_die, as eu-stack and addr2line -i walk them) give the
+ * rest of the chain, up to the real function. */
+static void lookup_inlined(Dwfl_Module *mod, uint64_t addr, struct sym_entry *e)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL, *chain = NULL;
+	int n, k, m;
+
+	if (!cu)
+		return;
+	n = dwarf_getscopes(cu, addr - bias, &scopes);
+	for (k = 0; k < n; k++) {
+		int tag = dwarf_tag(&scopes[k]);
+		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram)
+			break;
+	}
+	if (k >= n || dwarf_tag(&scopes[k]) != DW_TAG_inlined_subroutine) {
+		free(scopes);
+		return;
+	}
+	m = dwarf_getscopes_die(&scopes[k], &chain);
+	for (int i = 0; i < m && e->ninlined < MAX_INLINE_DEPTH; i++) {
+		int tag = dwarf_tag(&chain[i]);
+		const char *name;
+		if (tag == DW_TAG_subprogram)
+			break;
+		if (tag != DW_TAG_inlined_subroutine || !(name = die_name(&chain[i])))
+			continue;
+		e->inlined = xrealloc(e->inlined, (e->ninlined + 1) * sizeof(*e->inlined));
+		e->inlined[e->ninlined++] = demangled(name);
+	}
+	free(chain);
+	free(scopes);
+}
+
 static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
 {
 	Dwfl_Module *mod = modules_find(s->mods, addr);
@@ -75,9 +158,10 @@ static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
 	e->module = modules_name(mod);
 	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (name) {
-		e->name = xstrdup(name);
+		e->name = demangled(name);
 		e->start = addr - off;
 	}
+	lookup_inlined(mod, addr, e);
 }
 
 void symbolize(struct symbolizer *s, uint64_t pc, bool exact, struct symbol *out)
@@ -101,9 +185,8 @@ void symbolize(struct symbolizer *s, uint64_t pc, bool exact, struct symbol *out
 			/* Outside every module reported so far: perhaps a library
 			 * loaded a moment ago.  Not cached, so the next sample asks
 			 * again (modules_find re-reads the maps, rate-limited). */
-			out->name = NULL;
-			out->module = NULL;
-			out->offset = 0;
+			free_entry(e);
+			memset(out, 0, sizeof(*out));
 			return;
 		}
 		e->key = addr + 1;
@@ -112,4 +195,6 @@ void symbolize(struct symbolizer *s, uint64_t pc, bool exact, struct symbol *out
 	out->name = e->name;
 	out->module = e->module;
 	out->offset = pc - e->start;
+	out->inlined = e->inlined;
+	out->ninlined = e->ninlined;
 }

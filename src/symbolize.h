@@ -6,9 +6,13 @@
 #include "modules.h"
 
 struct symbol {
-	const char *name;   /* NULL when unknown */
+	const char *name;   /* NULL when unknown; C++ names demangled */
 	uint64_t offset;    /* from the symbol's start */
 	const char *module; /* path of the module, NULL outside any */
+	/* Functions inlined at this address, innermost first, from DWARF
+	 * debug info (none without it). */
+	char *const *inlined;
+	size_t ninlined;
 };
 
 struct sym_entry;

@@ -44,6 +44,8 @@ for variant, flags in variants.items():
         p = subprocess.run([PYSAMPLE, "--unwinder", backend, "-F", "499", "-o", out, "--", exe,
                             "spin", "1"], capture_output=True, text=True, timeout=60)
         records = parse(open(out).read())
+        for r in records:  # inlined helpers (now() in leaf) are checked below
+            r.frames = [f for f in r.frames if f[3] != "inlined"]
         if backend == "libunwind" and variant == "debug_frame only":
             # libunwind 1.6's remote interface finds CFI only through
             # .eh_frame_hdr; code described by .debug_frame alone unwinds
@@ -58,6 +60,31 @@ for variant, flags in variants.items():
            "%s, %s: %d of %d samples in leaf() carry the exact 29-frame chain to _start"
            % (variant, backend, len(in_leaf) - len(wrong), len(in_leaf)),
            p.stderr + "\n".join(" ".join(base_name(s) for s in r.syms()) for r in wrong[:3]))
+
+# Inlined functions get their own frames, marked "(inlined)" as perf marks
+# them; C++ names are demangled.
+for name, source, compiler, expected in (
+        ("inlined", "inlined.c", CC, ["inner", "middle", "outer", "main"]),
+        ("cxxchain", "cxxchain.cc", ["g++"],
+         ["shapes::Widget::spin(double)", "double shapes::drive<shapes::Widget>(shapes::Widget&, double)",
+          "main"])):
+    exe = os.path.join(tmp, name)
+    cc = subprocess.run(compiler + ["-O2", "-g", "-o", exe, target(source)], capture_output=True, text=True)
+    if not ok(cc.returncode == 0, "%s builds" % source, cc.stderr):
+        continue
+    for backend in BACKENDS:
+        out = os.path.join(tmp, "%s-%s.perf" % (name, backend))
+        p = subprocess.run([PYSAMPLE, "--unwinder", backend, "-F", "499", "-o", out, "--", exe, "0.5"],
+                           capture_output=True, text=True, timeout=60)
+        records = parse(open(out).read())
+        # Leaf frames in the spin loop (not inside clock_gettime):
+        spinning = [r for r in records if r.frames and r.syms()[0].split("+0x")[0] == expected[0]]
+        right = [r for r in spinning if [s.split("+0x")[0] for s in r.syms()[:len(expected)]] == expected and
+                 all(f[3] == "inlined" for f in r.frames[:2]) == (name == "inlined")]
+        ok(len(spinning) > 50 and len(right) == len(spinning),
+           "%s, %s: %d of %d leaf samples read %s" % (name, backend, len(right), len(spinning),
+                                                      " <- ".join(expected)),
+           p.stderr + "\n".join(str(r.frames[:4]) for r in spinning[:2] if r not in right))
 
 # A copy too small for the stack: every stack is marked cut, never passed
 # off as complete, and the summary counts it.
