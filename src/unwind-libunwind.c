@@ -4,6 +4,7 @@
  * snapshot (registers, copied stack) and the modules' own files, with the
  * CFI found through each module's .eh_frame_hdr binary-search table.
  */
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <libunwind.h>
@@ -21,11 +22,29 @@ extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip
 #define DW_EH_PE_sdata4 0x0b
 #define DW_EH_PE_datarel 0x30
 
+/*
+ * libunwind 1.6 reads .debug_frame only for local unwinding.  For remote
+ * address spaces pysample rewrites a module's .debug_frame as .eh_frame
+ * (CIE ids, relative CIE pointers, relocated start addresses) plus a
+ * binary-search table, and serves both from a hole in the target's address
+ * space near the module, where no real read can land.
+ */
+struct synth_cfi {
+	Dwfl_Module *mod;
+	bool failed;
+	uint64_t base;     /* where the image appears to libunwind */
+	uint8_t *bytes;    /* the .eh_frame image, then the table */
+	size_t len, image_len, count;
+	uint64_t segbase;
+};
+
 struct unwinder {
 	struct modules *mods;
 	unw_addr_space_t as;
 	const struct snapshot *snap;
 	bool cut;
+	struct synth_cfi *synth;
+	size_t nsynth, synth_cap;
 };
 
 /* Bytes at a target address served from the module's file when the address
@@ -55,6 +74,20 @@ static bool read_from_file(struct unwinder *u, uint64_t addr, void *out, size_t 
 	return false;
 }
 
+static bool read_synth(struct unwinder *u, uint64_t addr, uint64_t *v)
+{
+	for (size_t i = 0; i < u->nsynth; i++) {
+		const struct synth_cfi *c = &u->synth[i];
+		/* Reads of 4-byte fields at the very end fetch a whole word:
+		 * the buffer carries 8 zero bytes of padding for them. */
+		if (!c->failed && addr >= c->base && addr - c->base < c->len) {
+			memcpy(v, c->bytes + (addr - c->base), 8);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *arg)
 {
 	struct unwinder *u = arg;
@@ -63,7 +96,7 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int
 	(void)as;
 	if (write)
 		return -UNW_EINVAL;
-	if (read_from_file(u, addr, &v, sizeof(v)) ||
+	if (read_synth(u, addr, &v) || read_from_file(u, addr, &v, sizeof(v)) ||
 	    unwind_read_word(u->mods, u->snap, addr, &v, &u->cut)) {
 		*val = v;
 		return 0;
@@ -151,6 +184,165 @@ static bool find_eh_frame_hdr(Dwfl_Module *mod, uint64_t *hdr_addr, uint64_t *ta
 	return false;
 }
 
+static Elf_Data *section_data(Elf *elf, const char *want)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, want) != 0)
+			continue;
+		if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+			return NULL;
+		return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+struct fde_ref {
+	uint64_t start;
+	size_t offset;
+};
+
+static int by_start(const void *a, const void *b)
+{
+	const struct fde_ref *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* An unmapped range of len bytes within 1 GiB of [low, high), or 0. */
+static uint64_t find_hole(const struct proc_maps *maps, uint64_t low, uint64_t high, size_t len)
+{
+	const uint64_t reach = 1ull << 30;
+	uint64_t prev_end = 0x10000;
+
+	len = (len + 0xfff) & ~(size_t)0xfff;
+	for (size_t i = 0; i <= maps->count; i++) {
+		uint64_t next = i < maps->count ? maps->entries[i].start : 0x7ffffffff000ull;
+		uint64_t lo = prev_end > low - reach && low > reach ? prev_end : low - reach;
+		if (next > lo && next - lo >= len + 0x2000) {
+			uint64_t cand = next - len - 0x1000; /* keep a page away from both */
+			if (cand >= prev_end + 0x1000 && cand + len <= high + reach &&
+			    cand + reach >= low)
+				return cand;
+		}
+		if (i < maps->count)
+			prev_end = maps->entries[i].end;
+	}
+	return 0;
+}
+
+/* Builds the rewritten CFI of one module; marks it failed when impossible. */
+static void build_synth(struct unwinder *u, struct synth_cfi *c)
+{
+	Dwarf_Addr bias = 0, dwbias, low, high;
+	Dwarf *dw = dwfl_module_getdwarf(c->mod, &dwbias);
+	Elf_Data *d = dw ? section_data(dwarf_getelf(dw), ".debug_frame") : NULL;
+	struct fde_ref *fdes = NULL;
+	size_t nfdes = 0, cap = 0, pos = 0;
+
+	c->failed = true;
+	if (!d) {
+		d = section_data(dwfl_module_getelf(c->mod, &dwbias), ".debug_frame");
+	}
+	if (!d || !d->d_buf || d->d_size < 8 || d->d_size > (64u << 20))
+		return;
+	bias = dwbias;
+	dwfl_module_info(c->mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
+	c->image_len = d->d_size + 4; /* plus the zero terminator */
+	c->bytes = xcalloc(1, c->image_len);
+	memcpy(c->bytes, d->d_buf, d->d_size);
+	while (pos + 8 <= d->d_size) {
+		uint32_t len = get32(c->bytes + pos), id;
+		size_t end = pos + 4 + (size_t)len;
+		if (len == 0)
+			break;
+		if (len == 0xffffffffu || end > d->d_size || len < 4)
+			goto fail; /* 64-bit DWARF or truncated: not handled */
+		id = get32(c->bytes + pos + 4);
+		if (id == 0xffffffffu) {
+			put32(c->bytes + pos + 4, 0); /* CIE id: 0 in .eh_frame */
+		} else if (len >= 4 + 16 && id < pos + 4) {
+			/* .eh_frame points back from this field to the CIE. */
+			uint64_t start;
+			put32(c->bytes + pos + 4, (uint32_t)(pos + 4 - id));
+			memcpy(&start, c->bytes + pos + 8, 8);
+			start += bias;
+			memcpy(c->bytes + pos + 8, &start, 8);
+			grow_array((void **)&fdes, &cap, nfdes, sizeof(*fdes));
+			fdes[nfdes++] = (struct fde_ref){ start, pos };
+		}
+		pos = end;
+	}
+	if (!nfdes)
+		goto fail;
+	qsort(fdes, nfdes, sizeof(*fdes), by_start);
+	c->count = nfdes;
+	c->len = c->image_len + 8 * nfdes;
+	c->bytes = xrealloc(c->bytes, c->len + 8);
+	memset(c->bytes + c->image_len, 0, c->len + 8 - c->image_len);
+	c->base = find_hole(&u->mods->maps, low, high, c->len);
+	c->segbase = low;
+	if (!c->base)
+		goto fail;
+	for (size_t i = 0; i < nfdes; i++) {
+		int64_t start_off = (int64_t)(fdes[i].start - c->segbase);
+		int64_t fde_off = (int64_t)(c->base + fdes[i].offset - c->segbase);
+		if (start_off != (int32_t)start_off || fde_off != (int32_t)fde_off)
+			goto fail;
+		put32(c->bytes + c->image_len + 8 * i, (uint32_t)(int32_t)start_off);
+		put32(c->bytes + c->image_len + 8 * i + 4, (uint32_t)(int32_t)fde_off);
+	}
+	free(fdes);
+	c->failed = false;
+	return;
+fail:
+	free(fdes);
+	free(c->bytes);
+	c->bytes = NULL;
+	c->len = 0;
+}
+
+static int search_synth(struct unwinder *u, Dwfl_Module *mod, unw_word_t ip, unw_proc_info_t *pi,
+			int need_unwind_info)
+{
+	struct synth_cfi *c = NULL;
+	Dwarf_Addr low, high;
+	unw_dyn_info_t di;
+
+	for (size_t i = 0; i < u->nsynth && !c; i++)
+		if (u->synth[i].mod == mod)
+			c = &u->synth[i];
+	if (!c) {
+		grow_array((void **)&u->synth, &u->synth_cap, u->nsynth, sizeof(*u->synth));
+		c = &u->synth[u->nsynth++];
+		memset(c, 0, sizeof(*c));
+		c->mod = mod;
+		build_synth(u, c);
+	}
+	if (c->failed)
+		return -UNW_ENOINFO;
+	dwfl_module_info(mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
+	memset(&di, 0, sizeof(di));
+	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+	di.start_ip = low;
+	di.end_ip = high;
+	di.u.rti.segbase = c->segbase;
+	di.u.rti.table_data = c->base + c->image_len;
+	di.u.rti.table_len = c->count * 8 / sizeof(unw_word_t);
+	return UNW_OBJ(dwarf_search_unwind_table)(u->as, ip, &di, pi, need_unwind_info, u);
+}
+
 static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
 			  int need_unwind_info, void *arg)
 {
@@ -159,18 +351,25 @@ static int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *p
 	Dwarf_Addr low, high;
 	uint64_t hdr, table, count;
 	unw_dyn_info_t di;
+	int rc = -UNW_ENOINFO;
 
-	if (!mod || !find_eh_frame_hdr(mod, &hdr, &table, &count))
+	if (!mod)
 		return -UNW_ENOINFO;
-	dwfl_module_info(mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
-	memset(&di, 0, sizeof(di));
-	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
-	di.start_ip = low;
-	di.end_ip = high;
-	di.u.rti.segbase = hdr;
-	di.u.rti.table_data = table;
-	di.u.rti.table_len = count * 8 / sizeof(unw_word_t);
-	return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need_unwind_info, arg);
+	if (find_eh_frame_hdr(mod, &hdr, &table, &count)) {
+		dwfl_module_info(mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
+		memset(&di, 0, sizeof(di));
+		di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+		di.start_ip = low;
+		di.end_ip = high;
+		di.u.rti.segbase = hdr;
+		di.u.rti.table_data = table;
+		di.u.rti.table_len = count * 8 / sizeof(unw_word_t);
+		rc = UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need_unwind_info, arg);
+	}
+	/* Not covered by .eh_frame: the module's .debug_frame, if it has one. */
+	if (rc == -UNW_ENOINFO)
+		rc = search_synth(u, mod, ip, pi, need_unwind_info);
+	return rc;
 }
 
 static unw_accessors_t accessors = {
@@ -241,6 +440,9 @@ static void lu_unwind(struct unwinder *u, const struct snapshot *snap, unsigned 
 
 static void lu_destroy(struct unwinder *u)
 {
+	for (size_t i = 0; i < u->nsynth; i++)
+		free(u->synth[i].bytes);
+	free(u->synth);
 	unw_destroy_addr_space(u->as);
 	free(u);
 }

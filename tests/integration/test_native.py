@@ -8,7 +8,7 @@ import re
 import subprocess
 import tempfile
 
-from pstest import PYSAMPLE, ok, done, parse, target, todo
+from pstest import PYSAMPLE, ok, done, parse, target
 
 CC = os.environ.get("CC", "cc").split()
 BACKENDS = ("libdw", "libunwind")
@@ -46,14 +46,6 @@ for variant, flags in variants.items():
         records = parse(open(out).read())
         for r in records:  # inlined helpers (now() in leaf) are checked below
             r.frames = [f for f in r.frames if f[3] != "inlined"]
-        if backend == "libunwind" and variant == "debug_frame only":
-            # libunwind 1.6's remote interface finds CFI only through
-            # .eh_frame_hdr; code described by .debug_frame alone unwinds
-            # with libdw (the default).  Reported as TODO until done.
-            stopped = sum(1 for r in records if len(r.frames) < len(EXPECTED))
-            todo("%s, %s: %d of %d stacks stop early" % (variant, backend, stopped, len(records)),
-                 "libunwind backend lacks .debug_frame")
-            continue
         in_leaf = [r for r in records if r.frames and base_name(r.frames[0][1]) == "leaf"]
         wrong = [r for r in in_leaf if [base_name(s) for s in r.syms()] != EXPECTED]
         ok(len(in_leaf) > 300 and not wrong,
