@@ -29,13 +29,21 @@ def leaf_to_root(r, *names):
 
 
 def run(python, mode, label, env=None):
-    out = os.path.join(tmp, "%s-%s.perf" % (label, mode))
-    p = subprocess.run([PYSAMPLE, "-F", "499", "-o", out, "--", python, target("mixed.py"), mode, "1.5"],
+    out = os.path.join(tmp, "%s-%s.perf" % (label.replace("/", "-"), mode))
+    p = subprocess.run([PYSAMPLE, "--unwinder", backend, "-F", "499", "-o", out, "--", python,
+                        target("mixed.py"), mode, "1.5"],
                        capture_output=True, text=True, timeout=120, env=env)
     return p, parse(open(out).read())
 
 
-for label, python in each_interpreter("mixed stacks"):
+# Both unwinders pass the same checks; libdw on every interpreter, libunwind
+# on every interpreter too (each run is 1.5 s).
+BACKENDS = ("libdw", "libunwind")
+
+
+for label, python, backend in ((l, p, b) for l, p in each_interpreter("mixed stacks")
+                               for b in BACKENDS):
+    label = "%s/%s" % (label, backend)
     # ctypes: py_compare <- (ctypes/libffi) <- libc qsort <- py::sort_with_qsort
     p, records = run(python, "qsort", label)
     inside = [r for r in records if any(s.startswith("py::py_compare:") for s in r.syms())]
@@ -50,7 +58,7 @@ for label, python in each_interpreter("mixed stacks"):
 
     inc = subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
                                   text=True).strip()
-    ext_dir = os.path.join(tmp, "ext-" + label)
+    ext_dir = os.path.join(tmp, "ext-" + label.replace("/", "-"))
     os.makedirs(ext_dir, exist_ok=True)
     cc = subprocess.run(CC + ["-O2", "-g", "-shared", "-fPIC", "-I", inc, "-o",
                               os.path.join(ext_dir, "cext.so"), target("cext.c")],
