@@ -142,6 +142,7 @@ bool py_decode_unicode(const struct py_layout *l, const uint8_t *obj, size_t len
 	if (out_len == 0 || (size_t)l->unicode_state + 4 > len || (size_t)l->unicode_length + 8 > len)
 		return false;
 	memcpy(&state, obj + l->unicode_state, 4);
+	state >>= l->unicode_state_shift;
 	memcpy(&length, obj + l->unicode_length, 8);
 	kind = (state >> 2) & 7;
 	if (!((state >> 5) & 1) || (kind != 1 && kind != 2 && kind != 4) ||

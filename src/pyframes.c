@@ -210,7 +210,7 @@ static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, stru
 		if (previous == frame)
 			return PYSNAP_TRUNCATED;
 		if (l->frame_owner != PY_NO_FIELD && l->owner_cstack >= 0 &&
-		    buf[l->frame_owner] == (uint8_t)l->owner_cstack) {
+		    buf[l->frame_owner] >= (uint8_t)l->owner_cstack) {
 			/* The shim a C caller pushed: the frame below it (already
 			 * emitted, leaf side) was entered from C. */
 			if (snap->npy)

@@ -127,7 +127,8 @@ const struct py_layout *py_layout_for_version(unsigned major, unsigned minor)
  * Include/internal/pycore_runtime.h of 3.13.
  */
 struct debug_offsets_schema {
-	unsigned min_version_hex;
+	unsigned minor;           /* the 3.x this layout describes */
+	unsigned min_version_hex; /* earlier pre-releases of it differ */
 	int runtime_interpreters_head;
 	int interp_next, interp_threads_head;
 	int tstate_next, tstate_interp, tstate_current_frame, tstate_thread_id,
@@ -141,9 +142,20 @@ struct debug_offsets_schema {
 	uint64_t code_tag_mask;
 };
 
+/*
+ * Indexes from each version's _Py_DebugOffsets: 3.13 from
+ * Include/internal/pycore_runtime.h (3.13.0, checked against the live
+ * interpreter by tests/integration/test_offsets.py), 3.14 and 3.15 from
+ * Include/internal/pycore_debug_offsets.h (3.14.0; 3.15 as of 3.15.0rc3).
+ * Owner values from pycore_frame.h (3.13) / pycore_interpframe_structs.h
+ * (3.14+): 3 is FRAME_OWNED_BY_CSTACK in 3.13 and FRAME_OWNED_BY_INTERPRETER
+ * (the entry frame) in 3.14, 4 is CSTACK in 3.14; both mark where a C-level
+ * call entered the interpreter, so owners >= 3 are treated alike.
+ * f_executable is a tagged _PyStackRef from 3.14 (Py_TAG_BITS == 3).
+ */
 static const struct debug_offsets_schema debug_schemas[] = {
 	{
-		.min_version_hex = 0x030d0000,
+		.minor = 13, .min_version_hex = 0x030d00c2, /* rc2 settled the layout */
 		.runtime_interpreters_head = 5,
 		.interp_next = 8, .interp_threads_head = 9,
 		.tstate_next = 21, .tstate_interp = 22, .tstate_current_frame = 23,
@@ -154,8 +166,38 @@ static const struct debug_offsets_schema debug_schemas[] = {
 		.code_firstlineno = 39, .code_code_adaptive = 43,
 		.bytes_size = 65, .bytes_data = 66,
 		.unicode_state = 68, .unicode_length = 69, .unicode_ascii_size = 70,
-		.owner_cstack = 3, /* Include/internal/pycore_frame.h, enum _frameowner */
+		.owner_cstack = 3,
 		.code_tag_mask = 0,
+	},
+	{
+		.minor = 14, .min_version_hex = 0x030e00b2,
+		.runtime_interpreters_head = 5,
+		.interp_next = 8, .interp_threads_head = 9,
+		.tstate_next = 24, .tstate_interp = 25, .tstate_current_frame = 26,
+		.tstate_thread_id = 27, .tstate_native_thread_id = 28,
+		.frame_previous = 32, .frame_executable = 33, .frame_instr_ptr = 34,
+		.frame_owner = 36,
+		.code_filename = 40, .code_name = 41, .code_qualname = 42, .code_linetable = 43,
+		.code_firstlineno = 44, .code_code_adaptive = 48,
+		.bytes_size = 75, .bytes_data = 76,
+		.unicode_state = 78, .unicode_length = 79, .unicode_ascii_size = 80,
+		.owner_cstack = 3,
+		.code_tag_mask = 3,
+	},
+	{
+		.minor = 15, .min_version_hex = 0x030f00b4,
+		.runtime_interpreters_head = 5,
+		.interp_next = 8, .interp_threads_head = 9,
+		.tstate_next = 24, .tstate_interp = 25, .tstate_current_frame = 26,
+		.tstate_thread_id = 30, .tstate_native_thread_id = 31,
+		.frame_previous = 40, .frame_executable = 41, .frame_instr_ptr = 42,
+		.frame_owner = 44,
+		.code_filename = 48, .code_name = 49, .code_qualname = 50, .code_linetable = 51,
+		.code_firstlineno = 52, .code_code_adaptive = 56,
+		.bytes_size = 87, .bytes_data = 88,
+		.unicode_state = 90, .unicode_length = 91, .unicode_ascii_size = 92,
+		.owner_cstack = 3,
+		.code_tag_mask = 3,
 	},
 };
 
@@ -187,11 +229,25 @@ bool py_layout_from_debug_offsets(const uint8_t *bytes, size_t len, struct py_la
 		*why = "_Py_DebugOffsets carries an implausible version";
 		return false;
 	}
+	/* The schema of the same minor version; pre-releases before its layout
+	 * settled are refused rather than misread.  A newer minor than any
+	 * known is read with the newest schema (the debug offsets exist so that
+	 * layouts can move without readers changing), and said so. */
+	unsigned minor = (unsigned)(version >> 16) & 0xff;
 	for (size_t i = 0; i < ARRAY_SIZE(debug_schemas); i++)
-		if (version >= debug_schemas[i].min_version_hex)
+		if (debug_schemas[i].minor == minor)
 			s = &debug_schemas[i];
+	if (!s && minor > debug_schemas[ARRAY_SIZE(debug_schemas) - 1].minor) {
+		s = &debug_schemas[ARRAY_SIZE(debug_schemas) - 1];
+		pys_warn("CPython 3.%u is newer than pysample knows; reading it as 3.%u", minor,
+			 s->minor);
+	}
 	if (!s) {
 		*why = "no _Py_DebugOffsets schema for this version";
+		return false;
+	}
+	if (version < s->min_version_hex) {
+		*why = "this pre-release's _Py_DebugOffsets layout differs from the final release's";
 		return false;
 	}
 	memset(out, 0, sizeof(*out));
@@ -231,6 +287,9 @@ bool py_layout_from_debug_offsets(const uint8_t *bytes, size_t len, struct py_la
 		return false;
 	}
 	out->unicode_ascii_data = ascii_size;
+	/* Free-threaded 3.14+ makes `interned` a whole byte: the kind, compact
+	 * and ascii bits move up by 6. */
+	out->unicode_state_shift = fields[2] && minor >= 14 ? 6 : 0;
 	/* PyCompactUnicodeObject = PyASCIIObject + utf8_length + utf8 pointer. */
 	out->unicode_compact_data = ascii_size + 16;
 	return true;

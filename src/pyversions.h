@@ -48,7 +48,7 @@ struct py_layout {
 	int frame_previous, frame_code, frame_instr;
 	int frame_owner;           /* 3.11+ */
 	int frame_is_entry;        /* 3.11 only */
-	int owner_cstack;          /* owner value of the C-stack shim frame (3.12+), or -1 */
+	int owner_cstack;          /* owners from this value up mark C-level entry frames (3.12+), or -1 */
 	uint64_t code_tag_mask;    /* low bits to clear from frame_code (tagged references) */
 
 	int code_name, code_qualname, code_filename, code_firstlineno, code_linetable;
@@ -56,6 +56,7 @@ struct py_layout {
 
 	int bytes_size, bytes_data;
 	int unicode_length, unicode_state, unicode_ascii_data, unicode_compact_data;
+	unsigned unicode_state_shift; /* where the kind bits start, less 2 */
 };
 
 /* The table entry for a major.minor version, or NULL. */

@@ -159,6 +159,7 @@ static void emit_merged(struct sampler *s, const struct snapshot *snap,
 	size_t n;
 
 	s->unwind_ops->unwind(s->unwinder, snap, s->opt->max_frames, ur);
+	s->st.unwind_only_ns += now_ns() - start;
 	s->st.unwind_end[ur->end]++;
 	s->st.native_frames += ur->n;
 	grow_array((void **)&s->frame_syms, &s->frame_syms_cap, ur->n, sizeof(*s->frame_syms));
@@ -333,14 +334,16 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		fprintf(out,
 			"pysample: native (%s): %llu complete, %llu cut at --stack-bytes, %llu over "
 			"--max-frames, %llu stopped early (no CFI or unreadable); %llu merge "
-			"mismatches; %.1f frames and %.1f us unwind+symbolize+merge per sample\n",
+			"mismatches; %.1f frames, %.1f us unwind + %.1f us symbolize+merge per sample\n",
 			s->unwind_ops->name, (unsigned long long)st->unwind_end[UNWIND_COMPLETE],
 			(unsigned long long)st->unwind_end[UNWIND_CUT_BY_COPY],
 			(unsigned long long)st->unwind_end[UNWIND_MAX_FRAMES],
 			(unsigned long long)st->unwind_end[UNWIND_FAILED],
 			(unsigned long long)st->merge_mismatch,
 			unwound ? (double)st->native_frames / (double)unwound : 0.0,
-			unwound ? (double)st->unwind_ns_total / 1e3 / (double)unwound : 0.0);
+			unwound ? (double)st->unwind_only_ns / 1e3 / (double)unwound : 0.0,
+			unwound ? (double)(st->unwind_ns_total - st->unwind_only_ns) / 1e3 / (double)unwound
+				: 0.0);
 	}
 	if (s->out.write_failed)
 		fprintf(out, "pysample: error: the profile could not be written completely\n");

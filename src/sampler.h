@@ -30,6 +30,7 @@ struct sampler_stats {
 	uint64_t unwind_end[4];  /* by enum unwind_end */
 	uint64_t merge_mismatch;
 	uint64_t unwind_ns_total; /* unwinding + symbolizing + merging, after the stop */
+	uint64_t unwind_only_ns;  /* the unwinding part of it */
 	uint64_t native_frames;
 };
 

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "symbolize.h"
 
-#include <dwarf.h>
-#include <elfutils/libdw.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +33,7 @@ void symbolizer_init(struct symbolizer *s, struct modules *mods)
 {
 	memset(s, 0, sizeof(*s));
 	s->mods = mods;
+	inlines_init(&s->inlines);
 	s->cap = 4096;
 	s->slots = xcalloc(s->cap, sizeof(*s->slots));
 }
@@ -51,6 +50,7 @@ void symbolizer_free(struct symbolizer *s)
 	if (!s->slots)
 		return;
 	symbolizer_clear(s);
+	inlines_free(&s->inlines);
 	free(s->slots);
 	s->slots = NULL;
 }
@@ -90,59 +90,6 @@ static char *demangled(const char *name)
 	return xstrdup(name);
 }
 
-static const char *die_name(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	const char *name = NULL;
-
-	/* Inlined instances name their function through DW_AT_abstract_origin;
-	 * the _integrate variants follow it.  Prefer the linkage name, which
-	 * demangles to the full C++ name. */
-	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
-	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
-		name = dwarf_formstring(&attr);
-	if (!name && dwarf_attr_integrate(die, DW_AT_name, &attr))
-		name = dwarf_formstring(&attr);
-	return name;
-}
-
-/* The chain of functions inlined at addr, innermost first.  dwarf_getscopes
- * finds the innermost inlined instance; its concrete enclosing scopes
- * (dwarf_getscopes_die, as eu-stack and addr2line -i walk them) give the
- * rest of the chain, up to the real function. */
-static void lookup_inlined(Dwfl_Module *mod, uint64_t addr, struct sym_entry *e)
-{
-	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL, *chain = NULL;
-	int n, k, m;
-
-	if (!cu)
-		return;
-	n = dwarf_getscopes(cu, addr - bias, &scopes);
-	for (k = 0; k < n; k++) {
-		int tag = dwarf_tag(&scopes[k]);
-		if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram)
-			break;
-	}
-	if (k >= n || dwarf_tag(&scopes[k]) != DW_TAG_inlined_subroutine) {
-		free(scopes);
-		return;
-	}
-	m = dwarf_getscopes_die(&scopes[k], &chain);
-	for (int i = 0; i < m && e->ninlined < MAX_INLINE_DEPTH; i++) {
-		int tag = dwarf_tag(&chain[i]);
-		const char *name;
-		if (tag == DW_TAG_subprogram)
-			break;
-		if (tag != DW_TAG_inlined_subroutine || !(name = die_name(&chain[i])))
-			continue;
-		e->inlined = xrealloc(e->inlined, (e->ninlined + 1) * sizeof(*e->inlined));
-		e->inlined[e->ninlined++] = demangled(name);
-	}
-	free(chain);
-	free(scopes);
-}
-
 static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
 {
 	Dwfl_Module *mod = modules_find(s->mods, addr);
@@ -161,7 +108,15 @@ static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
 		e->name = demangled(name);
 		e->start = addr - off;
 	}
-	lookup_inlined(mod, addr, e);
+	{
+		char *names[MAX_INLINE_DEPTH];
+		size_t n = inlines_at(&s->inlines, mod, addr, names, MAX_INLINE_DEPTH, demangled);
+		if (n) {
+			e->inlined = xmalloc(n * sizeof(*e->inlined));
+			memcpy(e->inlined, names, n * sizeof(*names));
+			e->ninlined = n;
+		}
+	}
 }
 
 void symbolize(struct symbolizer *s, uint64_t pc, bool exact, struct symbol *out)

@@ -3,6 +3,7 @@
 #ifndef PYSAMPLE_SYMBOLIZE_H
 #define PYSAMPLE_SYMBOLIZE_H
 
+#include "inlines.h"
 #include "modules.h"
 
 struct symbol {
@@ -19,6 +20,7 @@ struct sym_entry;
 
 struct symbolizer {
 	struct modules *mods;
+	struct inlines inlines;
 	struct sym_entry *slots;
 	size_t cap, used;
 	uint64_t hits, misses;

@@ -36,6 +36,25 @@ int main(void)
 	ok(!py_layout_from_debug_offsets(raw, 100, &l, &why), "truncated debug offsets rejected");
 	f[1] = 0x020700f0;
 	ok(!py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why), "implausible version rejected");
+	f[1] = 0x030d00c1;
+	ok(!py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why),
+	   "3.13.0rc1 refused: its layout predates the final one (%s)", why ? why : "");
+	f[1] = 0x030e00f0; /* 3.14.0 final */
+	ok(py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why) && l.tstate_frame == 8 * 26 &&
+	   l.frame_owner == 8 * 36 && l.code_code_adaptive == 8 * 48 && l.code_tag_mask == 3 &&
+	   l.unicode_state == 8 * 78 && l.unicode_state_shift == 0,
+	   "3.14 fields come from their 3.14 positions, f_executable untagged with mask 3");
+	f[2] = 1; /* free-threaded */
+	ok(py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why) && l.unicode_state_shift == 6,
+	   "free-threaded 3.14 strings keep their kind 6 bits higher");
+	f[2] = 0;
+	f[1] = 0x030f00f0;
+	ok(py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why) && l.tstate_thread_id == 8 * 30 &&
+	   l.frame_previous == 8 * 40 && l.code_firstlineno == 8 * 52,
+	   "3.15 fields come from their 3.15 positions");
+	f[1] = 0x031000f0;
+	ok(py_layout_from_debug_offsets(raw, sizeof(raw), &l, &why) && l.version_hex == 0x03100000,
+	   "a newer 3.16 is read with the newest schema");
 
 	/* A UCS-4 string from garbage memory: every code point past Unicode or
 	 * in the surrogate range becomes U+FFFD, and the result is valid UTF-8. */
