@@ -1,8 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "linetable.h"
 
+#include <stdint.h>
+
+/* Lines are summed in 64 bits: the first line and the table both come from
+ * target memory, and a line that leaves int's range is garbage (-1). */
+static int as_line(int64_t line)
+{
+	return line < 0 || line > INT32_MAX ? -1 : (int)line;
+}
+
 /* 3.8/3.9: (byte increment, signed line increment) pairs. */
-static int lnotab_line(const uint8_t *t, size_t len, int line, uint64_t offset)
+static int lnotab_line(const uint8_t *t, size_t len, int64_t line, uint64_t offset)
 {
 	uint64_t addr = 0;
 
@@ -12,11 +21,11 @@ static int lnotab_line(const uint8_t *t, size_t len, int line, uint64_t offset)
 			break;
 		line += (int8_t)t[i + 1];
 	}
-	return line;
+	return as_line(line);
 }
 
 /* 3.10: (byte length, signed line delta) pairs; delta -128 means "no line". */
-static int pep626_line(const uint8_t *t, size_t len, int line, uint64_t offset)
+static int pep626_line(const uint8_t *t, size_t len, int64_t line, uint64_t offset)
 {
 	uint64_t addr = 0;
 
@@ -26,7 +35,7 @@ static int pep626_line(const uint8_t *t, size_t len, int line, uint64_t offset)
 		if (ldelta != -128)
 			line += ldelta;
 		if (offset >= addr && offset < end)
-			return ldelta == -128 ? -1 : line;
+			return ldelta == -128 ? -1 : as_line(line);
 		addr = end;
 	}
 	return -1;
@@ -64,7 +73,7 @@ static bool read_svarint(const uint8_t *t, size_t len, size_t *pos, int64_t *out
 
 /* 3.11+: entries start with a byte that has bit 7 set: code in bits 3-6,
  * length-1 (in code units) in bits 0-2. */
-static int locations_line(const uint8_t *t, size_t len, int line, uint64_t offset)
+static int locations_line(const uint8_t *t, size_t len, int64_t line, uint64_t offset)
 {
 	const uint64_t target_unit = offset / 2;
 	uint64_t unit = 0;
@@ -109,9 +118,11 @@ static int locations_line(const uint8_t *t, size_t len, int line, uint64_t offse
 		}
 		if (delta > 1000000 || delta < -1000000)
 			return -1;
-		line += (int)delta;
+		line += delta;
+		if (line < INT32_MIN || line > INT32_MAX)
+			return -1; /* a real table never strays this far */
 		if (target_unit >= unit && target_unit < unit + units)
-			return has_line ? line : -1;
+			return has_line ? as_line(line) : -1;
 		unit += units;
 	}
 	return -1;

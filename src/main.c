@@ -106,9 +106,9 @@ int main(int argc, char **argv)
 	if (s.target.launched)
 		status = exit_status_of(target_wait_child(&s.target));
 	sampler_print_summary(&s, stderr);
-	if (s.out.write_failed)
+	if (s.proc.out.write_failed)
 		status = status ? status : 1;
-	if (!s.py.ready)
+	if (!s.py.nhistory)
 		pys_warn("no Python frames were found: %s",
 			 "the process never showed an initialised CPython (3.8+) runtime; run with -v for details");
 	sampler_free(&s);

@@ -5,14 +5,12 @@
 #include <limits.h>
 #include <sys/uio.h>
 
-uint64_t mem_read_syscalls;
 
 static ssize_t readv_once(pid_t pid, const struct iovec *local, const struct iovec *remote,
 			  unsigned long n)
 {
 	ssize_t r;
 	do {
-		mem_read_syscalls++;
 		r = process_vm_readv(pid, local, n, remote, n, 0);
 	} while (r < 0 && errno == EINTR);
 	return r;

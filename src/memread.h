@@ -24,6 +24,5 @@ struct mem_request {
 size_t mem_read_batch(pid_t pid, struct mem_request *reqs, size_t n);
 
 /* Counts syscalls made, for the summary and the benchmark. */
-extern uint64_t mem_read_syscalls;
 
 #endif

@@ -66,8 +66,9 @@ static void appendf(struct output *o, const char *fmt, ...)
 void output_sanitize(char *dst, size_t dst_len, const char *src, bool is_dso)
 {
 	size_t pos = strlen(dst);
+	const unsigned char *s = (const unsigned char *)src;
 
-	for (const unsigned char *s = (const unsigned char *)src; *s && pos + 4 < dst_len; s++) {
+	for (; *s && pos + 4 < dst_len; s++) {
 		unsigned char c = *s;
 		if (c < 0x20 || c == 0x7f) {
 			dst[pos++] = '?';
@@ -77,6 +78,12 @@ void output_sanitize(char *dst, size_t dst_len, const char *src, bool is_dso)
 			dst[pos++] = (char)c;
 		}
 	}
+	/* Cut short: never leave half a UTF-8 character at the end. */
+	if (*s && (*s & 0xc0) == 0x80)
+		while (pos > 0 && ((unsigned char)dst[pos - 1] & 0xc0) == 0x80)
+			pos--;
+	if (*s && pos > 0 && ((unsigned char)dst[pos - 1] & 0xc0) == 0xc0)
+		pos--;
 	dst[pos] = '\0';
 }
 

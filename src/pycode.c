@@ -11,6 +11,7 @@
 #define MAX_NAME_CHARS 1024
 #define MAX_LINETABLE (1u << 20)
 #define MAX_BATCH 512
+#define STRINGS_MAX_BYTES (32u << 20)
 
 void py_code_cache_init(struct py_code_cache *c)
 {
@@ -19,8 +20,6 @@ void py_code_cache_init(struct py_code_cache *c)
 
 static void free_entry(struct py_code_info *e)
 {
-	free(e->name);
-	free(e->filename);
 	free(e->linetable);
 	memset(e, 0, sizeof(*e));
 }
@@ -36,6 +35,9 @@ void py_code_cache_clear(struct py_code_cache *c)
 void py_code_cache_free(struct py_code_cache *c)
 {
 	py_code_cache_clear(c);
+	for (size_t i = 0; i < c->nstrings; i++)
+		free(c->strings[i]);
+	free(c->strings);
 	free(c->slots);
 	memset(c, 0, sizeof(*c));
 }
@@ -164,37 +166,75 @@ bool py_decode_unicode(const struct py_layout *l, const uint8_t *obj, size_t len
 	return true;
 }
 
-static char *read_string(const struct py_reader *r, uint64_t addr)
+/* The stored copy of s.  Names repeat across code objects (every lambda,
+ * every file), so the table stays small; a linear probe table keyed by a
+ * string hash. */
+static const char *intern(struct py_code_cache *c, const char *s)
 {
-	const struct py_layout *l = &r->rt.layout;
+	size_t len = strlen(s), i;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t k = 0; k < len; k++)
+		h = (h ^ (unsigned char)s[k]) * 1099511628211ull;
+	if (2 * (c->nstrings + 1) > c->strings_cap) {
+		size_t cap = c->strings_cap ? c->strings_cap * 2 : 1024;
+		char **old = c->strings, **table = xcalloc(cap, sizeof(*table));
+		size_t n = c->strings_cap;
+		for (size_t k = 0; k < n; k++) {
+			if (!old[k])
+				continue;
+			uint64_t hk = 1469598103934665603ull;
+			for (const char *p = old[k]; *p; p++)
+				hk = (hk ^ (unsigned char)*p) * 1099511628211ull;
+			for (i = hk & (cap - 1); table[i]; i = (i + 1) & (cap - 1))
+				;
+			table[i] = old[k];
+		}
+		free(old);
+		c->strings = table;
+		c->strings_cap = cap;
+	}
+	for (i = h & (c->strings_cap - 1); c->strings[i]; i = (i + 1) & (c->strings_cap - 1))
+		if (strcmp(c->strings[i], s) == 0)
+			return c->strings[i];
+	if (c->string_bytes + len + 1 > STRINGS_MAX_BYTES)
+		return "[name table full]";
+	c->strings[i] = xstrdup(s);
+	c->string_bytes += len + 1;
+	c->nstrings++;
+	return c->strings[i];
+}
+
+static char *read_string(pid_t pid, const struct py_layout *l, uint64_t addr)
+{
 	uint8_t small[256], *buf = small;
 	char out[MAX_NAME_CHARS * 4 + 1];
 	size_t got, needed;
 	bool ok;
 
-	got = mem_read_partial(r->pid, addr, small, sizeof(small));
+	got = mem_read_partial(pid, addr, small, sizeof(small));
 	ok = py_decode_unicode(l, small, got, out, sizeof(out), &needed);
 	if (!ok && needed > got) {
 		buf = xmalloc(needed);
-		ok = mem_read(r->pid, addr, buf, needed) &&
+		ok = mem_read(pid, addr, buf, needed) &&
 		     py_decode_unicode(l, buf, needed, out, sizeof(out), &needed);
 		free(buf);
 	}
 	return ok ? xstrdup(out) : NULL;
 }
 
-static uint8_t *read_bytes_object(const struct py_reader *r, uint64_t addr, size_t *len)
+static uint8_t *read_bytes_object(pid_t pid, const struct py_layout *l, uint64_t addr,
+				  size_t *len)
 {
-	const struct py_layout *l = &r->rt.layout;
 	uint64_t size;
 	uint8_t *data;
 
 	*len = 0;
-	if (!addr || !mem_read_u64(r->pid, addr + (uint64_t)l->bytes_size, &size) ||
+	if (!addr || !mem_read_u64(pid, addr + (uint64_t)l->bytes_size, &size) ||
 	    size > MAX_LINETABLE)
 		return NULL;
 	data = xmalloc(size ? size : 1);
-	if (!mem_read(r->pid, addr + (uint64_t)l->bytes_data, data, size)) {
+	if (!mem_read(pid, addr + (uint64_t)l->bytes_data, data, size)) {
 		free(data);
 		return NULL;
 	}
@@ -202,32 +242,36 @@ static uint8_t *read_bytes_object(const struct py_reader *r, uint64_t addr, size
 	return data;
 }
 
-static bool load_entry(const struct py_reader *r, uint64_t addr, const uint64_t key[4],
-		       struct py_code_info *e)
+static bool load_entry(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
+		       uint64_t addr, const uint64_t key[4], struct py_code_info *e)
 {
-	const struct py_layout *l = &r->rt.layout;
+	char *name, *filename;
 	int32_t firstlineno;
 	uint64_t name_ptr = l->code_qualname != PY_NO_FIELD && key[2] ? key[2] : key[1];
 
-	if (!mem_read(r->pid, addr + (uint64_t)l->code_firstlineno, &firstlineno, 4))
+	if (!mem_read(pid, addr + (uint64_t)l->code_firstlineno, &firstlineno, 4))
 		return false;
-	e->name = read_string(r, name_ptr);
-	e->filename = read_string(r, key[0]);
-	if (!e->name || !e->filename) {
-		free_entry(e);
+	name = read_string(pid, l, name_ptr);
+	filename = read_string(pid, l, key[0]);
+	if (!name || !filename) {
+		free(name);
+		free(filename);
 		return false;
 	}
+	e->name = intern(c, name);
+	e->filename = intern(c, filename);
+	free(name);
+	free(filename);
 	e->addr = addr;
 	memcpy(e->key, key, sizeof(e->key));
 	e->firstlineno = firstlineno;
-	e->linetable = read_bytes_object(r, key[3], &e->linetable_len);
+	e->linetable = read_bytes_object(pid, l, key[3], &e->linetable_len);
 	return true;
 }
 
-void py_code_resolve(struct py_code_cache *c, const struct py_reader *r,
+void py_code_resolve(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
 		     const struct py_frame_ref *frames, size_t n, const struct py_code_info **out)
 {
-	const struct py_layout *l = &r->rt.layout;
 	struct mem_request reqs[MAX_BATCH];
 	uint8_t spans[MAX_BATCH][64];
 	int lo, hi;
@@ -257,7 +301,7 @@ void py_code_resolve(struct py_code_cache *c, const struct py_reader *r,
 		if (hi - lo > 64)
 			memset(reqs, 0, sizeof(reqs[0]) * k);
 		else
-			mem_read_batch(r->pid, reqs, k);
+			mem_read_batch(pid, reqs, k);
 		for (size_t i = 0; i < k; i++) {
 			uint64_t addr = frames[base + i].code, key[4];
 			struct py_code_info *slot;
@@ -279,7 +323,7 @@ void py_code_resolve(struct py_code_cache *c, const struct py_reader *r,
 				free_entry(slot); /* freed and reused: the key changed */
 				c->used--;
 			}
-			if (load_entry(r, addr, key, slot)) {
+			if (load_entry(c, pid, l, addr, key, slot)) {
 				c->used++;
 				out[base + i] = slot;
 			} else {
@@ -289,8 +333,24 @@ void py_code_resolve(struct py_code_cache *c, const struct py_reader *r,
 	}
 }
 
-int py_code_line(const struct py_reader *r, const struct py_code_info *ci, uint64_t instr)
+void py_code_name_frames(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
+			 struct py_frame_ref *frames, size_t n)
 {
-	return linetable_line_for_offset(r->rt.layout.linetable_kind, ci->linetable,
+	const struct py_code_info *small[64], **infos = n <= 64 ? small : xmalloc(n * sizeof(*infos));
+
+	py_code_resolve(c, pid, l, frames, n, infos);
+	for (size_t i = 0; i < n; i++) {
+		const struct py_code_info *ci = infos[i];
+		frames[i].name = ci ? ci->name : NULL;
+		frames[i].filename = ci ? ci->filename : NULL;
+		frames[i].line = ci ? py_code_line(l, ci, frames[i].instr) : -1;
+	}
+	if (infos != small)
+		free(infos);
+}
+
+int py_code_line(const struct py_layout *l, const struct py_code_info *ci, uint64_t instr)
+{
+	return linetable_line_for_offset(l->linetable_kind, ci->linetable,
 					 ci->linetable_len, ci->firstlineno, instr);
 }

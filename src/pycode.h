@@ -10,8 +10,8 @@
 struct py_code_info {
 	uint64_t addr;
 	uint64_t key[4];  /* the code object's filename/name/qualname/linetable words */
-	char *name;       /* qualified name where the version has one */
-	char *filename;
+	const char *name; /* qualified name where the version has one; interned */
+	const char *filename; /* interned */
 	int firstlineno;
 	uint8_t *linetable;
 	size_t linetable_len;
@@ -21,6 +21,11 @@ struct py_code_cache {
 	struct py_code_info *slots; /* open addressing, addr == 0 is empty */
 	size_t cap, used;
 	uint64_t hits, misses, bad;
+	/* Names and files, interned: they outlive the entries that found them
+	 * (snapshots queued for processing point at them) until the cache is
+	 * freed.  Bounded: past the cap new names are not kept. */
+	char **strings;
+	size_t nstrings, strings_cap, string_bytes;
 };
 
 void py_code_cache_init(struct py_code_cache *c);
@@ -32,12 +37,17 @@ void py_code_cache_free(struct py_code_cache *c);
  * could not be read.  One batched read checks the cached entries; only
  * entries not yet cached cost further reads.
  */
-void py_code_resolve(struct py_code_cache *c, const struct py_reader *r,
+void py_code_resolve(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
 		     const struct py_frame_ref *frames, size_t n,
 		     const struct py_code_info **out);
 
+/* Names every Python frame of a snapshot (name, filename, line), so that
+ * what is processed later needs nothing more from the target. */
+void py_code_name_frames(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
+			 struct py_frame_ref *frames, size_t n);
+
 /* Line of a frame, or -1. */
-int py_code_line(const struct py_reader *r, const struct py_code_info *ci, uint64_t instr);
+int py_code_line(const struct py_layout *l, const struct py_code_info *ci, uint64_t instr);
 
 /* Decodes a compact str object's bytes (header included) into UTF-8.
  * Exposed for the fuzzer and unit tests. */

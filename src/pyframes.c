@@ -24,6 +24,11 @@ void py_reader_init(struct py_reader *r, pid_t pid, unsigned max_frames)
 
 void py_reader_free(struct py_reader *r)
 {
+	for (size_t i = 0; i < r->nhistory; i++)
+		free(r->history[i]);
+	free(r->history);
+	r->history = NULL;
+	r->nhistory = r->history_cap = 0;
 	free(r->threads);
 	r->threads = NULL;
 	r->nthreads = r->threads_cap = 0;
@@ -32,6 +37,7 @@ void py_reader_free(struct py_reader *r)
 void py_reader_reset(struct py_reader *r)
 {
 	r->ready = false;
+	r->published = NULL;
 	r->discovery_attempts = 0;
 	r->nthreads = 0;
 	r->last_scan_ns = 0;
@@ -253,6 +259,13 @@ bool py_reader_prepare(struct py_reader *r)
 	}
 	r->ready = true;
 	r->last_scan_ns = 0;
+	{
+		struct py_runtime *copy = xmalloc(sizeof(*copy));
+		*copy = r->rt;
+		grow_array((void **)&r->history, &r->history_cap, r->nhistory, sizeof(copy));
+		r->history[r->nhistory++] = copy;
+		r->published = copy;
+	}
 	pys_debug("CPython %u.%u.%u runtime at %#llx in %s (%s, layout from %s)",
 		  r->rt.version_hex >> 24, (r->rt.version_hex >> 16) & 0xff,
 		  (r->rt.version_hex >> 8) & 0xff, (unsigned long long)r->rt.runtime_addr,

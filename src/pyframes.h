@@ -24,6 +24,12 @@ struct py_reader {
 	uint64_t last_scan_ns;
 	unsigned discovery_attempts;
 	int pthread_tid_offset; /* where glibc keeps the tid in struct pthread, -1 unknown */
+
+	/* Immutable copies of rt, one per discovery, for snapshots to point at
+	 * while another thread processes them; freed by py_reader_free. */
+	const struct py_runtime *published;
+	struct py_runtime **history;
+	size_t nhistory, history_cap;
 };
 
 void py_reader_init(struct py_reader *r, pid_t pid, unsigned max_frames);

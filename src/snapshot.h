@@ -16,6 +16,10 @@ struct py_frame_ref {
 	uint64_t code;
 	uint64_t instr; /* byte offset into the bytecode */
 	uint32_t flags;
+	/* Filled after the stop (py_code_name_frames): NULL name when the
+	 * code object could not be read. */
+	const char *name, *filename;
+	int line;
 };
 
 /* The frame was entered from C (3.11 is_entry, or the frame right above a
@@ -30,9 +34,18 @@ enum py_snap_status {
 	PYSNAP_TRUNCATED,    /* more frames than the bound, or a cycle */
 };
 
+struct py_runtime;
+
 struct snapshot {
 	pid_t pid, tid;
 	uint64_t time_ns;
+	char comm[17];
+	/* The address space this was taken in: bumped at every exec, so the
+	 * processing side knows when its modules and caches are stale. */
+	unsigned exec_gen;
+	/* The Python runtime as found when this was taken (NULL: none yet);
+	 * immutable, kept until the end of the run. */
+	const struct py_runtime *rt;
 
 	bool have_regs;
 	struct arch_regs regs;

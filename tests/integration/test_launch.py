@@ -36,6 +36,6 @@ for label, python in each_interpreter("launch"):
        all(r.tid == r.pid for r in records), "%s: one pid, main thread tid == pid" % label)
     times = [r.time for r in records]
     ok(times == sorted(times), "%s: timestamps never go backwards" % label)
-    ok("samples from 1 threads" in proc.stderr and "requested 999 Hz" in proc.stderr,
+    ok("samples from 1 thread in" in proc.stderr and "requested 999 Hz" in proc.stderr,
        "%s: summary on stderr" % label, proc.stderr)
 done()

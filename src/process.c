@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "process.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pyruntime.h"
+
+#define MAPS_REFRESH_NS 1000000000u
+#define POP_BATCH 64
+
+void processor_init(struct processor *p, const struct options *opt, pid_t pid,
+		    uint64_t period_ns, int out_fd)
+{
+	memset(p, 0, sizeof(*p));
+	p->opt = opt;
+	p->pid = pid;
+	p->period_ns = period_ns;
+	output_init(&p->out, out_fd, opt->idle ? "wall-clock" : "cpu-clock");
+	if (!opt->python_only)
+		p->unwind_ops = unwind_backend(opt->unwinder);
+}
+
+static void native_stop(struct processor *p)
+{
+	if (!p->native_ready)
+		return;
+	p->unwind_ops->destroy(p->unwinder);
+	symbolizer_free(&p->syms);
+	modules_free(&p->mods);
+	p->unwinder = NULL;
+	p->native_ready = false;
+}
+
+/* Native unwinding needs the program's own address space: at attach, or
+ * after the exec of a launched program. */
+static void native_start(struct processor *p)
+{
+	char err[512];
+
+	native_stop(p);
+	if (!p->unwind_ops)
+		return;
+	if (!modules_init(&p->mods, p->pid, err, sizeof(err))) {
+		pys_warn("native stacks off: %s", err);
+		return;
+	}
+	p->unwinder = p->unwind_ops->create(&p->mods, err, sizeof(err));
+	if (!p->unwinder) {
+		pys_warn("native stacks off: %s", err);
+		modules_free(&p->mods);
+		return;
+	}
+	symbolizer_init(&p->syms, &p->mods);
+	p->native_ready = true;
+}
+
+void processor_free(struct processor *p)
+{
+	native_stop(p);
+	free(p->unwound.frames);
+	free(p->frame_syms);
+	free(p->merged);
+	procmaps_free(&p->maps);
+	output_free(&p->out);
+}
+
+static const struct map_entry *module_of(struct processor *p, uint64_t pc)
+{
+	const struct map_entry *e = procmaps_find(&p->maps, pc);
+	uint64_t now = now_ns();
+
+	if (!e && now - p->maps_read_ns > MAPS_REFRESH_NS) {
+		procmaps_free(&p->maps);
+		procmaps_read(p->pid, &p->maps);
+		p->maps_read_ns = now;
+		e = procmaps_find(&p->maps, pc);
+	}
+	return e;
+}
+
+static void count_status(struct process_stats *st, enum py_snap_status status)
+{
+	switch (status) {
+	case PYSNAP_OK: st->py_ok++; break;
+	case PYSNAP_NO_RUNTIME: st->py_no_runtime++; break;
+	case PYSNAP_NO_THREAD: st->py_no_thread++; break;
+	case PYSNAP_READ_FAILED: st->py_read_failed++; break;
+	case PYSNAP_TRUNCATED: st->py_truncated++; break;
+	}
+}
+
+static void emit_python_frame(struct processor *p, const struct py_frame_ref *f)
+{
+	char sym[4096];
+
+	if (!f->name) {
+		p->st.frames_unnamed++;
+		output_frame(&p->out, f->code, "py::[unreadable code object]", f->instr, NULL);
+		return;
+	}
+	/* CPython's perf trampolines name frames "py::qualname:filename". */
+	if (p->opt->lines)
+		snprintf(sym, sizeof(sym), "py::%s:%s:%d", f->name, f->filename, f->line);
+	else
+		snprintf(sym, sizeof(sym), "py::%s:%s", f->name, f->filename);
+	output_frame(&p->out, f->code, sym, f->instr, f->filename);
+}
+
+static void emit_native_frame(struct processor *p, const struct native_frame *f,
+			      const struct symbol *sym)
+{
+	/* perf's layout for inline chains: each inlined function on its own
+	 * line at the same address, "(inlined)" in place of the dso. */
+	for (size_t i = 0; i < sym->ninlined; i++)
+		output_frame(&p->out, f->pc, sym->inlined[i], sym->offset, "inlined");
+	output_frame(&p->out, f->pc, sym->name, sym->offset, sym->module);
+}
+
+/* Unwinds, names and merges one snapshot, and writes its frames. */
+static void emit_merged(struct processor *p, const struct snapshot *snap)
+{
+	struct unwind_result *ur = &p->unwound;
+	const struct py_runtime *rt = snap->rt;
+	struct merge_input in;
+	uint64_t start = now_ns();
+	bool mismatch;
+	size_t n;
+
+	p->unwind_ops->unwind(p->unwinder, snap, p->opt->max_frames, ur);
+	p->st.unwind_only_ns += now_ns() - start;
+	p->st.unwind_end[ur->end]++;
+	p->st.native_frames += ur->n;
+	grow_array((void **)&p->frame_syms, &p->frame_syms_cap, ur->n, sizeof(*p->frame_syms));
+	for (size_t i = 0; i < ur->n; i++)
+		symbolize(&p->syms, ur->frames[i].pc, ur->frames[i].exact, &p->frame_syms[i]);
+	in = (struct merge_input){
+		.native = ur->frames, .syms = p->frame_syms, .nnative = ur->n,
+		.native_complete = ur->end == UNWIND_COMPLETE,
+		.py = snap->py, .npy = snap->npy,
+		.py_grouped = rt && rt->layout.frame_kind == PY_FRAMES_INTERPRETER,
+		.runtime_module = rt ? rt->module : NULL,
+		.native_all = p->opt->native_all,
+	};
+	grow_array((void **)&p->merged, &p->merged_cap, ur->n + snap->npy, sizeof(*p->merged));
+	n = merge_stacks(&in, p->merged, &mismatch);
+	p->st.merge_mismatch += mismatch && snap->npy;
+	p->st.unwind_ns_total += now_ns() - start;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = p->merged[i].index;
+		if (p->merged[i].kind == MERGED_PYTHON)
+			emit_python_frame(p, &snap->py[k]);
+		else
+			emit_native_frame(p, &ur->frames[k], &p->frame_syms[k]);
+	}
+	if (ur->end == UNWIND_CUT_BY_COPY)
+		output_frame(&p->out, 0, "[stack cut at --stack-bytes]", 0, "[pysample]");
+	else if (ur->end == UNWIND_MAX_FRAMES)
+		output_frame(&p->out, 0, "[stack cut at --max-frames]", 0, "[pysample]");
+}
+
+/* A snapshot from a new address space (the first, or after an exec): what
+ * was cached about the old one is wrong now. */
+static void new_address_space(struct processor *p, unsigned gen)
+{
+	p->have_gen = true;
+	p->exec_gen = gen;
+	procmaps_free(&p->maps);
+	p->maps_read_ns = 0;
+	native_start(p);
+}
+
+void processor_handle(struct processor *p, const struct snapshot *snap)
+{
+	uint64_t waited = now_ns() - snap->time_ns;
+
+	if (!p->have_gen || snap->exec_gen != p->exec_gen)
+		new_address_space(p, snap->exec_gen);
+	if (waited > p->st.latency_ns_max)
+		p->st.latency_ns_max = waited;
+	count_status(&p->st, snap->py_status);
+	if (!snap->have_regs)
+		p->st.regs_failed++;
+	output_record_begin(&p->out, snap->comm, snap->pid, snap->tid, snap->time_ns,
+			    p->period_ns);
+	if (p->native_ready && snap->have_regs) {
+		emit_merged(p, snap);
+	} else if (snap->npy && snap->rt) {
+		for (size_t i = 0; i < snap->npy; i++)
+			emit_python_frame(p, &snap->py[i]);
+	} else if (snap->have_regs) {
+		/* No Python on this thread right now: say where it is natively. */
+		uint64_t pc = arch_regs_pc(&snap->regs);
+		const struct map_entry *m = module_of(p, pc);
+		output_frame(&p->out, pc, NULL, 0, m && m->path[0] ? m->path : NULL);
+	}
+	output_record_end(&p->out);
+	p->st.records++;
+}
+
+static void *thread_main(void *arg)
+{
+	struct processor *p = arg;
+	struct snapshot *batch[POP_BATCH];
+	size_t n;
+
+	while ((n = snap_queue_pop(p->queue, batch, POP_BATCH)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			processor_handle(p, batch[i]);
+		snap_queue_release(p->queue, batch, n);
+	}
+	output_flush(&p->out);
+	return NULL;
+}
+
+bool processor_start(struct processor *p, struct snap_queue *q)
+{
+	p->queue = q;
+	p->running = pthread_create(&p->thread, NULL, thread_main, p) == 0;
+	return p->running;
+}
+
+void processor_join(struct processor *p)
+{
+	if (p->running)
+		pthread_join(p->thread, NULL);
+	p->running = false;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The processing thread: turns snapshots into records, off the sampling
+ * thread: native unwind -> Python names -> merge -> symbolize -> output.
+ * It owns every cache those stages keep (modules, CFI, symbols, code
+ * objects) and resets them when a snapshot comes from a new address space.
+ */
+#ifndef PYSAMPLE_PROCESS_H
+#define PYSAMPLE_PROCESS_H
+
+#include <pthread.h>
+
+#include "merge.h"
+#include "modules.h"
+#include "options.h"
+#include "output.h"
+#include "pyframes.h"
+#include "snapqueue.h"
+#include "symbolize.h"
+#include "unwind.h"
+
+struct process_stats {
+	uint64_t records;        /* samples written */
+	uint64_t regs_failed;
+	uint64_t py_ok, py_no_runtime, py_no_thread, py_read_failed, py_truncated;
+	uint64_t frames_unnamed; /* Python frames whose code object could not be read */
+	uint64_t unwind_end[4];  /* by enum unwind_end */
+	uint64_t merge_mismatch;
+	uint64_t unwind_only_ns; /* native unwinding, after the stop */
+	uint64_t unwind_ns_total; /* unwinding + symbolizing + merging */
+	uint64_t native_frames;
+	uint64_t latency_ns_max; /* longest a snapshot waited to be processed */
+};
+
+struct processor {
+	const struct options *opt;
+	pid_t pid;
+	uint64_t period_ns;
+	struct snap_queue *queue;
+	pthread_t thread;
+	bool running;
+
+	struct output out;
+	bool have_gen;
+	unsigned exec_gen;
+
+	const struct unwind_ops *unwind_ops; /* NULL with --python-only */
+	bool native_ready;
+	struct modules mods;
+	struct unwinder *unwinder;
+	struct symbolizer syms;
+	struct unwind_result unwound;
+	struct symbol *frame_syms;
+	size_t frame_syms_cap;
+	struct merged_frame *merged;
+	size_t merged_cap;
+
+	struct proc_maps maps; /* for naming the module of a bare pc */
+	uint64_t maps_read_ns;
+
+	struct process_stats st;
+};
+
+void processor_init(struct processor *p, const struct options *opt, pid_t pid,
+		    uint64_t period_ns, int out_fd);
+/* Starts the thread; it runs until the queue is closed and drained. */
+bool processor_start(struct processor *p, struct snap_queue *q);
+void processor_join(struct processor *p);
+void processor_free(struct processor *p);
+
+/* Processes one snapshot on the calling thread (the thread body uses it). */
+void processor_handle(struct processor *p, const struct snapshot *snap);
+
+#endif
