@@ -94,6 +94,8 @@ void output_record_begin(struct output *o, const char *comm, pid_t pid, pid_t ti
 
 	o->record_start = o->len;
 	output_sanitize(name, sizeof(name), comm && *comm ? comm : "[unknown]", false);
+	if (!name[0]) /* nothing printable survived */
+		snprintf(name, sizeof(name), "[unknown]");
 	/* A comm starting with a blank would read as an indented frame line. */
 	for (char *p = name; *p == ' '; p++)
 		*p = '_';

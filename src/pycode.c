@@ -35,8 +35,8 @@ void py_code_cache_clear(struct py_code_cache *c)
 void py_code_cache_free(struct py_code_cache *c)
 {
 	py_code_cache_clear(c);
-	for (size_t i = 0; i < c->nstrings; i++)
-		free(c->strings[i]);
+	for (size_t i = 0; i < c->strings_cap; i++)
+		free(c->strings[i]); /* a hash table: empty slots are NULL */
 	free(c->strings);
 	free(c->slots);
 	memset(c, 0, sizeof(*c));

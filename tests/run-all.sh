@@ -2,7 +2,8 @@
 # The whole test suite from a fresh clone on Debian 12: installs the build
 # dependencies, builds pysample with gcc and with clang (-Werror), runs
 # `make check` (C unit tests and integration tests against every CPython
-# on the machine), and ends with one line: "N passed, N failed, N skipped".
+# on the machine), runs it again under ASan/UBSan, runs every fuzzer for a
+# short fixed time, and ends with one line: "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -43,6 +44,20 @@ if build gcc CC=gcc; then
 	count_suite build/gcc
 fi
 build clang CC=clang
+
+# The whole suite again under AddressSanitizer and UBSan (any report fails
+# the test that triggered it).
+if build asan CC=clang --enable-sanitizers; then
+	(cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 make -j2 check >check.out 2>&1)
+	count_suite build/asan
+fi
+
+# Every parser of untrusted bytes under libFuzzer, a fixed short time each.
+fuzz_out=$(CC=clang FUZZ_BUILD_DIR=$top/build/fuzz sh fuzz/run.sh "${FUZZ_SECONDS:-10}" 2>&1)
+printf '%s\n' "$fuzz_out" | grep -E '^(ok|not ok|#)' | sed 's/^/  fuzz: /'
+passed=$((passed + $(printf '%s\n' "$fuzz_out" | grep -c '^ok ')))
+failed=$((failed + $(printf '%s\n' "$fuzz_out" | grep -c '^not ok ')))
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -7,7 +7,9 @@
  * (firstlineno 2 below).  Malformed tables must give -1, never a crash.
  */
 #include <stdint.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "linetable.h"
 #include "tap.h"
@@ -86,6 +88,19 @@ int main(void)
 	   "truncated varint is rejected");
 	ok(linetable_line_for_offset(PY_LINES_LOCATIONS, (const uint8_t *)"\x10", 1, 1, 0) == -1,
 	   "entry without its marker bit is rejected");
+	/* First lines and tables from garbage memory: no signed overflow (UBSan
+	 * traps in the sanitizer build), the answer is -1. */
+	ok(linetable_line_for_offset(PY_LINES_LNOTAB, (const uint8_t *)"\x02\x01", 2, INT32_MAX, 100) == -1,
+	   "lnotab line past INT_MAX is no line");
+	ok(linetable_line_for_offset(PY_LINES_PEP626, (const uint8_t *)"\x02\xff", 2, INT32_MIN, 0) == -1,
+	   "3.10 line below zero is no line");
+	{
+		static uint8_t big[8 * 2200];
+		for (size_t i = 0; i < 2200; i++)
+			memcpy(big + 8 * i, "\xf0\x40\x52\x68\x07\x00\x00\x00", 8);
+		ok(linetable_line_for_offset(PY_LINES_LOCATIONS, big, sizeof(big), 1, 0xffffffffu) == -1,
+		   "2200 entries of +1,000,000 lines each: no overflow, no line");
+	}
 	/* Random bytes: any answer, but no crash and no hang (ASan checks reads). */
 	srand(1);
 	for (size_t round = 0; round < 2000; round++) {
