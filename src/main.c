@@ -98,6 +98,7 @@ int main(int argc, char **argv)
 	if (opt.command ? !target_launch(&s.target, opt.command, err, sizeof(err))
 			: !target_attach(&s.target, opt.pid, err, sizeof(err))) {
 		pys_error("%s", err);
+		free(s.target.threads);
 		return opt.command ? 127 : EXIT_TARGET;
 	}
 	sampler_init(&s, &opt, out_fd);

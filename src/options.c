@@ -32,6 +32,9 @@ void options_usage(FILE *out)
 	      "      --lines            put the line number in Python frame names, so stacks\n"
 	      "                         split per line: py::func:file.py:42\n"
 	      "      --python-only      Python frames only: no native unwinding, no stack copy\n"
+	      "      --nonblocking      never stop the target: read Python frames while threads\n"
+	      "                         run (Python frames only; lowest overhead; samples torn\n"
+	      "                         by a thread moving on mid-read are counted and dropped)\n"
 	      "      --native-all       keep CPython's internal frames (vectorcall, call\n"
 	      "                         helpers) between two Python frames; hidden by default\n"
 	      "      --unwinder=NAME    native unwinder: libdw (default) or libunwind\n"
@@ -68,7 +71,8 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 }
 
 enum {
-	OPT_IDLE = 256, OPT_LINES, OPT_PYTHON_ONLY, OPT_NATIVE_ALL, OPT_UNWINDER, OPT_STACK_BYTES,
+	OPT_IDLE = 256, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
+	OPT_STACK_BYTES,
 	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT
 };
 
@@ -82,6 +86,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "idle", no_argument, NULL, OPT_IDLE },
 		{ "lines", no_argument, NULL, OPT_LINES },
 		{ "python-only", no_argument, NULL, OPT_PYTHON_ONLY },
+		{ "nonblocking", no_argument, NULL, OPT_NONBLOCKING },
 		{ "native-all", no_argument, NULL, OPT_NATIVE_ALL },
 		{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
@@ -134,6 +139,10 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_PYTHON_ONLY:
 			opt->python_only = true;
+			break;
+		case OPT_NONBLOCKING:
+			opt->nonblocking = true;
+			opt->python_only = true; /* no stop, so no registers or stack */
 			break;
 		case OPT_NATIVE_ALL:
 			opt->native_all = true;

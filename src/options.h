@@ -16,6 +16,7 @@ struct options {
 	bool idle;            /* sample threads that are not on a CPU too */
 	bool lines;           /* split Python frames per line */
 	bool python_only;     /* no native unwinding */
+	bool nonblocking;     /* read Python frames without stopping threads */
 	bool native_all;      /* keep CPython's internal frames between Python frames */
 	const char *unwinder; /* "libdw" or "libunwind" */
 	size_t stack_bytes;   /* stack copied per sample */

@@ -88,6 +88,7 @@ static void count_status(struct process_stats *st, enum py_snap_status status)
 	case PYSNAP_NO_THREAD: st->py_no_thread++; break;
 	case PYSNAP_READ_FAILED: st->py_read_failed++; break;
 	case PYSNAP_TRUNCATED: st->py_truncated++; break;
+	case PYSNAP_TORN: st->torn++; break;
 	}
 }
 
@@ -180,7 +181,9 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 	if (waited > p->st.latency_ns_max)
 		p->st.latency_ns_max = waited;
 	count_status(&p->st, snap->py_status);
-	if (!snap->have_regs)
+	if (snap->py_status == PYSNAP_TORN)
+		return; /* counted; a mixed-up stack is worse than none */
+	if (!snap->have_regs && !p->opt->nonblocking)
 		p->st.regs_failed++;
 	output_record_begin(&p->out, snap->comm, snap->pid, snap->tid, snap->time_ns,
 			    p->period_ns);

@@ -23,6 +23,7 @@ struct process_stats {
 	uint64_t records;        /* samples written */
 	uint64_t regs_failed;
 	uint64_t py_ok, py_no_runtime, py_no_thread, py_read_failed, py_truncated;
+	uint64_t torn;           /* --nonblocking reads the thread outran: dropped */
 	uint64_t frames_unnamed; /* Python frames whose code object could not be read */
 	uint64_t unwind_end[4];  /* by enum unwind_end */
 	uint64_t merge_mismatch;

@@ -273,7 +273,18 @@ bool py_reader_prepare(struct py_reader *r)
 	return true;
 }
 
-enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap)
+/* The innermost frame pointer of a thread state, or false. */
+static bool current_frame(struct py_reader *r, const uint8_t *ts, uint64_t *frame)
+{
+	const struct py_layout *l = &r->rt.layout;
+
+	*frame = load_u64(ts, l->tstate_frame);
+	return l->cframe_current_frame == PY_NO_FIELD || !*frame ||
+	       mem_read_u64(r->pid, *frame + (uint64_t)l->cframe_current_frame, frame);
+}
+
+enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap,
+				       bool running)
 {
 	const struct py_layout *l = &r->rt.layout;
 	const struct py_thread_entry *e;
@@ -294,9 +305,16 @@ enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct sn
 		if (!e || !read_tstate(r, e, ts, span))
 			return snap->py_status = PYSNAP_NO_THREAD;
 	}
-	frame = load_u64(ts, l->tstate_frame);
-	if (l->cframe_current_frame != PY_NO_FIELD && frame &&
-	    !mem_read_u64(r->pid, frame + (uint64_t)l->cframe_current_frame, &frame))
+	if (!current_frame(r, ts, &frame))
 		return snap->py_status = PYSNAP_READ_FAILED;
-	return snap->py_status = walk_frames(r, frame, snap);
+	snap->py_status = walk_frames(r, frame, snap);
+	if (running) {
+		uint64_t again;
+		/* A thread that returned or called meanwhile left a chain that
+		 * may mix old and new frames: never print it as if right. */
+		if (!mem_read(r->pid, e->tstate, ts, span) || !current_frame(r, ts, &again) ||
+		    again != frame)
+			snap->py_status = PYSNAP_TORN;
+	}
+	return snap->py_status;
 }

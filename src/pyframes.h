@@ -41,7 +41,10 @@ void py_reader_reset(struct py_reader *r);
  * files, so call it outside any stop).  True when the runtime is ready. */
 bool py_reader_prepare(struct py_reader *r);
 
-/* Fills snap->py with tid's frames, leaf first; sets and returns snap->py_status. */
-enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap);
+/* Fills snap->py with tid's frames, leaf first; sets and returns snap->py_status.
+ * With `running` (the thread was not stopped), the innermost frame pointer
+ * is read again after the walk: if it changed, the sample is PYSNAP_TORN. */
+enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap,
+				       bool running);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 /* Memory for snapshots waiting to be processed, and the fewest kept. */
 #define QUEUE_BYTES (48u << 20)
@@ -54,10 +55,10 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	snap->rt = s->py.published;
 	/* Read from /proc at most once a second per thread. */
 	memcpy(snap->comm, target_thread_comm(t, th), sizeof(snap->comm));
-	snap->have_regs = arch_get_regs(th->tid, &snap->regs);
+	snap->have_regs = !s->opt->nonblocking && arch_get_regs(th->tid, &snap->regs);
 	if (!s->opt->python_only)
 		snapshot_copy_stack(snap, s->opt->stack_bytes);
-	py_reader_snapshot(&s->py, th->tid, snap);
+	py_reader_snapshot(&s->py, th->tid, snap, s->opt->nonblocking);
 	grow_array((void **)&s->round, &s->round_cap, s->nround, sizeof(*s->round));
 	s->round[s->nround++] = snap;
 	s->st.stop_ns_total += now_ns() - start;
@@ -136,7 +137,10 @@ void sampler_run(struct sampler *s)
 
 		s->nround = 0;
 		py_reader_prepare(&s->py);
-		target_sample_round(&s->target, s->opt->idle, take_snapshot, s);
+		if (s->opt->nonblocking)
+			target_visit_running(&s->target, s->opt->idle, take_snapshot, s);
+		else
+			target_sample_round(&s->target, s->opt->idle, take_snapshot, s);
 		s->st.rounds++;
 		s->st.snapshots += s->nround;
 		/* The threads run again: name their Python frames now, while the
@@ -160,7 +164,13 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 	const struct target_stats *ts = &s->target.stats;
 	double secs = (double)(st->end_ns - st->start_ns) / 1e9;
 	uint64_t failed = ts->samples_lost_exit + ts->samples_lost_timeout + s->queue.dropped +
-			  ps->py_read_failed + ps->py_truncated + ps->regs_failed;
+			  ps->py_read_failed + ps->py_truncated + ps->regs_failed + ps->torn;
+	struct rusage ru;
+	double cpu = 0;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 
 	if (secs <= 0)
 		secs = 1e-9;
@@ -173,16 +183,17 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		(unsigned long long)st->ticks_missed);
 	fprintf(out,
 		"pysample: %llu failed: %llu thread exited mid-sample, %llu stop timed out, "
-		"%llu dropped (processing behind), %llu registers unreadable, "
-		"%llu Python frames unreadable, %llu over --max-frames\n",
+		"%llu dropped (processing behind), %llu torn (read while running), "
+		"%llu registers unreadable, %llu Python frames unreadable, %llu over --max-frames\n",
 		(unsigned long long)failed, (unsigned long long)ts->samples_lost_exit,
 		(unsigned long long)ts->samples_lost_timeout, (unsigned long long)s->queue.dropped,
+		(unsigned long long)ps->torn,
 		(unsigned long long)ps->regs_failed, (unsigned long long)ps->py_read_failed,
 		(unsigned long long)ps->py_truncated);
 	fprintf(out,
 		"pysample: without Python frames: %llu not in Python (no thread state), "
 		"%llu interpreter not found or not ready; %llu job-stopped threads skipped; "
-		"mean copy while stopped %.1f us\n",
+		"mean snapshot %.1f us\n",
 		(unsigned long long)ps->py_no_thread, (unsigned long long)ps->py_no_runtime,
 		(unsigned long long)ts->samples_skipped_stopped,
 		st->snapshots ? (double)st->stop_ns_total / 1e3 / (double)st->snapshots : 0.0);
@@ -203,6 +214,15 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 			unwound ? (double)(ps->unwind_ns_total - ps->unwind_only_ns) / 1e3 / (double)unwound
 				: 0.0);
 	}
+	if (s->opt->nonblocking)
+		fprintf(out, "pysample: cost: threads never stopped; ");
+	else
+		fprintf(out,
+			"pysample: cost: each sampled thread stopped median %.1f us, p99 %.1f us; ",
+			(double)histogram_quantile(&ts->stop_time, 0.5) / 1e3,
+			(double)histogram_quantile(&ts->stop_time, 0.99) / 1e3);
+	fprintf(out, "pysample CPU %.1f us per sample, peak RSS %.1f MiB\n",
+		ps->records ? cpu * 1e6 / (double)ps->records : 0.0, (double)ru.ru_maxrss / 1024.0);
 	if (s->proc.out.write_failed)
 		fprintf(out, "pysample: error: the profile could not be written completely\n");
 }

@@ -32,6 +32,7 @@ enum py_snap_status {
 	PYSNAP_NO_THREAD,    /* this OS thread has no Python thread state */
 	PYSNAP_READ_FAILED,  /* the chain pointed at unreadable memory */
 	PYSNAP_TRUNCATED,    /* more frames than the bound, or a cycle */
+	PYSNAP_TORN,         /* read without stopping, and the thread moved on meanwhile */
 };
 
 struct py_runtime;

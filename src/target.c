@@ -193,6 +193,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 			th->in_round = false;
 			fn(ctx, t, th);
 			resume(tid, 0);
+			histogram_add(&t->stats.stop_time, now_ns() - th->interrupt_ns);
 			return true;
 		}
 		resume(tid, 0);
@@ -313,6 +314,7 @@ size_t target_sample_round(struct target *t, bool idle, target_stop_fn fn, void 
 			continue;
 		if (!idle && !thread_is_running(th))
 			continue;
+		th->interrupt_ns = now_ns();
 		if (ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL) != 0)
 			continue;
 		th->interrupt_sent = true;
@@ -337,6 +339,21 @@ size_t target_sample_round(struct target *t, bool idle, target_stop_fn fn, void 
 		wait_signalfd(t, give_up);
 	}
 	return sampled;
+}
+
+size_t target_visit_running(struct target *t, bool idle, target_stop_fn fn, void *ctx)
+{
+	size_t n = 0;
+
+	reap(t, noop_stop, NULL);
+	for (size_t i = 0; i < t->nthreads; i++) {
+		struct thread *th = &t->threads[i];
+		if (th->group_stopped || th->foreign || (!idle && !thread_is_running(th)))
+			continue;
+		fn(ctx, t, th);
+		n++;
+	}
+	return n;
 }
 
 void target_detach(struct target *t)

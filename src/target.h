@@ -8,6 +8,7 @@
 #define PYSAMPLE_TARGET_H
 
 #include "common.h"
+#include "histogram.h"
 
 struct thread {
 	pid_t tid;
@@ -15,6 +16,7 @@ struct thread {
 	bool in_round;       /* to be sampled in the current round */
 	bool group_stopped;  /* in a job-control stop (PTRACE_LISTEN) */
 	bool foreign;        /* a new process (not a thread): detach at first stop */
+	uint64_t interrupt_ns; /* when the pending PTRACE_INTERRUPT was sent */
 	int stat_fd;         /* /proc/PID/task/TID/stat, to see if it is running */
 	char comm[17];
 	uint64_t comm_read_ns;
@@ -27,6 +29,9 @@ struct target_stats {
 	uint64_t samples_skipped_stopped; /* thread in a job-control stop */
 	uint64_t signals_forwarded;
 	uint64_t execs;
+	/* From PTRACE_INTERRUPT to PTRACE_CONT, per sampled thread: what the
+	 * target pays for each sample. */
+	struct histogram stop_time;
 };
 
 struct target {
@@ -66,6 +71,10 @@ void target_wait_until(struct target *t, uint64_t deadline_ns);
  * it right after.  Returns the number of threads sampled.
  */
 size_t target_sample_round(struct target *t, bool idle, target_stop_fn fn, void *ctx);
+
+/* The same selection as a round, without stopping anyone: fn is called
+ * for each thread while it runs (--nonblocking). */
+size_t target_visit_running(struct target *t, bool idle, target_stop_fn fn, void *ctx);
 
 /* Lets every thread go, delivering any signal caught in a stop. */
 void target_detach(struct target *t);

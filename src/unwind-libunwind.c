@@ -250,6 +250,9 @@ static void build_synth(struct unwinder *u, struct synth_cfi *c)
 	Elf_Data *d = dw ? section_data(dwarf_getelf(dw), ".debug_frame") : NULL;
 	struct fde_ref *fdes = NULL;
 	size_t nfdes = 0, cap = 0, pos = 0;
+	struct cie_move {
+		size_t from, to; /* a CIE's offset in .debug_frame and in the image */
+	} *cies = NULL;
 
 	c->failed = true;
 	if (!d) {
@@ -259,31 +262,65 @@ static void build_synth(struct unwinder *u, struct synth_cfi *c)
 		return;
 	bias = dwbias;
 	dwfl_module_info(c->mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
-	c->image_len = d->d_size + 4; /* plus the zero terminator */
-	c->bytes = xcalloc(1, c->image_len);
-	memcpy(c->bytes, d->d_buf, d->d_size);
+	/* The image is rebuilt entry by entry: version 4 CIEs (DWARF 5, as
+	 * clang writes them) carry address and segment sizes that .eh_frame
+	 * parsers do not expect, and lose those two bytes, so offsets move. */
+	const uint8_t *src = d->d_buf;
+	size_t ncies = 0, cies_cap = 0, out = 0;
+
+	c->bytes = xcalloc(1, d->d_size + 4);
 	while (pos + 8 <= d->d_size) {
-		uint32_t len = get32(c->bytes + pos), id;
+		uint32_t len = get32(src + pos), id;
 		size_t end = pos + 4 + (size_t)len;
 		if (len == 0)
 			break;
 		if (len == 0xffffffffu || end > d->d_size || len < 4)
 			goto fail; /* 64-bit DWARF or truncated: not handled */
-		id = get32(c->bytes + pos + 4);
+		id = get32(src + pos + 4);
 		if (id == 0xffffffffu) {
-			put32(c->bytes + pos + 4, 0); /* CIE id: 0 in .eh_frame */
-		} else if (len >= 4 + 16 && id < pos + 4) {
+			const uint8_t *aug = src + pos + 9, *nul;
+			size_t skip = 0;
+			if (len < 6 || !(nul = memchr(aug, 0, end - (pos + 9))))
+				goto fail;
+			if (src[pos + 8] == 4) {
+				if ((size_t)(nul - src) + 3 > end)
+					goto fail;
+				skip = 2; /* address_size, segment_selector_size */
+			}
+			grow_array((void **)&cies, &cies_cap, ncies, sizeof(*cies));
+			cies[ncies].from = pos;
+			cies[ncies++].to = out;
+			put32(c->bytes + out, len - (uint32_t)skip);
+			put32(c->bytes + out + 4, 0); /* CIE id: 0 in .eh_frame */
+			c->bytes[out + 8] = src[pos + 8] == 1 ? 1 : 3;
+			size_t head = (size_t)(nul - src) + 1 - (pos + 9);
+			memcpy(c->bytes + out + 9, aug, head);
+			memcpy(c->bytes + out + 9 + head, nul + 1 + skip, end - ((size_t)(nul - src) + 1 + skip));
+			out += 4 + len - skip;
+		} else if (len >= 4 + 16) {
 			/* .eh_frame points back from this field to the CIE. */
+			size_t k = 0;
 			uint64_t start;
-			put32(c->bytes + pos + 4, (uint32_t)(pos + 4 - id));
-			memcpy(&start, c->bytes + pos + 8, 8);
+			while (k < ncies && cies[k].from != id)
+				k++;
+			if (k == ncies || cies[k].to > out + 4) {
+				pos = end;
+				continue; /* no CIE before it: skip the FDE */
+			}
+			memcpy(c->bytes + out, src + pos, 4 + len);
+			put32(c->bytes + out + 4, (uint32_t)(out + 4 - cies[k].to));
+			memcpy(&start, src + pos + 8, 8);
 			start += bias;
-			memcpy(c->bytes + pos + 8, &start, 8);
+			memcpy(c->bytes + out + 8, &start, 8);
 			grow_array((void **)&fdes, &cap, nfdes, sizeof(*fdes));
-			fdes[nfdes++] = (struct fde_ref){ start, pos };
+			fdes[nfdes++] = (struct fde_ref){ start, out };
+			out += 4 + len;
 		}
 		pos = end;
 	}
+	free(cies);
+	cies = NULL;
+	c->image_len = out + 4; /* plus the zero terminator */
 	if (!nfdes)
 		goto fail;
 	qsort(fdes, nfdes, sizeof(*fdes), by_start);
@@ -307,6 +344,7 @@ static void build_synth(struct unwinder *u, struct synth_cfi *c)
 	c->failed = false;
 	return;
 fail:
+	free(cies);
 	free(fdes);
 	free(c->bytes);
 	c->bytes = NULL;

@@ -56,7 +56,9 @@ for variant, flags in variants.items():
 # Inlined functions get their own frames, marked "(inlined)" as perf marks
 # them; C++ names are demangled.
 for name, source, compiler, expected in (
-        ("inlined", "inlined.c", CC, ["inner", "middle", "outer", "main"]),
+        # gcc: elfutils 0.188 (like eu-addr2line -i) does not see clang's
+        # DWARF 5 inline chains, so the compiler is fixed here.
+        ("inlined", "inlined.c", ["gcc"], ["inner", "middle", "outer", "main"]),
         ("cxxchain", "cxxchain.cc", ["g++"],
          ["shapes::Widget::spin(double)", "double shapes::drive<shapes::Widget>(shapes::Widget&, double)",
           "main"])):

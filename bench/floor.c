@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The cheapest possible stopping sampler, as a floor for the benchmark:
+ * attach to every thread of PID, and on absolute deadlines stop each
+ * running thread, read its registers, and let it go.  Nothing else: no
+ * stack copy, no Python, no output.  Prints the samples taken.
+ *
+ *   floor HZ PID
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <string.h>
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_THREADS 256
+
+static pid_t tids[MAX_THREADS];
+static int ntids;
+
+static void add(pid_t tid)
+{
+	for (int i = 0; i < ntids; i++)
+		if (tids[i] == tid)
+			return;
+	if (ntids < MAX_THREADS)
+		tids[ntids++] = tid;
+}
+
+static void drop(pid_t tid)
+{
+	for (int i = 0; i < ntids; i++)
+		if (tids[i] == tid) {
+			tids[i] = tids[--ntids];
+			return;
+		}
+}
+
+static int running(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[2] == 'R';
+}
+
+int main(int argc, char **argv)
+{
+	double hz;
+	pid_t pid;
+	struct timespec next;
+	long period_ns;
+	unsigned long samples = 0;
+	DIR *d;
+	struct dirent *de;
+	char dir[64];
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: floor HZ PID\n");
+		return 2;
+	}
+	hz = atof(argv[1]);
+	pid = atoi(argv[2]);
+	period_ns = (long)(1e9 / hz);
+	snprintf(dir, sizeof(dir), "/proc/%d/task", pid);
+	d = opendir(dir);
+	if (!d)
+		return 1;
+	while ((de = readdir(d)))
+		if (atoi(de->d_name) > 0 &&
+		    ptrace(PTRACE_SEIZE, atoi(de->d_name), 0, (void *)PTRACE_O_TRACECLONE) == 0)
+			add(atoi(de->d_name));
+	closedir(d);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (;;) {
+		int status;
+		pid_t t;
+
+		next.tv_nsec += period_ns;
+		while (next.tv_nsec >= 1000000000) {
+			next.tv_nsec -= 1000000000;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		/* Events since last time: new threads, exits, signals. */
+		while ((t = waitpid(-1, &status, __WALL | WNOHANG)) > 0) {
+			if (WIFEXITED(status) || WIFSIGNALED(status)) {
+				drop(t);
+			} else if (WIFSTOPPED(status)) {
+				add(t);
+				ptrace(PTRACE_CONT, t, 0, (void *)(long)((status >> 16) ? 0 : WSTOPSIG(status)));
+			}
+		}
+		if (!ntids || kill(pid, 0) != 0)
+			break;
+		for (int i = 0; i < ntids; i++) {
+			struct user_regs_struct regs;
+			struct iovec iov = { &regs, sizeof(regs) };
+			pid_t tid = tids[i];
+			if (!running(pid, tid) || ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0)
+				continue;
+			for (;;) {
+				t = waitpid(tid, &status, __WALL);
+				if (t < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
+					drop(tid);
+					i--;
+					break;
+				}
+				if ((status >> 16) == PTRACE_EVENT_STOP) {
+					ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov);
+					ptrace(PTRACE_CONT, tid, 0, 0);
+					samples++;
+					break;
+				}
+				ptrace(PTRACE_CONT, tid, 0,
+				       (void *)(long)((status >> 16) ? 0 : WSTOPSIG(status)));
+			}
+		}
+	}
+	printf("floor: %lu samples\n", samples);
+	return 0;
+}

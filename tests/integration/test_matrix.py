@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The same stack shapes on every CPython: recursion, deep recursion (600),
+generators, coroutines, methods, class and static methods, lambdas, nested
+functions and threads.  Each spins on one line after recording its own
+stack (sys._getframe); pysample's Python frames, with --lines, must equal
+it frame by frame: qualified name (co_name before 3.11), file and line."""
+import json
+import os
+import subprocess
+
+from pstest import TMP, PYSAMPLE, each_interpreter, ok, done, parse, target
+
+SCRIPT = target("matrix.py")
+SCENARIOS = ["recursion", "deep recursion", "generator", "coroutine", "method", "classmethod",
+             "staticmethod", "lambda", "nested", "thread"]
+
+
+def frame_of(sym):
+    """'py::name:file:line' -> (name, file, line).  Names may hold ':'?  No:
+    qualnames use '.', and '<lambda>'/'<locals>' have no colon."""
+    body = sym[4:].split("+0x")[0]
+    name, rest = body.split(":", 1)
+    path, line = rest.rsplit(":", 1)
+    return name, path, int(line)
+
+
+for label, python in each_interpreter("stack shapes match the interpreter's own"):
+    for mode in ([], ["--python-only"]):
+        out = os.path.join(TMP, "matrix-%s%s.perf" % (label, "-py" if mode else ""))
+        p = subprocess.run([PYSAMPLE, "--lines", "-F", "499", "-o", out] + mode +
+                           ["--", python, SCRIPT, "0.4"], capture_output=True, text=True, timeout=180)
+        expected = {}
+        for line in p.stdout.splitlines():
+            e = json.loads(line)
+            expected[e["scenario"]] = (e["tid"], [tuple(f) for f in reversed(e["stack"])])
+        records = parse(open(out).read())
+        for scenario in SCENARIOS:
+            if scenario not in expected:
+                ok(False, "%s%s: %s ran" % (label, " (python-only)" if mode else "", scenario), p.stderr)
+                continue
+            tid, want = expected[scenario]
+            mine = []
+            for r in records:
+                if r.tid != tid:
+                    continue
+                frames = [frame_of(s) for s in r.syms() if s.startswith("py::")]
+                if frames and frames[0] == want[0]:
+                    mine.append(frames)
+            exact = [f for f in mine if f == want]
+            ok(len(mine) >= 50 and len(exact) >= 0.95 * len(mine),
+               "%s%s: %s: %d of %d samples in spin() equal the %d-frame stack it recorded"
+               % (label, " (python-only)" if mode else "", scenario, len(exact), len(mine), len(want)),
+               "want: %s\ngot:  %s\n%s" % (want[:6], (next((f for f in mine if f != want), []))[:6],
+                                            p.stderr))
+done()
