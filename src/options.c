@@ -29,6 +29,8 @@ void options_usage(FILE *out)
 	      "  -o, --output=FILE      write the profile to FILE instead of standard output\n"
 	      "      --idle             sample threads that are not on a CPU too (wall-clock\n"
 	      "                         view); by default only running threads are sampled\n"
+	      "      --gil              sample only the thread holding the GIL (none while it\n"
+	      "                         is free): where Python itself spends its time\n"
 	      "      --lines            put the line number in Python frame names, so stacks\n"
 	      "                         split per line: py::func:file.py:42\n"
 	      "      --python-only      Python frames only: no native unwinding, no stack copy\n"
@@ -71,7 +73,7 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 }
 
 enum {
-	OPT_IDLE = 256, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
+	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES,
 	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT
 };
@@ -84,6 +86,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "idle", no_argument, NULL, OPT_IDLE },
+		{ "gil", no_argument, NULL, OPT_GIL },
 		{ "lines", no_argument, NULL, OPT_LINES },
 		{ "python-only", no_argument, NULL, OPT_PYTHON_ONLY },
 		{ "nonblocking", no_argument, NULL, OPT_NONBLOCKING },
@@ -133,6 +136,9 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_IDLE:
 			opt->idle = true;
+			break;
+		case OPT_GIL:
+			opt->gil = true;
 			break;
 		case OPT_LINES:
 			opt->lines = true;

@@ -14,6 +14,7 @@ struct options {
 	double duration;      /* seconds, 0 = until the end */
 	const char *output;   /* NULL = stdout */
 	bool idle;            /* sample threads that are not on a CPU too */
+	bool gil;             /* only the thread holding the GIL */
 	bool lines;           /* split Python frames per line */
 	bool python_only;     /* no native unwinding */
 	bool nonblocking;     /* read Python frames without stopping threads */

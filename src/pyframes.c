@@ -273,6 +273,43 @@ bool py_reader_prepare(struct py_reader *r)
 	return true;
 }
 
+pid_t py_reader_gil_holder(struct py_reader *r)
+{
+	const struct py_layout *l = &r->rt.layout;
+	uint64_t gil, holder, interp;
+	int32_t locked;
+	const struct py_thread_entry *e = NULL;
+
+	if (!r->ready || l->gil_locked == PY_NO_FIELD || l->gil_holder == PY_NO_FIELD)
+		return -1;
+	/* 3.8-3.11: one GIL in _PyRuntime; 3.12: the interpreter points at
+	 * its GIL; 3.13+: the main interpreter's own, embedded. */
+	if (l->gil_in_runtime != PY_NO_FIELD) {
+		gil = r->rt.runtime_addr + (uint64_t)l->gil_in_runtime;
+	} else if (!mem_read_u64(r->pid, r->rt.runtime_addr + (uint64_t)l->runtime_interpreters_head,
+				 &interp) || !interp) {
+		return -1;
+	} else if (l->gil_in_interp != PY_NO_FIELD) {
+		gil = interp + (uint64_t)l->gil_in_interp;
+	} else if (l->gil_pointer_in_interp == PY_NO_FIELD ||
+		   !mem_read_u64(r->pid, interp + (uint64_t)l->gil_pointer_in_interp, &gil) || !gil) {
+		return -1;
+	}
+	if (!mem_read(r->pid, gil + (uint64_t)l->gil_locked, &locked, sizeof(locked)) ||
+	    !mem_read_u64(r->pid, gil + (uint64_t)l->gil_holder, &holder))
+		return -1;
+	if (!locked || !holder)
+		return 0;
+	for (int attempt = 0; attempt < 2 && !e; attempt++) {
+		for (size_t i = 0; i < r->nthreads; i++)
+			if (r->threads[i].tstate == holder)
+				e = &r->threads[i];
+		if (!e && attempt == 0 && now_ns() - r->last_scan_ns >= RESCAN_INTERVAL_NS)
+			scan_thread_states(r);
+	}
+	return e ? e->tid : -1;
+}
+
 /* The innermost frame pointer of a thread state, or false. */
 static bool current_frame(struct py_reader *r, const uint8_t *ts, uint64_t *frame)
 {

@@ -41,6 +41,10 @@ void py_reader_reset(struct py_reader *r);
  * files, so call it outside any stop).  True when the runtime is ready. */
 bool py_reader_prepare(struct py_reader *r);
 
+/* The OS thread holding the main interpreter's GIL: its tid, 0 when the
+ * GIL is free, -1 when unknown (no runtime yet, or unreadable). */
+pid_t py_reader_gil_holder(struct py_reader *r);
+
 /* Fills snap->py with tid's frames, leaf first; sets and returns snap->py_status.
  * With `running` (the thread was not stopped), the innermost frame pointer
  * is read again after the walk: if it changed, the sample is PYSNAP_TORN. */

@@ -37,6 +37,9 @@ static const struct py_layout py_layouts[] = {
 		.code_name = 112, .code_qualname = PY_NO_FIELD, .code_filename = 104,
 		.code_firstlineno = 40, .code_linetable = 120, /* co_lnotab */
 		.code_code_adaptive = PY_NO_FIELD,
+		.gil_in_runtime = 1152, .gil_pointer_in_interp = PY_NO_FIELD,
+		.gil_in_interp = PY_NO_FIELD, /* _PyRuntimeState.ceval.gil */
+		.gil_locked = 16, .gil_holder = 8, /* pycore_gil.h: locked, last_holder */
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -54,6 +57,9 @@ static const struct py_layout py_layouts[] = {
 		.code_name = 112, .code_qualname = PY_NO_FIELD, .code_filename = 104,
 		.code_firstlineno = 40, .code_linetable = 120,
 		.code_code_adaptive = PY_NO_FIELD,
+		.gil_in_runtime = 352, .gil_pointer_in_interp = PY_NO_FIELD,
+		.gil_in_interp = PY_NO_FIELD,
+		.gil_locked = 16, .gil_holder = 8,
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -71,6 +77,9 @@ static const struct py_layout py_layouts[] = {
 		.code_name = 112, .code_qualname = PY_NO_FIELD, .code_filename = 104,
 		.code_firstlineno = 40, .code_linetable = 120,
 		.code_code_adaptive = PY_NO_FIELD,
+		.gil_in_runtime = 352, .gil_pointer_in_interp = PY_NO_FIELD,
+		.gil_in_interp = PY_NO_FIELD,
+		.gil_locked = 16, .gil_holder = 8,
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -89,6 +98,9 @@ static const struct py_layout py_layouts[] = {
 		.code_name = 120, .code_qualname = 128, .code_filename = 112,
 		.code_firstlineno = 72, .code_linetable = 136,
 		.code_code_adaptive = 184,
+		.gil_in_runtime = 360, .gil_pointer_in_interp = PY_NO_FIELD,
+		.gil_in_interp = PY_NO_FIELD,
+		.gil_locked = 16, .gil_holder = 8,
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -107,6 +119,9 @@ static const struct py_layout py_layouts[] = {
 		.code_name = 120, .code_qualname = 128, .code_filename = 112,
 		.code_firstlineno = 68, .code_linetable = 136,
 		.code_code_adaptive = 192,
+		.gil_in_runtime = PY_NO_FIELD, .gil_pointer_in_interp = 384, /* ceval.gil */
+		.gil_in_interp = PY_NO_FIELD,
+		.gil_locked = 16, .gil_holder = 8,
 		COMMON_OBJECTS, .unicode_ascii_data = 40, .unicode_compact_data = 56,
 	},
 };
@@ -138,6 +153,7 @@ struct debug_offsets_schema {
 		code_code_adaptive;
 	int bytes_size, bytes_data;
 	int unicode_state, unicode_length, unicode_ascii_size;
+	int gil_pointer, gil_state, gil_locked, gil_holder;
 	int owner_cstack;
 	uint64_t code_tag_mask;
 };
@@ -166,6 +182,7 @@ static const struct debug_offsets_schema debug_schemas[] = {
 		.code_firstlineno = 39, .code_code_adaptive = 43,
 		.bytes_size = 65, .bytes_data = 66,
 		.unicode_state = 68, .unicode_length = 69, .unicode_ascii_size = 70,
+		.gil_pointer = 14, .gil_state = 15, .gil_locked = 17, .gil_holder = 18,
 		.owner_cstack = 3,
 		.code_tag_mask = 0,
 	},
@@ -181,6 +198,7 @@ static const struct debug_offsets_schema debug_schemas[] = {
 		.code_firstlineno = 44, .code_code_adaptive = 48,
 		.bytes_size = 75, .bytes_data = 76,
 		.unicode_state = 78, .unicode_length = 79, .unicode_ascii_size = 80,
+		.gil_pointer = 15, .gil_state = 16, .gil_locked = 18, .gil_holder = 19,
 		.owner_cstack = 3,
 		.code_tag_mask = 3,
 	},
@@ -196,6 +214,7 @@ static const struct debug_offsets_schema debug_schemas[] = {
 		.code_firstlineno = 52, .code_code_adaptive = 56,
 		.bytes_size = 87, .bytes_data = 88,
 		.unicode_state = 90, .unicode_length = 91, .unicode_ascii_size = 92,
+		.gil_pointer = 15, .gil_state = 16, .gil_locked = 18, .gil_holder = 19,
 		.owner_cstack = 3,
 		.code_tag_mask = 3,
 	},
@@ -258,6 +277,7 @@ bool py_layout_from_debug_offsets(const uint8_t *bytes, size_t len, struct py_la
 	out->linetable_kind = PY_LINES_LOCATIONS;
 	out->cframe_current_frame = PY_NO_FIELD;
 	out->frame_is_entry = PY_NO_FIELD;
+	out->gil_in_runtime = PY_NO_FIELD;
 	out->owner_cstack = s->owner_cstack;
 	out->code_tag_mask = s->code_tag_mask;
 	if (!take_offset(fields, nfields, s->runtime_interpreters_head, &out->runtime_interpreters_head) ||
@@ -282,11 +302,20 @@ bool py_layout_from_debug_offsets(const uint8_t *bytes, size_t len, struct py_la
 	    !take_offset(fields, nfields, s->bytes_data, &out->bytes_data) ||
 	    !take_offset(fields, nfields, s->unicode_state, &out->unicode_state) ||
 	    !take_offset(fields, nfields, s->unicode_length, &out->unicode_length) ||
-	    !take_offset(fields, nfields, s->unicode_ascii_size, &ascii_size)) {
+	    !take_offset(fields, nfields, s->unicode_ascii_size, &ascii_size) ||
+	    !take_offset(fields, nfields, s->gil_pointer, &out->gil_pointer_in_interp) ||
+	    !take_offset(fields, nfields, s->gil_state, &out->gil_in_interp) ||
+	    !take_offset(fields, nfields, s->gil_locked, &out->gil_locked) ||
+	    !take_offset(fields, nfields, s->gil_holder, &out->gil_holder) ||
+	    out->gil_locked < out->gil_in_interp || out->gil_holder < out->gil_in_interp) {
 		*why = "_Py_DebugOffsets is truncated or holds absurd offsets";
 		return false;
 	}
 	out->unicode_ascii_data = ascii_size;
+	/* The debug offsets give the GIL's fields from the start of the
+	 * interpreter; pysample keeps them relative to the GIL struct. */
+	out->gil_locked -= out->gil_in_interp;
+	out->gil_holder -= out->gil_in_interp;
 	/* Free-threaded 3.14+ makes `interned` a whole byte: the kind, compact
 	 * and ascii bits move up by 6. */
 	out->unicode_state_shift = fields[2] && minor >= 14 ? 6 : 0;
@@ -329,6 +358,11 @@ void py_layout_dump(const struct py_layout *l, FILE *out)
 	DUMP("code.qualname", l->code_qualname);
 	DUMP("code.code_adaptive", l->code_code_adaptive);
 	DUMP("code.linetable", l->code_linetable);
+	DUMP("interp.gil_pointer", l->gil_pointer_in_interp);
+	DUMP("runtime.gil", l->gil_in_runtime);
+	DUMP("interp.gil", l->gil_in_interp);
+	DUMP("gil.locked", l->gil_locked);
+	DUMP("gil.last_holder", l->gil_holder);
 	DUMP("bytes.size", l->bytes_size);
 	DUMP("bytes.data", l->bytes_data);
 	DUMP("unicode.length", l->unicode_length);

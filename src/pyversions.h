@@ -54,6 +54,11 @@ struct py_layout {
 	int code_name, code_qualname, code_filename, code_firstlineno, code_linetable;
 	int code_code_adaptive;    /* 3.11+: where the bytecode starts inside the code object */
 
+	/* The GIL: a struct inside _PyRuntime (3.8-3.11) or pointed to by the
+	 * interpreter (3.12+); its `locked` flag and `last_holder` tstate. */
+	int gil_in_runtime, gil_pointer_in_interp, gil_locked, gil_holder;
+	int gil_in_interp; /* 3.13+: the interpreter's own embedded GIL (_gil) */
+
 	int bytes_size, bytes_data;
 	int unicode_length, unicode_state, unicode_ascii_data, unicode_compact_data;
 	unsigned unicode_state_shift; /* where the kind bits start, less 2 */

@@ -137,10 +137,27 @@ void sampler_run(struct sampler *s)
 
 		s->nround = 0;
 		py_reader_prepare(&s->py);
+		pid_t only = 0;
+		if (s->opt->gil) {
+			/* The holder is read before anyone is stopped: a tid, or
+			 * nobody when the GIL is free (no sample this tick). */
+			only = py_reader_gil_holder(&s->py);
+			if (only == 0) {
+				s->st.gil_free++;
+				s->st.rounds++;
+				continue;
+			}
+			if (only < 0) {
+				s->st.gil_unknown++;
+				only = 0; /* cannot tell: sample as without --gil */
+			}
+		}
 		if (s->opt->nonblocking)
-			target_visit_running(&s->target, s->opt->idle, take_snapshot, s);
+			target_visit_running(&s->target, s->opt->idle || s->opt->gil, only,
+					     take_snapshot, s);
 		else
-			target_sample_round(&s->target, s->opt->idle, take_snapshot, s);
+			target_sample_round(&s->target, s->opt->idle || s->opt->gil, only,
+					    take_snapshot, s);
 		s->st.rounds++;
 		s->st.snapshots += s->nround;
 		/* The threads run again: name their Python frames now, while the
@@ -214,6 +231,11 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 			unwound ? (double)(ps->unwind_ns_total - ps->unwind_only_ns) / 1e3 / (double)unwound
 				: 0.0);
 	}
+	if (s->opt->gil)
+		fprintf(out,
+			"pysample: --gil: %llu ticks with the GIL free (nothing sampled), %llu with "
+			"the holder unknown (all threads sampled)\n",
+			(unsigned long long)st->gil_free, (unsigned long long)st->gil_unknown);
 	if (s->opt->nonblocking)
 		fprintf(out, "pysample: cost: threads never stopped; ");
 	else

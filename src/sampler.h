@@ -20,6 +20,7 @@ struct sampler_stats {
 	uint64_t rounds;
 	uint64_t ticks_missed;  /* deadlines that passed while pysample was busy */
 	uint64_t snapshots;
+	uint64_t gil_free, gil_unknown; /* --gil ticks with no holder / holder unknown */
 	uint64_t stop_ns_total; /* time spent copying while threads were stopped */
 };
 

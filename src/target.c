@@ -301,7 +301,8 @@ void target_wait_until(struct target *t, uint64_t deadline_ns)
 	}
 }
 
-size_t target_sample_round(struct target *t, bool idle, target_stop_fn fn, void *ctx)
+size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
+			   void *ctx)
 {
 	size_t pending = 0, sampled = 0;
 	uint64_t give_up;
@@ -310,7 +311,8 @@ size_t target_sample_round(struct target *t, bool idle, target_stop_fn fn, void 
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread *th = &t->threads[i];
 		th->in_round = false;
-		if (th->group_stopped || th->interrupt_sent || th->foreign)
+		if (th->group_stopped || th->interrupt_sent || th->foreign ||
+		    (only_tid && th->tid != only_tid))
 			continue;
 		if (!idle && !thread_is_running(th))
 			continue;
@@ -341,14 +343,16 @@ size_t target_sample_round(struct target *t, bool idle, target_stop_fn fn, void 
 	return sampled;
 }
 
-size_t target_visit_running(struct target *t, bool idle, target_stop_fn fn, void *ctx)
+size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
+			    void *ctx)
 {
 	size_t n = 0;
 
 	reap(t, noop_stop, NULL);
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread *th = &t->threads[i];
-		if (th->group_stopped || th->foreign || (!idle && !thread_is_running(th)))
+		if (th->group_stopped || th->foreign || (only_tid && th->tid != only_tid) ||
+		    (!idle && !thread_is_running(th)))
 			continue;
 		fn(ctx, t, th);
 		n++;

@@ -67,14 +67,17 @@ void target_wait_until(struct target *t, uint64_t deadline_ns);
 
 /*
  * One sampling round: stops the selected threads (all, or only those on a
- * CPU unless `idle`), calls fn for each as soon as it is stopped and resumes
- * it right after.  Returns the number of threads sampled.
+ * CPU unless `idle`; only `only_tid` when it is not 0), calls fn for each as
+ * soon as it is stopped and resumes it right after.  Returns the number of
+ * threads sampled.
  */
-size_t target_sample_round(struct target *t, bool idle, target_stop_fn fn, void *ctx);
+size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
+			   void *ctx);
 
 /* The same selection as a round, without stopping anyone: fn is called
  * for each thread while it runs (--nonblocking). */
-size_t target_visit_running(struct target *t, bool idle, target_stop_fn fn, void *ctx);
+size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
+			    void *ctx);
 
 /* Lets every thread go, delivering any signal caught in a stop. */
 void target_detach(struct target *t);

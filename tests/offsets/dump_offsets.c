@@ -14,6 +14,7 @@
 #include <internal/pycore_interp.h>
 #endif
 #include <internal/pycore_pystate.h>
+#include <internal/pycore_gil.h>
 #if PY_VERSION_HEX >= 0x030b0000
 #include <internal/pycore_frame.h>
 #endif
@@ -76,6 +77,16 @@ int main(void)
 #else
 	P("code.linetable", offsetof(PyCodeObject, co_lnotab));
 #endif
+#if PY_VERSION_HEX >= 0x030d0000
+	P("interp.gil", offsetof(PyInterpreterState, _gil));
+#endif
+#if PY_VERSION_HEX >= 0x030c0000
+	P("interp.gil_pointer", offsetof(PyInterpreterState, ceval.gil));
+#else
+	P("runtime.gil", offsetof(_PyRuntimeState, ceval.gil));
+#endif
+	P("gil.locked", offsetof(struct _gil_runtime_state, locked));
+	P("gil.last_holder", offsetof(struct _gil_runtime_state, last_holder));
 	P("bytes.size", offsetof(PyVarObject, ob_size));
 	P("bytes.data", offsetof(PyBytesObject, ob_sval));
 	P("unicode.length", offsetof(PyASCIIObject, length));
