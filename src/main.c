@@ -110,8 +110,12 @@ int main(int argc, char **argv)
 	if (s.proc.out.write_failed)
 		status = status ? status : 1;
 	if (!s.py.nhistory)
-		pys_warn("no Python frames were found: %s",
-			 "the process never showed an initialised CPython (3.8+) runtime; run with -v for details");
+		pys_warn("no Python frames were found: process %d never showed an initialised "
+			 "CPython (3.8+) runtime (run with -v for details).  If it starts Python as a "
+			 "child process (a shell script without exec, a launcher), pysample does not "
+			 "follow children yet: use exec in the script, or attach to the Python "
+			 "process itself with -p PID",
+			 (int)s.target.pid);
 	sampler_free(&s);
 	if (out_fd != STDOUT_FILENO)
 		close(out_fd);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "pyruntime.h"
 
 #define MAX_HZ 100000.0
 
@@ -43,6 +44,8 @@ void options_usage(FILE *out)
 	      "      --stack-bytes=N    stack bytes copied per sample (default 65536; a deeper\n"
 	      "                         stack ends in a [stack cut at --stack-bytes] frame)\n"
 	      "      --max-frames=N     frames per stack, Python and native each (default 4096)\n"
+	      "      --runtime-by-scan  find CPython 3.13+ by scanning its memory for the\n"
+	      "                         _Py_DebugOffsets cookie instead of by symbols\n"
 	      "      --dump-layout=X.Y  print the CPython X.Y structure offsets pysample uses\n"
 	      "                         (with -p: those of the running target) and exit\n"
 	      "  -v, --verbose          say more about what pysample finds\n"
@@ -74,7 +77,7 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 
 enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
-	OPT_STACK_BYTES,
+	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN,
 	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT
 };
 
@@ -95,6 +98,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "dump-layout", required_argument, NULL, OPT_DUMP_LAYOUT },
+		{ "runtime-by-scan", no_argument, NULL, OPT_RUNTIME_BY_SCAN },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -173,6 +177,9 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 				return PARSE_USAGE;
 			}
 			opt->max_frames = (unsigned)v;
+			break;
+		case OPT_RUNTIME_BY_SCAN:
+			py_runtime_scan_only = true;
 			break;
 		case OPT_DUMP_LAYOUT:
 			opt->dump_layout = optarg;

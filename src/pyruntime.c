@@ -9,6 +9,8 @@
 #include "elfsym.h"
 #include "memread.h"
 
+bool py_runtime_scan_only;
+
 void target_file_path(pid_t pid, const char *path, char *out, size_t out_len)
 {
 	snprintf(out, out_len, "/proc/%d/root%s", (int)pid, path);
@@ -149,6 +151,52 @@ static enum py_discovery choose_layout(pid_t pid, struct py_runtime *rt, char *w
 	return PY_FOUND;
 }
 
+#define SCAN_CHUNK (256u << 10)
+#define SCAN_MAX_BYTES (256u << 20)
+
+/*
+ * 3.13+ without symbols or the section (a stripped, renamed or repackaged
+ * build): _PyRuntime begins with the _Py_DebugOffsets cookie, in a
+ * writable file-backed mapping.  Scan those, 8-byte aligned, and accept a
+ * cookie followed by a plausible 3.13+ version.
+ */
+static bool runtime_by_scan(pid_t pid, const struct proc_maps *maps, struct py_runtime *rt)
+{
+	uint8_t *buf = xmalloc(SCAN_CHUNK);
+	uint64_t scanned = 0;
+	bool found = false;
+
+	for (size_t i = 0; i < maps->count && !found && scanned < SCAN_MAX_BYTES; i++) {
+		const struct map_entry *e = &maps->entries[i];
+		if (!e->writable || e->path[0] != '/')
+			continue;
+		for (uint64_t at = e->start; at < e->end && !found; at += SCAN_CHUNK) {
+			size_t want = e->end - at < SCAN_CHUNK ? (size_t)(e->end - at) : SCAN_CHUNK;
+			size_t got = mem_read_partial(pid, at, buf, want);
+			scanned += got;
+			for (size_t off = 0; off + 16 <= got; off += 8) {
+				uint64_t version;
+				if (memcmp(buf + off, PY_DEBUG_COOKIE, 8) != 0)
+					continue;
+				memcpy(&version, buf + off + 8, 8);
+				if ((version >> 24) != 3 || ((version >> 16) & 0xff) < 13 ||
+				    ((version >> 16) & 0xff) > 99)
+					continue;
+				rt->runtime_addr = at + off;
+				rt->version_hex = (unsigned)version;
+				snprintf(rt->module, sizeof(rt->module), "%s", e->path);
+				snprintf(rt->how, sizeof(rt->how), "scan for the _Py_DebugOffsets cookie");
+				found = true;
+				break;
+			}
+			if (got < want)
+				break;
+		}
+	}
+	free(buf);
+	return found;
+}
+
 enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps,
 				      struct py_runtime *rt, char *why, size_t why_len)
 {
@@ -159,8 +207,10 @@ enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps,
 
 	memset(rt, 0, sizeof(*rt));
 	read_exe_path(pid, exe, sizeof(exe));
+	if (py_runtime_scan_only)
+		located = runtime_by_scan(pid, maps, rt);
 	/* libpython first: an embedding program's executable has no runtime. */
-	for (int pass = 0; pass < 2 && !located; pass++) {
+	for (int pass = 0; pass < 2 && !located && !py_runtime_scan_only; pass++) {
 		for (size_t i = 0; i < maps->count && !located; i++) {
 			const struct map_entry *e = &maps->entries[i];
 			bool is_lib = strncmp(procmaps_basename(e->path), "libpython", 9) == 0;
@@ -170,10 +220,13 @@ enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps,
 			located = runtime_in_module(pid, maps, e->path, rt);
 		}
 	}
+	if (!located && !py_runtime_scan_only)
+		located = runtime_by_scan(pid, maps, rt);
 	if (!located) {
 		snprintf(why, why_len,
 			 "no CPython runtime in process %d (%s): neither the executable nor a "
-			 "libpython defines _PyRuntime or a .PyRuntime section",
+			 "libpython defines _PyRuntime or a .PyRuntime section, and no "
+			 "_Py_DebugOffsets cookie (CPython 3.13+) is in its writable memory",
 			 (int)pid, exe[0] ? exe : "executable unknown");
 		return PY_NOT_PYTHON;
 	}
