@@ -198,6 +198,13 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 		const struct map_entry *m = module_of(p, pc);
 		output_frame(&p->out, pc, NULL, 0, m && m->path[0] ? m->path : NULL);
 	}
+	/* Python frames past this point could not be read: say so where the
+	 * missing callers would be, as for a cut native stack. */
+	if (snap->py_status == PYSNAP_READ_FAILED)
+		output_frame(&p->out, 0, "[Python frames cut: unreadable memory]", 0, "[pysample]");
+	else if (snap->py_status == PYSNAP_TRUNCATED)
+		output_frame(&p->out, 0, "[Python frames cut: over --max-frames, or a cycle]", 0,
+			     "[pysample]");
 	output_record_end(&p->out);
 	p->st.records++;
 }

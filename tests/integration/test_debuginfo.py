@@ -26,7 +26,7 @@ def chain_named(exe, label):
     records = parse(open(out).read())
     leaf = [r for r in records if r.frames and re.split(r"[.+]", r.frames[0][1])[0] == "leaf"]
     good = [r for r in leaf if [re.split(r"[.+]", s)[0] for s in r.syms()[:len(CHAIN)]] == CHAIN]
-    ok(len(leaf) > 100 and len(good) == len(leaf),
+    ok(len(leaf) > 40 and len(good) == len(leaf),
        "%s: static functions named in %d of %d leaf samples" % (label, len(good), len(leaf)),
        p.stderr + "\n".join(" ".join(r.syms()[:8]) for r in records[:3]))
 
@@ -92,7 +92,7 @@ else:
         return [f[1].split("+0x")[0] for f in r.frames
                 if f[3] == deb and f[1] != "[unknown]" and f[1].split("+0x")[0] not in dynsym]
     named = [r for r in records if static_names(r)]
-    ok(len(records) > 100 and len(named) > 0.8 * len(records),
+    ok(len(records) > 40 and len(named) > 0.8 * len(records),
        "stripped python3.11: static functions (e.g. %s) named from %s in %d of %d samples"
        % ((static_names(named[0]) or ["-"])[0] if named else "-", debug_file, len(named), len(records)),
        p.stderr)

@@ -32,7 +32,7 @@ for label, python in each_interpreter("found by the _Py_DebugOffsets cookie"):
     if version_of(python) < (3, 13):
         continue
     p, records, good = profile_chain(label + "-scan", [python, CHAIN, "1"], ["--runtime-by-scan", "-v"])
-    ok(len(good) > 300 and "scan for the _Py_DebugOffsets cookie" in p.stderr,
+    ok(len(good) > 100 and "scan for the _Py_DebugOffsets cookie" in p.stderr,
        "%s: runtime found by scanning for the cookie, %d samples show the chain" % (label, len(good)),
        p.stderr[-2000:])
 
@@ -45,13 +45,13 @@ venv = os.path.join(tmp, "venv")
 r = subprocess.run([py312, "-m", "venv", "--without-pip", venv], capture_output=True, text=True)
 if ok(r.returncode == 0, "a virtualenv is created", r.stderr):
     p, records, good = profile_chain("venv", [os.path.join(venv, "bin", "python"), CHAIN, "1"])
-    ok(len(good) > 300, "virtualenv python: %d samples show the chain" % len(good), p.stderr)
+    ok(len(good) > 100, "virtualenv python: %d samples show the chain" % len(good), p.stderr)
 
 # env and a shell that exec Python: pysample follows the exec.
 p, records, good = profile_chain("env", ["env", "PYTHONDONTWRITEBYTECODE=1", py312, CHAIN, "1"])
-ok(len(good) > 300, "env python ...: %d samples show the chain" % len(good), p.stderr)
+ok(len(good) > 100, "env python ...: %d samples show the chain" % len(good), p.stderr)
 p, records, good = profile_chain("sh-exec", ["sh", "-c", 'exec "$0" "$1" 1', py312, CHAIN])
-ok(len(good) > 300, "sh -c 'exec python ...': %d samples show the chain" % len(good), p.stderr)
+ok(len(good) > 100, "sh -c 'exec python ...': %d samples show the chain" % len(good), p.stderr)
 
 # A shell that runs Python as a child: not followed (yet); said plainly.
 p, records, good = profile_chain("sh-child", ["sh", "-c", '"$0" "$1" 0.3; true', py312, CHAIN])
@@ -70,7 +70,7 @@ if os.path.exists(cfg):
                         ["-Wl,-rpath," + d for d in libdir], capture_output=True, text=True)
     if ok(cc.returncode == 0, "an embedding program builds against libpython", cc.stderr):
         p, records, good = profile_chain("embed", [exe, CHAIN, "1"])
-        ok(len(good) > 300, "embedding program: %d samples show the chain" % len(good), p.stderr)
+        ok(len(good) > 100, "embedding program: %d samples show the chain" % len(good), p.stderr)
 else:
     skip("embedding program", "no %s" % cfg)
 done()

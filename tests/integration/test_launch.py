@@ -23,7 +23,7 @@ for label, python in each_interpreter("launch"):
     except ValueError as e:
         ok(False, "%s: output parses as perf script text" % label, e)
         continue
-    ok(len(records) > 500, "%s: ~1000 samples in 1 s at 999 Hz (got %d)" % (label, len(records)),
+    ok(len(records) > 150, "%s: samples in 1 s at 999 Hz (got %d)" % (label, len(records)),
        proc.stderr)
     in_c = [r for r in records if r.py_names()[:1] == ["c"]]
     ordered = [r for r in in_c if chain_in_order(r.py_names(), ["c", "b", "a", "<module>"])]

@@ -51,7 +51,7 @@ for label, python, backend in ((l, p, b) for l, p in each_interpreter("mixed sta
     # About 5% of these unwinds stop inside the ctypes/libffi callback path
     # today (counted as "stopped early"; the Python frames still come out,
     # appended at the root); the bound keeps that from getting worse.
-    ok(len(inside) > 100 and len(good) >= 0.90 * len(inside),
+    ok(len(inside) > 40 and len(good) >= 0.90 * len(inside),
        "%s: py_compare <- libc qsort <- sort_with_qsort in %d of %d callback samples"
        % (label, len(good), len(inside)),
        p.stderr + "\n" + "\n".join(r.syms()[:30].__repr__() for r in inside[:2] if r not in good))
@@ -69,12 +69,12 @@ for label, python, backend in ((l, p, b) for l, p in each_interpreter("mixed sta
     p, records = run(python, "cext", label, env)
     burning = [r for r in records if any(s.startswith("burn_inner") for s in r.syms())]
     good = [r for r in burning if leaf_to_root(r, "burn_inner", "burn", "py::use_cext:")]
-    ok(len(burning) > 100 and len(good) >= 0.95 * len(burning),
+    ok(len(burning) > 40 and len(good) >= 0.95 * len(burning),
        "%s: C extension frames burn_inner <- burn under py::use_cext in %d of %d samples"
        % (label, len(good), len(burning)), p.stderr)
     back = [r for r in records if any(s.startswith("py::callback_from_c:") for s in r.syms())]
     good = [r for r in back if leaf_to_root(r, "py::callback_from_c:", "call_back_loop", "py::use_cext:")]
-    ok(len(back) > 50 and len(good) >= 0.95 * len(back),
+    ok(len(back) > 20 and len(good) >= 0.95 * len(back),
        "%s: callback_from_c <- call_back_loop (C) <- use_cext in %d of %d samples"
        % (label, len(good), len(back)), p.stderr)
 done()

@@ -71,7 +71,7 @@ ok(ps.returncode == 5 and "interrupted" in out,
    out + err)
 try:
     records = parse(open(out_path).read())
-    ok(len(records) > 200 and "samples from" in err,
+    ok(len(records) > 50 and "samples from" in err,
        "after Ctrl-C the profile is complete (%d records) and the summary printed" % len(records), err)
 except ValueError as e:
     ok(False, "after Ctrl-C the profile is complete", e)

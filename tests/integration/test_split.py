@@ -15,7 +15,7 @@ for label, python in each_interpreter("70/30 split"):
     hot = sum(1 for r in records if "hot" in r.py_names())
     cold = sum(1 for r in records if "cold" in r.py_names())
     share = hot / (hot + cold) if hot + cold else 0
-    ok(truth is not None and hot + cold > 2000 and abs(share - truth) <= 0.05,
+    ok(truth is not None and hot + cold > 800 and abs(share - truth) <= 0.05,
        "%s: hot() share %.1f%% vs %.1f%% measured by the script (%d samples)"
        % (label, 100 * share, 100 * (truth or 0), hot + cold), p.stderr)
 done()

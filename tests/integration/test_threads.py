@@ -24,7 +24,7 @@ for label, python in each_interpreter("threads"):
         mine = [r for r in records if r.tid == tid and any("threads.py" in s for s in r.syms())]
         right = [r for r in mine if func in r.py_names()]
         # Each thread spins ~1.5 s but the 2 CPUs are shared by 4 threads.
-        ok(len(mine) > 50 and len(right) >= 0.9 * len(mine),
+        ok(len(mine) > 30 and len(right) >= 0.9 * len(mine),
            "%s: thread %s (tid %d): %d samples, %d in %s" % (label, func, tid, len(mine), len(right), func))
     ok(len(tids) == 4, "%s: the target reported its 4 threads" % label, p.stdout)
 
