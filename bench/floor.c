@@ -111,28 +111,46 @@ int main(int argc, char **argv)
 		}
 		if (!ntids || kill(pid, 0) != 0)
 			break;
-		for (int i = 0; i < ntids; i++) {
-			struct user_regs_struct regs;
-			struct iovec iov = { &regs, sizeof(regs) };
-			pid_t tid = tids[i];
-			if (!running(pid, tid) || ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0)
-				continue;
-			for (;;) {
-				t = waitpid(tid, &status, __WALL);
-				if (t < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
-					drop(tid);
-					i--;
-					break;
-				}
-				if ((status >> 16) == PTRACE_EVENT_STOP) {
-					ptrace(PTRACE_GETREGSET, tid, (void *)NT_PRSTATUS, &iov);
-					ptrace(PTRACE_CONT, tid, 0, 0);
-					samples++;
-					break;
-				}
-				ptrace(PTRACE_CONT, tid, 0,
-				       (void *)(long)((status >> 16) ? 0 : WSTOPSIG(status)));
+		/* Interrupt every running thread, then collect the stops as they
+		 * come (whichever thread reports first), as pysample does. */
+		int pending[MAX_THREADS] = { 0 }, npending = 0;
+		for (int i = 0; i < ntids; i++)
+			if (running(pid, tids[i]) && ptrace(PTRACE_INTERRUPT, tids[i], 0, 0) == 0) {
+				pending[i] = 1;
+				npending++;
 			}
+		while (npending > 0) {
+			int idx = -1;
+			t = waitpid(-1, &status, __WALL);
+			if (t < 0)
+				break;
+			for (int i = 0; i < ntids; i++)
+				if (tids[i] == t)
+					idx = i;
+			if (WIFEXITED(status) || WIFSIGNALED(status)) {
+				if (idx >= 0 && pending[idx])
+					npending--;
+				if (idx >= 0) {
+					pending[idx] = pending[ntids - 1];
+					pending[ntids - 1] = 0;
+				}
+				drop(t);
+				continue;
+			}
+			if (idx >= 0 && pending[idx] && (status >> 16) == PTRACE_EVENT_STOP) {
+				struct user_regs_struct regs;
+				struct iovec iov = { &regs, sizeof(regs) };
+				ptrace(PTRACE_GETREGSET, t, (void *)NT_PRSTATUS, &iov);
+				ptrace(PTRACE_CONT, t, 0, 0);
+				pending[idx] = 0;
+				npending--;
+				samples++;
+				continue;
+			}
+			if (idx < 0)
+				add(t);
+			ptrace(PTRACE_CONT, t, 0,
+			       (void *)(long)((status >> 16) ? 0 : WSTOPSIG(status)));
 		}
 	}
 	printf("floor: %lu samples\n", samples);

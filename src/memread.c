@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/uio.h>
 
 
@@ -93,4 +94,62 @@ size_t mem_read_batch(pid_t pid, struct mem_request *reqs, size_t n)
 		done += i;
 	}
 	return good;
+}
+
+void mem_window_init(struct mem_window *w, pid_t pid)
+{
+	w->pid = pid;
+	w->start = w->len = 0;
+	w->reads = 0;
+}
+
+bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len)
+{
+	const uint64_t page = 4096;
+	struct iovec local[MEM_WINDOW_PAGES], remote[MEM_WINDOW_PAGES];
+	uint64_t top, low;
+	ssize_t got;
+	size_t npages;
+
+	if (len > page || addr == 0 || addr + len < addr)
+		return false;
+	if (addr >= w->start && addr + len <= w->start + w->len) {
+		memcpy(out, w->buf + (addr - w->start), len);
+		return true;
+	}
+	/* The page holding the end of the request first, then downwards:
+	 * remote ranges need not ascend, and the transfer stops at the first
+	 * failing one, so whatever comes back is contiguous from the top. */
+	top = (addr + len - 1) & ~(page - 1);
+	npages = MEM_WINDOW_PAGES;
+	if (top < (npages - 1) * page)
+		npages = (size_t)(top / page) + 1;
+	low = top - (npages - 1) * page;
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t at = top - i * page;
+		remote[i].iov_base = (void *)(uintptr_t)at;
+		remote[i].iov_len = page;
+		local[i].iov_base = w->buf + (at - low);
+		local[i].iov_len = page;
+	}
+	w->reads++;
+	do
+		got = process_vm_readv(w->pid, local, npages, remote, npages, 0);
+	while (got < 0 && errno == EINTR);
+	w->len = 0;
+	if (got <= 0)
+		return false;
+	{
+		size_t full = (size_t)got / page; /* whole pages, from the top down */
+		if (!full)
+			return false;
+		w->start = top - (full - 1) * page;
+		w->len = full * page;
+		/* The window's bytes sit in buf at (address - low). */
+		memmove(w->buf, w->buf + (w->start - low), w->len);
+	}
+	if (addr < w->start)
+		return false;
+	memcpy(out, w->buf + (addr - w->start), len);
+	return true;
 }

@@ -23,6 +23,27 @@ struct mem_request {
  * request is marked ok or not; returns the number of requests that succeeded. */
 size_t mem_read_batch(pid_t pid, struct mem_request *reqs, size_t n);
 
+/*
+ * A window of target memory read in one syscall and served locally: frame
+ * chains that live close together (CPython 3.11+ keeps its frames in
+ * per-thread data-stack chunks, callers below callees) cost one read per
+ * window instead of one per frame.  A miss reads the pages holding the
+ * request and those below it, stopping at the first unreadable one.
+ */
+#define MEM_WINDOW_PAGES 8
+struct mem_window {
+	pid_t pid;
+	uint64_t start; /* valid bytes: [start, start + len) */
+	size_t len;
+	uint64_t reads;
+	uint8_t buf[MEM_WINDOW_PAGES * 4096];
+};
+
+void mem_window_init(struct mem_window *w, pid_t pid);
+/* Copies [addr, addr + len) (len <= one page), from the window or after
+ * refilling it; false when unreadable. */
+bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len);
+
 /* Counts syscalls made, for the summary and the benchmark. */
 
 #endif

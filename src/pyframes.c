@@ -201,6 +201,7 @@ static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, stru
 	span += 8;
 	if ((size_t)span > sizeof(buf))
 		return PYSNAP_READ_FAILED;
+	mem_window_init(&r->window, r->pid);
 
 	for (unsigned n = 0; frame; n++) {
 		uint64_t code, raw_instr, previous;
@@ -208,7 +209,7 @@ static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, stru
 
 		if (n >= r->max_frames)
 			return PYSNAP_TRUNCATED;
-		if (!mem_read(r->pid, frame, buf, (size_t)span))
+		if (!mem_window_read(&r->window, frame, buf, (size_t)span))
 			return PYSNAP_READ_FAILED;
 		code = load_u64(buf, l->frame_code) & ~l->code_tag_mask;
 		raw_instr = load_u64(buf, l->frame_instr);
@@ -282,18 +283,32 @@ pid_t py_reader_gil_holder(struct py_reader *r)
 
 	if (!r->ready || l->gil_locked == PY_NO_FIELD || l->gil_holder == PY_NO_FIELD)
 		return -1;
-	/* 3.8-3.11: one GIL in _PyRuntime; 3.12: the interpreter points at
-	 * its GIL; 3.13+: the main interpreter's own, embedded. */
+	/* 3.8-3.11: one GIL in _PyRuntime.  3.12+: each interpreter points at
+	 * the GIL it uses (its own, or the main one's); the main interpreter
+	 * is the oldest, the tail of the list. */
 	if (l->gil_in_runtime != PY_NO_FIELD) {
 		gil = r->rt.runtime_addr + (uint64_t)l->gil_in_runtime;
-	} else if (!mem_read_u64(r->pid, r->rt.runtime_addr + (uint64_t)l->runtime_interpreters_head,
-				 &interp) || !interp) {
-		return -1;
-	} else if (l->gil_in_interp != PY_NO_FIELD) {
-		gil = interp + (uint64_t)l->gil_in_interp;
-	} else if (l->gil_pointer_in_interp == PY_NO_FIELD ||
-		   !mem_read_u64(r->pid, interp + (uint64_t)l->gil_pointer_in_interp, &gil) || !gil) {
-		return -1;
+	} else {
+		uint64_t next;
+		if (!mem_read_u64(r->pid, r->rt.runtime_addr + (uint64_t)l->runtime_interpreters_head,
+				  &interp) || !interp)
+			return -1;
+		for (int n = 0; n < MAX_INTERPRETERS; n++) {
+			if (!mem_read_u64(r->pid, interp + (uint64_t)l->interp_next, &next))
+				return -1;
+			if (!next)
+				break;
+			interp = next;
+		}
+		if (l->gil_pointer_in_interp != PY_NO_FIELD) {
+			if (!mem_read_u64(r->pid, interp + (uint64_t)l->gil_pointer_in_interp, &gil) ||
+			    !gil)
+				return -1;
+		} else if (l->gil_in_interp != PY_NO_FIELD) {
+			gil = interp + (uint64_t)l->gil_in_interp;
+		} else {
+			return -1;
+		}
 	}
 	if (!mem_read(r->pid, gil + (uint64_t)l->gil_locked, &locked, sizeof(locked)) ||
 	    !mem_read_u64(r->pid, gil + (uint64_t)l->gil_holder, &holder))
@@ -344,6 +359,15 @@ enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct sn
 	}
 	if (!current_frame(r, ts, &frame))
 		return snap->py_status = PYSNAP_READ_FAILED;
+	/* A thread running code in a sub-interpreter has a thread state in
+	 * each interpreter it entered; the one with frames is the live one. */
+	for (size_t i = (size_t)(e - r->threads) + 1; !frame && i < r->nthreads; i++) {
+		if (r->threads[i].tid != tid || !read_tstate(r, &r->threads[i], ts, span))
+			continue;
+		e = &r->threads[i];
+		if (!current_frame(r, ts, &frame))
+			return snap->py_status = PYSNAP_READ_FAILED;
+	}
 	snap->py_status = walk_frames(r, frame, snap);
 	if (running) {
 		uint64_t again;

@@ -4,6 +4,7 @@
 #ifndef PYSAMPLE_PYFRAMES_H
 #define PYSAMPLE_PYFRAMES_H
 
+#include "memread.h"
 #include "pyruntime.h"
 #include "snapshot.h"
 
@@ -24,6 +25,7 @@ struct py_reader {
 	uint64_t last_scan_ns;
 	unsigned discovery_attempts;
 	int pthread_tid_offset; /* where glibc keeps the tid in struct pthread, -1 unknown */
+	struct mem_window window; /* frames read in bulk during a walk */
 
 	/* Immutable copies of rt, one per discovery, for snapshots to point at
 	 * while another thread processes them; freed by py_reader_free. */

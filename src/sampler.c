@@ -152,12 +152,13 @@ void sampler_run(struct sampler *s)
 				only = 0; /* cannot tell: sample as without --gil */
 			}
 		}
+		/* The GIL holder is sampled even if not on a CPU this instant:
+		 * holding the GIL is what --gil measures. */
+		bool any_state = s->opt->idle || (s->opt->gil && only > 0);
 		if (s->opt->nonblocking)
-			target_visit_running(&s->target, s->opt->idle || s->opt->gil, only,
-					     take_snapshot, s);
+			target_visit_running(&s->target, any_state, only, take_snapshot, s);
 		else
-			target_sample_round(&s->target, s->opt->idle || s->opt->gil, only,
-					    take_snapshot, s);
+			target_sample_round(&s->target, any_state, only, take_snapshot, s);
 		s->st.rounds++;
 		s->st.snapshots += s->nround;
 		/* The threads run again: name their Python frames now, while the
@@ -201,7 +202,7 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 	fprintf(out,
 		"pysample: %llu failed: %llu thread exited mid-sample, %llu stop timed out, "
 		"%llu dropped (processing behind), %llu torn (read while running), "
-		"%llu registers unreadable, %llu Python frames unreadable, %llu over --max-frames\n",
+		"%llu registers unreadable, %llu Python stacks unreadable, %llu over --max-frames\n",
 		(unsigned long long)failed, (unsigned long long)ts->samples_lost_exit,
 		(unsigned long long)ts->samples_lost_timeout, (unsigned long long)s->queue.dropped,
 		(unsigned long long)ps->torn,
@@ -209,11 +210,13 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		(unsigned long long)ps->py_truncated);
 	fprintf(out,
 		"pysample: without Python frames: %llu not in Python (no thread state), "
-		"%llu interpreter not found or not ready; %llu job-stopped threads skipped; "
-		"mean snapshot %.1f us\n",
+		"%llu interpreter not found or not ready; %llu Python frames unnamed (code object "
+		"unreadable); %llu job-stopped threads skipped; mean snapshot %.1f us; "
+		"longest wait for processing %.1f ms\n",
 		(unsigned long long)ps->py_no_thread, (unsigned long long)ps->py_no_runtime,
-		(unsigned long long)ts->samples_skipped_stopped,
-		st->snapshots ? (double)st->stop_ns_total / 1e3 / (double)st->snapshots : 0.0);
+		(unsigned long long)ps->frames_unnamed, (unsigned long long)ts->samples_skipped_stopped,
+		st->snapshots ? (double)st->stop_ns_total / 1e3 / (double)st->snapshots : 0.0,
+		(double)ps->latency_ns_max / 1e6);
 	if (s->proc.unwind_ops) {
 		uint64_t unwound = ps->unwind_end[UNWIND_COMPLETE] + ps->unwind_end[UNWIND_CUT_BY_COPY] +
 				   ps->unwind_end[UNWIND_MAX_FRAMES] + ps->unwind_end[UNWIND_FAILED];
