@@ -38,6 +38,7 @@ void py_reader_reset(struct py_reader *r)
 {
 	r->ready = false;
 	r->published = NULL;
+	memset(r->misses, 0, sizeof(r->misses));
 	r->discovery_attempts = 0;
 	r->nthreads = 0;
 	r->last_scan_ns = 0;
@@ -350,12 +351,18 @@ enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct sn
 	span = tstate_span(l);
 	e = find_thread(r, tid);
 	if (!e || !read_tstate(r, e, ts, span)) {
-		if (now_ns() - r->last_scan_ns < RESCAN_INTERVAL_NS && !e)
-			return snap->py_status = PYSNAP_NO_THREAD;
+		uint64_t now = now_ns();
+		for (size_t i = 0; i < ARRAY_SIZE(r->misses); i++)
+			if (r->misses[i].tid == tid && now - r->misses[i].when_ns < RESCAN_INTERVAL_NS)
+				return snap->py_status = PYSNAP_NO_THREAD;
 		scan_thread_states(r);
 		e = find_thread(r, tid);
-		if (!e || !read_tstate(r, e, ts, span))
+		if (!e || !read_tstate(r, e, ts, span)) {
+			r->misses[r->next_miss].tid = tid;
+			r->misses[r->next_miss].when_ns = now;
+			r->next_miss = (r->next_miss + 1) % ARRAY_SIZE(r->misses);
 			return snap->py_status = PYSNAP_NO_THREAD;
+		}
 	}
 	if (!current_frame(r, ts, &frame))
 		return snap->py_status = PYSNAP_READ_FAILED;

@@ -26,6 +26,11 @@ struct py_reader {
 	unsigned discovery_attempts;
 	int pthread_tid_offset; /* where glibc keeps the tid in struct pthread, -1 unknown */
 	struct mem_window window; /* frames read in bulk during a walk */
+	/* Threads recently found without a thread state, so that native
+	 * threads do not rescan the list at every sample while a new Python
+	 * thread is looked up at once. */
+	struct { pid_t tid; uint64_t when_ns; } misses[64];
+	unsigned next_miss;
 
 	/* Immutable copies of rt, one per discovery, for snapshots to point at
 	 * while another thread processes them; freed by py_reader_free. */
