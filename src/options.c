@@ -44,6 +44,8 @@ void options_usage(FILE *out)
 	      "      --stack-bytes=N    stack bytes copied per sample (default 65536; a deeper\n"
 	      "                         stack ends in a [stack cut at --stack-bytes] frame)\n"
 	      "      --max-frames=N     frames per stack, Python and native each (default 4096)\n"
+	      "      --pid-namespace=WHICH  ids in the records: host (default, as -p takes\n"
+	      "                         them) or target (as a container sees itself)\n"
 	      "      --runtime-by-scan  find CPython 3.13+ by scanning its memory for the\n"
 	      "                         _Py_DebugOffsets cookie instead of by symbols\n"
 	      "      --dump-layout=X.Y  print the CPython X.Y structure offsets pysample uses\n"
@@ -77,7 +79,7 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 
 enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
-	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN,
+	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
 	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT
 };
 
@@ -99,6 +101,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "dump-layout", required_argument, NULL, OPT_DUMP_LAYOUT },
 		{ "runtime-by-scan", no_argument, NULL, OPT_RUNTIME_BY_SCAN },
+		{ "pid-namespace", required_argument, NULL, OPT_PID_NAMESPACE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -177,6 +180,13 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 				return PARSE_USAGE;
 			}
 			opt->max_frames = (unsigned)v;
+			break;
+		case OPT_PID_NAMESPACE:
+			if (strcmp(optarg, "host") != 0 && strcmp(optarg, "target") != 0) {
+				pys_error("invalid --pid-namespace '%s': use host or target", optarg);
+				return PARSE_USAGE;
+			}
+			opt->pid_namespace_target = strcmp(optarg, "target") == 0;
 			break;
 		case OPT_RUNTIME_BY_SCAN:
 			py_runtime_scan_only = true;

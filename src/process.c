@@ -185,8 +185,12 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 		return; /* counted; a mixed-up stack is worse than none */
 	if (!snap->have_regs && !p->opt->nonblocking)
 		p->st.regs_failed++;
-	output_record_begin(&p->out, snap->comm, snap->pid, snap->tid, snap->time_ns,
-			    p->period_ns);
+	if (p->opt->pid_namespace_target)
+		output_record_begin(&p->out, snap->comm, snap->ns_pid, snap->ns_tid, snap->time_ns,
+				    p->period_ns);
+	else
+		output_record_begin(&p->out, snap->comm, snap->pid, snap->tid, snap->time_ns,
+				    p->period_ns);
 	if (p->native_ready && snap->have_regs) {
 		emit_merged(p, snap);
 	} else if (snap->npy && snap->rt) {

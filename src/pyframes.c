@@ -18,6 +18,7 @@ void py_reader_init(struct py_reader *r, pid_t pid, unsigned max_frames)
 {
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
+	r->ns_pid = pid;
 	r->max_frames = max_frames;
 	r->pthread_tid_offset = -1;
 }
@@ -80,7 +81,7 @@ static void learn_pthread_tid_offset(struct py_reader *r, const uint64_t *pthrea
 			int32_t v;
 			bool plausible = true;
 			memcpy(&v, buf + off, sizeof(v));
-			if (v != r->pid)
+			if (v != r->ns_pid)
 				continue;
 			for (size_t j = 0; j < n && plausible; j++) {
 				int32_t other;
@@ -92,8 +93,10 @@ static void learn_pthread_tid_offset(struct py_reader *r, const uint64_t *pthrea
 					plausible = false;
 					break;
 				}
+				/* Inside another PID namespace the ids cannot be
+				 * checked against /proc; plausible is all we know. */
 				snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)r->pid, (int)other);
-				plausible = access(task, F_OK) == 0;
+				plausible = r->ns_pid != r->pid ? other < 4194304 : access(task, F_OK) == 0;
 			}
 			if (plausible) {
 				r->pthread_tid_offset = off;

@@ -16,6 +16,9 @@ struct py_thread_entry {
 
 struct py_reader {
 	pid_t pid;
+	/* The target's own view of its id: thread states record the ids the
+	 * threads see (gettid() inside a container's PID namespace). */
+	pid_t ns_pid;
 	bool ready;
 	struct py_runtime rt;
 	unsigned max_frames;
@@ -48,11 +51,13 @@ void py_reader_reset(struct py_reader *r);
  * files, so call it outside any stop).  True when the runtime is ready. */
 bool py_reader_prepare(struct py_reader *r);
 
-/* The OS thread holding the main interpreter's GIL: its tid, 0 when the
+/* The OS thread holding the main interpreter's GIL: its tid (as the
+ * target's namespace numbers it), 0 when the
  * GIL is free, -1 when unknown (no runtime yet, or unreadable). */
 pid_t py_reader_gil_holder(struct py_reader *r);
 
 /* Fills snap->py with tid's frames, leaf first; sets and returns snap->py_status.
+ * `tid` is the thread's id in the target's own PID namespace.
  * With `running` (the thread was not stopped), the innermost frame pointer
  * is read again after the walk: if it changed, the sample is PYSNAP_TORN. */
 enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap,

@@ -50,6 +50,8 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	snapshot_reset(snap);
 	snap->pid = t->pid;
 	snap->tid = th->tid;
+	snap->ns_pid = t->ns_pid ? t->ns_pid : t->pid;
+	snap->ns_tid = th->ns_tid ? th->ns_tid : th->tid;
 	snap->time_ns = start;
 	snap->exec_gen = s->exec_gen;
 	snap->rt = s->py.published;
@@ -58,7 +60,7 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	snap->have_regs = !s->opt->nonblocking && arch_get_regs(th->tid, &snap->regs);
 	if (!s->opt->python_only)
 		snapshot_copy_stack(snap, s->opt->stack_bytes);
-	py_reader_snapshot(&s->py, th->tid, snap, s->opt->nonblocking);
+	py_reader_snapshot(&s->py, snap->ns_tid, snap, s->opt->nonblocking);
 	grow_array((void **)&s->round, &s->round_cap, s->nround, sizeof(*s->round));
 	s->round[s->nround++] = snap;
 	s->st.stop_ns_total += now_ns() - start;
@@ -95,6 +97,7 @@ void sampler_run(struct sampler *s)
 {
 	uint64_t next, end = 0;
 
+	s->py.ns_pid = s->target.ns_pid ? s->target.ns_pid : s->target.pid;
 	if (!processor_start(&s->proc, &s->queue)) {
 		pys_error("cannot start the processing thread");
 		s->stop_reason = "no processing thread";
@@ -142,6 +145,12 @@ void sampler_run(struct sampler *s)
 			/* The holder is read before anyone is stopped: a tid, or
 			 * nobody when the GIL is free (no sample this tick). */
 			only = py_reader_gil_holder(&s->py);
+			if (only > 0) /* the namespace's id: find the host's */
+				for (size_t i = 0; i < s->target.nthreads; i++)
+					if (s->target.threads[i].ns_tid == only) {
+						only = s->target.threads[i].tid;
+						break;
+					}
 			if (only == 0) {
 				s->st.gil_free++;
 				s->st.rounds++;

@@ -39,6 +39,7 @@ struct py_runtime;
 
 struct snapshot {
 	pid_t pid, tid;
+	pid_t ns_pid, ns_tid; /* the same in the target's own PID namespace */
 	uint64_t time_ns;
 	char comm[17];
 	/* The address space this was taken in: bumped at every exec, so the

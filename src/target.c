@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pidns.h"
 #include "procmaps.h"
 
 #define STOP_TIMEOUT_NS 200000000u  /* a stop that takes longer is given up on */
@@ -59,6 +60,9 @@ static struct thread *add_thread(struct target *t, pid_t tid)
 	th->tid = tid;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)t->pid, (int)tid);
 	th->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	th->ns_tid = pidns_target_id(t->pid, tid);
+	if (tid == t->pid)
+		t->ns_pid = th->ns_tid;
 	t->stats.threads_seen++;
 	return th;
 }

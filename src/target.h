@@ -20,6 +20,7 @@ struct thread {
 	int stat_fd;         /* /proc/PID/task/TID/stat, to see if it is running */
 	char comm[17];
 	uint64_t comm_read_ns;
+	pid_t ns_tid; /* the id in the target's own PID namespace */
 };
 
 struct target_stats {
@@ -40,6 +41,7 @@ struct target {
 	bool exited;     /* the whole process is gone */
 	int exit_status; /* wait status of the leader when launched */
 	bool exec_seen;  /* set on exec; cleared by whoever reloads process state */
+	pid_t ns_pid;    /* the process's id in its own PID namespace */
 	int sigfd;       /* signalfd for SIGCHLD and the signals that end a run */
 	struct thread *threads;
 	size_t nthreads, cap;
