@@ -19,7 +19,10 @@ if not unshare or os.getuid() != 0:
     done()
 
 script = target("chain.py")
-inner = ('mount -t tmpfs tmpfs /tmp && cp "$1" /tmp/chain.py && exec "$0" /tmp/chain.py 4')
+# The script is opened before the private /tmp hides it (the test tree
+# itself may live under /tmp).
+inner = ('exec 3<"$1" && mount -t tmpfs tmpfs /tmp && cat <&3 >/tmp/chain.py && exec 3<&- && '
+         'exec "$0" /tmp/chain.py 4')
 box = subprocess.Popen([unshare, "--pid", "--mount", "--fork", "--mount-proc", "sh", "-c", inner,
                         python, script], stdout=subprocess.PIPE, text=True)
 try:
