@@ -315,8 +315,12 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread *th = &t->threads[i];
 		th->in_round = false;
-		if (th->group_stopped || th->interrupt_sent || th->foreign ||
-		    (only_tid && th->tid != only_tid))
+		if (th->group_stopped || th->foreign || (only_tid && th->tid != only_tid))
+			continue;
+		/* An interrupt whose stop never came (given up on after
+		 * STOP_TIMEOUT_NS) would keep the thread out of every later
+		 * round: ask again once it is well overdue. */
+		if (th->interrupt_sent && now_ns() - th->interrupt_ns < 5 * STOP_TIMEOUT_NS)
 			continue;
 		if (!idle && !thread_is_running(th))
 			continue;

@@ -22,7 +22,7 @@ for label, python in each_interpreter("--gil"):
     ok(d.get("hashing", 0) > 60 and d.get("python_spin", 0) > 60,
        "%s: by default both threads are sampled (%s hashing, %s Python)"
        % (label, d.get("hashing"), d.get("python_spin")), d["stderr"])
-    ok(g.get("python_spin", 0) > 60 and g.get("hashing", 0) <= 0.05 * g.get("python_spin", 1),
+    ok(g.get("python_spin", 0) > 20 and g.get("hashing", 0) <= 0.05 * g.get("python_spin", 1),
        "%s: with --gil only the GIL holder is (%s hashing, %s Python)"
        % (label, g.get("hashing"), g.get("python_spin")), g["stderr"])
 done()
