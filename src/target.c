@@ -448,8 +448,39 @@ int target_wait_child(struct target *t)
 	return status;
 }
 
+/* PF_KTHREAD in /proc/PID/stat's flags: a kernel thread, nothing to trace. */
+static bool is_kernel_thread(pid_t pid, char *comm, size_t comm_len)
+{
+	char path[64], *text, *open_paren, *close_paren;
+	unsigned long flags = 0;
+	bool kthread = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	text = read_small_file(path, 4096, NULL);
+	if (!text)
+		return false;
+	open_paren = strchr(text, '(');
+	close_paren = strrchr(text, ')');
+	if (open_paren && close_paren && close_paren > open_paren &&
+	    sscanf(close_paren + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1) {
+		kthread = (flags & 0x00200000ul) != 0;
+		snprintf(comm, comm_len, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
+	}
+	free(text);
+	return kthread;
+}
+
 static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
 {
+	char comm[64] = "";
+
+	if (is_kernel_thread(pid, comm, sizeof(comm))) {
+		snprintf(out, len,
+			 "process %d (%s) is a kernel thread: it runs no user code and cannot be "
+			 "traced; give the pid of a user process",
+			 (int)pid, comm);
+		return;
+	}
 	char path[64], *status, *p;
 	int tracer = 0;
 

@@ -4,7 +4,7 @@ import os
 import subprocess
 import time
 
-from pstest import TMP, PYSAMPLE, ok, done, run_pysample, profile, diag
+from pstest import TMP, PYSAMPLE, ok, skip, done, run_pysample, profile, diag
 
 r = run_pysample(["--help"])
 ok(r.returncode == 0 and "Usage: pysample" in r.stdout and "--duration" in r.stdout,
@@ -29,6 +29,27 @@ while os.path.exists("/proc/%d" % pid):
     pid -= 1
 r = run_pysample(["-p", str(pid), "--duration", "1"], timeout=20)
 ok(r.returncode == 3 and "no process %d" % pid in r.stderr, "nonexistent pid: clear error", r.stderr)
+
+# A kernel thread (PF_KTHREAD in /proc/PID/stat): said plainly.
+def kernel_thread():
+    for name in sorted(os.listdir("/proc"), key=lambda n: (len(n), n)):
+        if name.isdigit():
+            try:
+                fields = open("/proc/%s/stat" % name).read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[6]) & 0x00200000:
+                return int(name)
+    return None
+
+
+kpid = kernel_thread()
+if kpid:
+    r = run_pysample(["-p", str(kpid), "--duration", "0.2"], timeout=20)
+    ok(r.returncode == 3 and "is a kernel thread" in r.stderr, "kernel thread %d: exit 3, said plainly" % kpid,
+       r.stderr)
+else:
+    skip("kernel thread", "no kernel thread visible in /proc (a container without them)")
 
 # A program that cannot be started.
 r = run_pysample(["--", "/nonexistent/program"], timeout=20)
