@@ -35,6 +35,7 @@ fuzz_debug_offsets src/pyversions.c src/pycode.c src/memread.c src/linetable.c s
 fuzz_output        src/output.c src/common.c
 fuzz_elf           src/elfsym.c src/common.c
 fuzz_merge         src/merge.c src/common.c
+fuzz_cfi           src/cfi-rewrite.c src/common.c
 '
 
 mkdir -p "$build/logs" || exit 1

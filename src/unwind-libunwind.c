@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfi-rewrite.h"
 #include "unwind.h"
 
 /* Exported by libunwind for remote unwinding, not declared in its headers. */
@@ -206,19 +207,7 @@ static Elf_Data *section_data(Elf *elf, const char *want)
 	return NULL;
 }
 
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-
-struct fde_ref {
-	uint64_t start;
-	size_t offset;
-};
-
-static int by_start(const void *a, const void *b)
-{
-	const struct fde_ref *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
 
 /* An unmapped range of len bytes within 1 GiB of [low, high), or 0. */
 static uint64_t find_hole(const struct proc_maps *maps, uint64_t low, uint64_t high, size_t len)
@@ -245,110 +234,49 @@ static uint64_t find_hole(const struct proc_maps *maps, uint64_t low, uint64_t h
 /* Builds the rewritten CFI of one module; marks it failed when impossible. */
 static void build_synth(struct unwinder *u, struct synth_cfi *c)
 {
-	Dwarf_Addr bias = 0, dwbias, low, high;
+	Dwarf_Addr dwbias = 0, low, high;
 	Dwarf *dw = dwfl_module_getdwarf(c->mod, &dwbias);
 	Elf_Data *d = dw ? section_data(dwarf_getelf(dw), ".debug_frame") : NULL;
-	struct fde_ref *fdes = NULL;
-	size_t nfdes = 0, cap = 0, pos = 0;
-	struct cie_move {
-		size_t from, to; /* a CIE's offset in .debug_frame and in the image */
-	} *cies = NULL;
+	struct cfi_fde *fdes = NULL;
+	size_t nfdes = 0;
+	uint8_t *image;
 
 	c->failed = true;
-	if (!d) {
+	if (!d)
 		d = section_data(dwfl_module_getelf(c->mod, &dwbias), ".debug_frame");
-	}
-	if (!d || !d->d_buf || d->d_size < 8 || d->d_size > (64u << 20))
+	if (!d || !d->d_buf)
 		return;
-	bias = dwbias;
 	dwfl_module_info(c->mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
-	/* The image is rebuilt entry by entry: version 4 CIEs (DWARF 5, as
-	 * clang writes them) carry address and segment sizes that .eh_frame
-	 * parsers do not expect, and lose those two bytes, so offsets move. */
-	const uint8_t *src = d->d_buf;
-	size_t ncies = 0, cies_cap = 0, out = 0;
-
-	c->bytes = xcalloc(1, d->d_size + 4);
-	while (pos + 8 <= d->d_size) {
-		uint32_t len = get32(src + pos), id;
-		size_t end = pos + 4 + (size_t)len;
-		if (len == 0)
-			break;
-		if (len == 0xffffffffu || end > d->d_size || len < 4)
-			goto fail; /* 64-bit DWARF or truncated: not handled */
-		id = get32(src + pos + 4);
-		if (id == 0xffffffffu) {
-			const uint8_t *aug = src + pos + 9, *nul;
-			size_t skip = 0;
-			if (len < 6 || !(nul = memchr(aug, 0, end - (pos + 9))))
-				goto fail;
-			if (src[pos + 8] == 4) {
-				if ((size_t)(nul - src) + 3 > end)
-					goto fail;
-				skip = 2; /* address_size, segment_selector_size */
-			}
-			grow_array((void **)&cies, &cies_cap, ncies, sizeof(*cies));
-			cies[ncies].from = pos;
-			cies[ncies++].to = out;
-			put32(c->bytes + out, len - (uint32_t)skip);
-			put32(c->bytes + out + 4, 0); /* CIE id: 0 in .eh_frame */
-			c->bytes[out + 8] = src[pos + 8] == 1 ? 1 : 3;
-			size_t head = (size_t)(nul - src) + 1 - (pos + 9);
-			memcpy(c->bytes + out + 9, aug, head);
-			memcpy(c->bytes + out + 9 + head, nul + 1 + skip, end - ((size_t)(nul - src) + 1 + skip));
-			out += 4 + len - skip;
-		} else if (len >= 4 + 16) {
-			/* .eh_frame points back from this field to the CIE. */
-			size_t k = 0;
-			uint64_t start;
-			while (k < ncies && cies[k].from != id)
-				k++;
-			if (k == ncies || cies[k].to > out + 4) {
-				pos = end;
-				continue; /* no CIE before it: skip the FDE */
-			}
-			memcpy(c->bytes + out, src + pos, 4 + len);
-			put32(c->bytes + out + 4, (uint32_t)(out + 4 - cies[k].to));
-			memcpy(&start, src + pos + 8, 8);
-			start += bias;
-			memcpy(c->bytes + out + 8, &start, 8);
-			grow_array((void **)&fdes, &cap, nfdes, sizeof(*fdes));
-			fdes[nfdes++] = (struct fde_ref){ start, out };
-			out += 4 + len;
-		}
-		pos = end;
-	}
-	free(cies);
-	cies = NULL;
-	c->image_len = out + 4; /* plus the zero terminator */
-	if (!nfdes)
-		goto fail;
-	qsort(fdes, nfdes, sizeof(*fdes), by_start);
+	image = cfi_debug_frame_to_eh_frame(d->d_buf, d->d_size, dwbias, &c->image_len, &fdes,
+					    &nfdes);
+	if (!image)
+		return;
+	/* The image, then its search table of (start, FDE) offsets from segbase. */
 	c->count = nfdes;
 	c->len = c->image_len + 8 * nfdes;
-	c->bytes = xrealloc(c->bytes, c->len + 8);
-	memset(c->bytes + c->image_len, 0, c->len + 8 - c->image_len);
+	c->bytes = xcalloc(1, c->len + 8);
+	memcpy(c->bytes, image, c->image_len);
+	free(image);
 	c->base = find_hole(&u->mods->maps, low, high, c->len);
 	c->segbase = low;
-	if (!c->base)
-		goto fail;
-	for (size_t i = 0; i < nfdes; i++) {
+	for (size_t i = 0; c->base && i < nfdes; i++) {
 		int64_t start_off = (int64_t)(fdes[i].start - c->segbase);
 		int64_t fde_off = (int64_t)(c->base + fdes[i].offset - c->segbase);
-		if (start_off != (int32_t)start_off || fde_off != (int32_t)fde_off)
-			goto fail;
+		if (start_off != (int32_t)start_off || fde_off != (int32_t)fde_off) {
+			c->base = 0;
+			break;
+		}
 		put32(c->bytes + c->image_len + 8 * i, (uint32_t)(int32_t)start_off);
 		put32(c->bytes + c->image_len + 8 * i + 4, (uint32_t)(int32_t)fde_off);
 	}
 	free(fdes);
+	if (!c->base) {
+		free(c->bytes);
+		c->bytes = NULL;
+		c->len = 0;
+		return;
+	}
 	c->failed = false;
-	return;
-fail:
-	free(cies);
-	free(fdes);
-	free(c->bytes);
-	c->bytes = NULL;
-	c->len = 0;
 }
 
 static int search_synth(struct unwinder *u, Dwfl_Module *mod, unw_word_t ip, unw_proc_info_t *pi,

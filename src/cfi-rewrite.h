@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * .debug_frame rewritten as .eh_frame, for an unwinder (libunwind's remote
+ * interface) that reads only the latter: CIE ids become 0, each FDE's CIE
+ * pointer becomes relative to itself, version 4 CIEs (DWARF 5) lose their
+ * address and segment size bytes, and FDE start addresses are relocated.
+ * The input comes from files on the target's side: fully bounded.
+ */
+#ifndef PYSAMPLE_CFI_REWRITE_H
+#define PYSAMPLE_CFI_REWRITE_H
+
+#include "common.h"
+
+struct cfi_fde {
+	uint64_t start;  /* relocated initial location */
+	size_t offset;   /* of the FDE in the image */
+};
+
+/*
+ * Returns the .eh_frame image (malloc'ed, *image_len bytes including a zero
+ * terminator) and its FDEs sorted by start (malloc'ed, *nfdes), or NULL
+ * when the section is unusable (64-bit DWARF, truncated, no FDE).
+ */
+uint8_t *cfi_debug_frame_to_eh_frame(const uint8_t *src, size_t len, uint64_t bias,
+				     size_t *image_len, struct cfi_fde **fdes, size_t *nfdes);
+
+#endif

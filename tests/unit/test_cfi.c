@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The .debug_frame -> .eh_frame rewrite on hand-made sections. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfi-rewrite.h"
+#include "tap.h"
+
+static size_t put(uint8_t *p, const void *src, size_t n) { memcpy(p, src, n); return n; }
+
+/* A CIE of the given version and an FDE for [start, start + 0x40). */
+static size_t section(uint8_t *buf, int version, uint64_t start)
+{
+	size_t at = 0;
+	uint32_t len, id = 0xffffffffu, zero32 = 0;
+	/* CIE: length, id, version, "" augmentation, [addr size, seg size],
+	 * code align 1, data align -8, RA 16, then padding instructions. */
+	uint8_t cie_body[] = { 0, 1, 0x78, 16, 0, 0 };
+	/* id, version, "", code/data alignment, RA register, two DW_CFA_nop */
+	len = 4 + 1 + 1 + (uint32_t)(sizeof(cie_body) - 1) + 1 + (version == 4 ? 2 : 0);
+	at += put(buf + at, &len, 4);
+	at += put(buf + at, &id, 4);
+	buf[at++] = (uint8_t)version;
+	buf[at++] = 0; /* augmentation "" */
+	if (version == 4) {
+		buf[at++] = 8; /* address_size */
+		buf[at++] = 0; /* segment_selector_size */
+	}
+	at += put(buf + at, cie_body + 1, sizeof(cie_body) - 1);
+	buf[at++] = 0;
+	/* FDE: length, CIE offset (0), start, range. */
+	uint64_t range = 0x40;
+	len = 4 + 8 + 8;
+	at += put(buf + at, &len, 4);
+	at += put(buf + at, &zero32, 4);
+	at += put(buf + at, &start, 8);
+	at += put(buf + at, &range, 8);
+	return at;
+}
+
+int main(void)
+{
+	uint8_t buf[256], *img;
+	size_t len, image_len, n;
+	struct cfi_fde *fdes;
+	uint32_t v;
+
+	len = section(buf, 1, 0x1000);
+	img = cfi_debug_frame_to_eh_frame(buf, len, 0x7f0000000000ull, &image_len, &fdes, &n);
+	ok(img && n == 1 && fdes[0].start == 0x7f0000001000ull, "version 1: one FDE, start relocated");
+	if (img) {
+		memcpy(&v, img + 4, 4);
+		ok(v == 0, "CIE id rewritten to 0");
+		memcpy(&v, img + fdes[0].offset + 4, 4);
+		ok(v == fdes[0].offset + 4, "FDE points back to its CIE from its own field");
+		ok(image_len == len + 4, "same size plus the zero terminator");
+		free(img);
+		free(fdes);
+	}
+	len = section(buf, 4, 0x2000);
+	img = cfi_debug_frame_to_eh_frame(buf, len, 0, &image_len, &fdes, &n);
+	ok(img && n == 1 && image_len == len - 2 + 4 && img[8] == 3,
+	   "version 4 (DWARF 5): address/segment sizes dropped, written as version 3");
+	if (img) {
+		memcpy(&v, img + fdes[0].offset + 4, 4);
+		ok(v == fdes[0].offset + 4, "FDE still points at the moved CIE");
+		free(img);
+		free(fdes);
+	}
+	memset(buf, 0xff, 16);
+	ok(!cfi_debug_frame_to_eh_frame(buf, 16, 0, &image_len, &fdes, &n), "64-bit DWARF refused");
+	len = section(buf, 1, 0x1000);
+	ok(!cfi_debug_frame_to_eh_frame(buf, len - 3, 0, &image_len, &fdes, &n), "truncated FDE refused");
+	return tap_done();
+}
