@@ -12,6 +12,7 @@
 #define MAX_INTERPRETERS 256
 #define MAX_THREAD_STATES 8192
 #define RESCAN_INTERVAL_NS 20000000u /* a tid without a thread state waits this long */
+#define THREAD_LIST_REFRESH_NS 100000000u
 #define PTHREAD_SCAN_BYTES 2048
 
 void py_reader_init(struct py_reader *r, pid_t pid, unsigned max_frames)
@@ -244,8 +245,16 @@ bool py_reader_prepare(struct py_reader *r)
 	char why[512];
 	enum py_discovery d;
 
-	if (r->ready)
+	if (r->ready) {
+		/* Thread states come and go without any thread being new to us
+		 * (a thread entering a sub-interpreter gets a second one): look
+		 * at the lists again now and then, outside any stop.  Scanning
+		 * lists the newest interpreter first, so a thread inside a
+		 * sub-interpreter is read through that interpreter's state. */
+		if (now_ns() - r->last_scan_ns > THREAD_LIST_REFRESH_NS)
+			scan_thread_states(r);
 		return true;
+	}
 	/* Discovery reads the maps and ELF files: keep it off the hot path. */
 	/* Often at first (a launched program starts up within milliseconds),
 	 * then seldom: a program that is not Python should cost nothing. */
