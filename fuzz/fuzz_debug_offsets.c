@@ -13,16 +13,10 @@
 #include "pycode.h"
 #include "pyversions.h"
 
-#define CHECK(c)                           \
-	do {                               \
-		if (!(c))                  \
-			__builtin_trap();  \
-	} while (0)
+#include "fuzz.h"
 
 /* take_offset() in pyversions.c accepts nothing larger. */
 #define MAX_OFFSET (1 << 20)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static FILE *devnull;
 

@@ -18,7 +18,7 @@
 
 #include "elfsym.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static int memfd = -1;
 static char memfd_path[64];

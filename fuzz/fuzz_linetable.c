@@ -14,9 +14,9 @@
 
 #include "linetable.h"
 
-#define HEADER 9
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define HEADER 9
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

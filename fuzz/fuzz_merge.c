@@ -18,16 +18,10 @@
 
 #include "merge.h"
 
-#define CHECK(c)                           \
-	do {                               \
-		if (!(c))                  \
-			__builtin_trap();  \
-	} while (0)
+#include "fuzz.h"
 
 #define MAX_FRAMES 64
 #define RUNTIME "/usr/lib/libpython3.12.so.1.0"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t byte_at(const uint8_t *data, size_t size, size_t *pos)
 {

@@ -21,16 +21,10 @@
 
 #include "output.h"
 
-#define CHECK(c)                           \
-	do {                               \
-		if (!(c))                  \
-			__builtin_trap();  \
-	} while (0)
+#include "fuzz.h"
 
 #define HEADER 24
 #define MAX_FRAMES 64
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int devnull = -1;
 

@@ -16,16 +16,10 @@
 #include "pycode.h"
 #include "pyversions.h"
 
-#define CHECK(c)                           \
-	do {                               \
-		if (!(c))                  \
-			__builtin_trap();  \
-	} while (0)
+#include "fuzz.h"
 
 /* The buffer size read_string() in pycode.c uses. */
 #define FULL_OUT (1024 * 4 + 1)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Well-formed UTF-8, shortest forms only, no surrogates, nothing past
  * U+10FFFF and no C0 controls or DEL. */
