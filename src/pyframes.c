@@ -79,25 +79,35 @@ static void learn_pthread_tid_offset(struct py_reader *r, const uint64_t *pthrea
 		if (!mem_read(r->pid, pthreads[i], buf, sizeof(buf)))
 			continue;
 		for (int off = 0; off + 4 <= (int)sizeof(buf); off += 4) {
-			int32_t v;
+			int32_t v, seen[64];
+			size_t nseen = 0;
 			bool plausible = true;
 			memcpy(&v, buf + off, sizeof(v));
 			if (v != r->ns_pid)
 				continue;
+			/* The tid field holds a different, live id in every other
+			 * thread; a field holding the pid everywhere does not.  A
+			 * thread still starting has 0 there: decide at a later
+			 * scan rather than settle on a wrong field. */
 			for (size_t j = 0; j < n && plausible; j++) {
 				int32_t other;
 				char task[64];
 				if (j == i)
 					continue;
-				if (!mem_read(r->pid, pthreads[j] + (uint64_t)off, &other, sizeof(other)) ||
-				    other <= 0) {
-					plausible = false;
-					break;
-				}
+				if (!mem_read(r->pid, pthreads[j] + (uint64_t)off, &other, sizeof(other)))
+					return;
+				if (other == 0)
+					return;
+				plausible = other > 0 && other != r->ns_pid;
+				for (size_t k = 0; k < nseen && plausible; k++)
+					plausible = seen[k] != other;
+				if (plausible && nseen < ARRAY_SIZE(seen))
+					seen[nseen++] = other;
 				/* Inside another PID namespace the ids cannot be
-				 * checked against /proc; plausible is all we know. */
+				 * checked against /proc; distinct is all we know. */
 				snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)r->pid, (int)other);
-				plausible = r->ns_pid != r->pid ? other < 4194304 : access(task, F_OK) == 0;
+				if (plausible && r->ns_pid == r->pid)
+					plausible = access(task, F_OK) == 0;
 			}
 			if (plausible) {
 				r->pthread_tid_offset = off;
