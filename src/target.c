@@ -420,6 +420,10 @@ void target_detach(struct target *t)
 		}
 		if (event == 0) {
 			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig);
+		} else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig)) {
+			/* In a job-control stop: leave it stopped, as it was, by
+			 * handing the stop signal back on detach. */
+			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig);
 		} else if (event == PTRACE_EVENT_STOP || th->interrupt_sent) {
 			ptrace(PTRACE_DETACH, tid, NULL, NULL);
 		} else {
