@@ -15,10 +15,14 @@
 #define ARCH_NAME "x86_64"
 #define ARCH_GREGS 27 /* struct user_regs_struct, in 64-bit words */
 #define ARCH_DWARF_NREGS 17 /* rax..r15 and the return address column (rip) */
+#define ARCH_DWARF_SP 7
+#define ARCH_DWARF_PC 16
 #elif defined(__aarch64__)
 #define ARCH_NAME "aarch64"
 #define ARCH_GREGS 34 /* struct user_pt_regs: x0-x30, sp, pc, pstate */
 #define ARCH_DWARF_NREGS 33 /* x0-x30, sp, pc */
+#define ARCH_DWARF_SP 31
+#define ARCH_DWARF_PC 32
 #else
 #error "pysample supports x86_64 and aarch64"
 #endif
@@ -36,5 +40,20 @@ uint64_t arch_regs_sp(const struct arch_regs *regs);
 /* Value of a register by DWARF number; false for numbers outside the
  * general registers. */
 bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_t *value);
+
+/* A frame's registers by DWARF number, the pc at ARCH_DWARF_PC: what the
+ * unwinders start from, and what they hand over where a frame has no CFI.
+ * Registers the unwind could not recover are not valid. */
+struct dwarf_regs {
+	uint64_t val[ARCH_DWARF_NREGS];
+	uint64_t valid; /* bit n: val[n] is known */
+};
+
+void arch_dwarf_regs(const struct arch_regs *regs, struct dwarf_regs *out);
+/* Registers a call preserves (the rest are the callee's to clobber). */
+bool arch_dwarf_callee_saved(unsigned dwarf_regno);
+/* A return address as stored, made a plain address (aarch64 pointer
+ * authentication signs the upper bits). */
+uint64_t arch_strip_return_address(uint64_t ra);
 
 #endif

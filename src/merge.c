@@ -41,6 +41,22 @@ static bool is_call_plumbing(const char *name)
 	return false;
 }
 
+/*
+ * CPython's perf trampolines (3.12+ `-X perf`): a small JIT stub, named
+ * "py::func:file" in the perf map, calls each evaluation loop, and
+ * py_trampoline_evaluator calls the stub.  They say again what the Python
+ * frames already say, so they go where the eval frame they wrap went.
+ */
+static bool is_trampoline(const struct symbol *sym)
+{
+	return sym->jit && sym->name && strncmp(sym->name, "py::", 4) == 0;
+}
+
+static bool is_trampoline_caller(const struct symbol *sym)
+{
+	return sym->name && strcmp(sym->name, "py_trampoline_evaluator") == 0;
+}
+
 struct group {
 	size_t start, end; /* py[start, end) */
 };
@@ -76,6 +92,7 @@ size_t merge_stacks(const struct merge_input *in, struct merged_frame *out, bool
 	size_t ngroups = python_groups(in, groups), nevals = 0, n = 0, common;
 	size_t first_group = 0, last_group = 0, lo = 0, hi = 0;
 	bool from_root;
+	size_t hidden_trampoline = SIZE_MAX;
 
 	for (size_t i = 0; i < in->nnative; i++) {
 		match[i] = -1;
@@ -109,6 +126,13 @@ size_t merge_stacks(const struct merge_input *in, struct merged_frame *out, bool
 			n = put_group(&groups[match[i]], out, n);
 			continue;
 		}
+		if (!in->native_all && i > 0 && match[i - 1] >= 0 && is_trampoline(&in->syms[i])) {
+			hidden_trampoline = i;
+			continue;
+		}
+		if (!in->native_all && i > 0 && hidden_trampoline == i - 1 &&
+		    is_trampoline_caller(&in->syms[i]))
+			continue;
 		if (!in->native_all && common && i > lo && i < hi && in->syms[i].module &&
 		    in->runtime_module && strcmp(in->syms[i].module, in->runtime_module) == 0 &&
 		    is_call_plumbing(in->syms[i].name))

@@ -10,6 +10,7 @@
 
 #include "elfsym.h"
 #include "memread.h"
+#include "pidns.h"
 #include "pyruntime.h"
 
 #define REFRESH_MIN_NS 100000000u /* an unknown pc re-reads the maps at most this often */
@@ -36,6 +37,8 @@ bool modules_init(struct modules *m, pid_t pid, char *err, size_t err_len)
 		snprintf(err, err_len, "libdwfl: %s", dwfl_errmsg(-1));
 		return false;
 	}
+	perf_map_init(&m->perfmap, pid, pidns_target_id(pid, pid));
+	m->cfi_cache = xcalloc(CFI_CACHE_SLOTS, sizeof(*m->cfi_cache));
 	modules_refresh(m, true);
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	m->exe_fd = open(exe, O_RDONLY | O_CLOEXEC);
@@ -60,6 +63,8 @@ void modules_free(struct modules *m)
 	if (m->exe_fd >= 0)
 		close(m->exe_fd);
 	procmaps_free(&m->maps);
+	perf_map_free(&m->perfmap);
+	free(m->cfi_cache);
 	for (size_t i = 0; i < m->nreported; i++)
 		free(m->reported_path[i]);
 	free(m->reported_path);
@@ -228,4 +233,44 @@ Dwfl_Module *modules_find(struct modules *m, uint64_t pc)
 const struct map_entry *modules_mapping(const struct modules *m, uint64_t addr)
 {
 	return procmaps_find(&m->maps, addr);
+}
+
+static bool cfi_covers(Dwarf_CFI *cfi, Dwarf_Addr addr)
+{
+	Dwarf_Frame *frame = NULL;
+
+	if (!cfi || dwarf_cfi_addrframe(cfi, addr, &frame) != 0)
+		return false;
+	free(frame);
+	return true;
+}
+
+bool modules_has_cfi(struct modules *m, uint64_t addr)
+{
+	struct cfi_cache_slot *slot =
+		&m->cfi_cache[((addr * 0x9e3779b97f4a7c15ull) >> 40) & (CFI_CACHE_SLOTS - 1)];
+	Dwfl_Module *mod;
+	Dwarf_Addr bias = 0;
+	Dwarf_CFI *cfi;
+	bool covered = false;
+
+	if (slot->addr_plus1 == addr + 1 && slot->generation == m->generation)
+		return slot->covered;
+	mod = modules_find(m, addr);
+	/* libdw looks in .eh_frame first, then .debug_frame, as here. */
+	if (mod) {
+		cfi = dwfl_module_eh_cfi(mod, &bias);
+		covered = cfi_covers(cfi, addr - bias);
+	}
+	if (mod && !covered) {
+		cfi = dwfl_module_dwarf_cfi(mod, &bias);
+		covered = cfi_covers(cfi, addr - bias);
+	}
+	*slot = (struct cfi_cache_slot){ addr + 1, m->generation, covered };
+	return covered;
+}
+
+const struct perf_map_entry *modules_jit_code(struct modules *m, uint64_t addr)
+{
+	return perf_map_find(&m->perfmap, addr);
 }

@@ -10,7 +10,16 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "perfmap.h"
 #include "procmaps.h"
+
+#define CFI_CACHE_SLOTS 8192
+
+struct cfi_cache_slot {
+	uint64_t addr_plus1; /* 0: empty */
+	unsigned generation;
+	bool covered;
+};
 
 struct modules {
 	pid_t pid;
@@ -27,6 +36,12 @@ struct modules {
 	size_t nreported, reported_cap;
 	Elf *exe_elf; /* tells libdw the target's architecture */
 	uint64_t refreshes;
+	/* Code outside every ELF module (JIT, trampolines) named by the
+	 * target's perf map file. */
+	struct perf_map perfmap;
+	/* Whether CFI covers an address: asked for every frame, answered by
+	 * libdw once per address and generation. */
+	struct cfi_cache_slot *cfi_cache;
 };
 
 bool modules_init(struct modules *m, pid_t pid, char *err, size_t err_len);
@@ -39,5 +54,10 @@ Dwfl_Module *modules_find(struct modules *m, uint64_t pc);
 const char *modules_name(Dwfl_Module *mod);
 /* The mapping holding addr (from the last report), or NULL. */
 const struct map_entry *modules_mapping(const struct modules *m, uint64_t addr);
+/* Does .eh_frame or .debug_frame describe the code at addr (for a caller
+ * frame, the address inside its call instruction)? */
+bool modules_has_cfi(struct modules *m, uint64_t addr);
+/* The perf map entry for code outside every module, or NULL. */
+const struct perf_map_entry *modules_jit_code(struct modules *m, uint64_t addr);
 
 #endif

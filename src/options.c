@@ -41,6 +41,11 @@ void options_usage(FILE *out)
 	      "      --native-all       keep CPython's internal frames (vectorcall, call\n"
 	      "                         helpers) between two Python frames; hidden by default\n"
 	      "      --unwinder=NAME    native unwinder: libdw (default) or libunwind\n"
+	      "      --no-insn-unwind   stop native stacks at code without CFI (JIT code, perf\n"
+	      "                         trampolines, bare assembly) instead of analysing its\n"
+	      "                         instructions to find the caller\n"
+	      "      --insn             print the sampled instruction after each stack, as an\n"
+	      "                         ` insn: BYTES  TEXT` line (like perf script -F +insn)\n"
 	      "      --stack-bytes=N    stack bytes copied per sample (default 65536; a deeper\n"
 	      "                         stack ends in a [stack cut at --stack-bytes] frame)\n"
 	      "      --max-frames=N     frames per stack, Python and native each (default 4096)\n"
@@ -80,7 +85,7 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
-	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT
+	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN
 };
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt)
@@ -97,6 +102,8 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "nonblocking", no_argument, NULL, OPT_NONBLOCKING },
 		{ "native-all", no_argument, NULL, OPT_NATIVE_ALL },
 		{ "unwinder", required_argument, NULL, OPT_UNWINDER },
+		{ "no-insn-unwind", no_argument, NULL, OPT_NO_INSN_UNWIND },
+		{ "insn", no_argument, NULL, OPT_INSN },
 		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "dump-layout", required_argument, NULL, OPT_DUMP_LAYOUT },
@@ -114,6 +121,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 	opt->hz = 999;
 	opt->max_frames = 4096;
 	opt->unwinder = "libdw";
+	opt->insn_unwind = true;
 	opt->stack_bytes = 65536;
 	/* "+": stop at the first non-option, so the command keeps its own options. */
 	while ((c = getopt_long(argc, argv, "+p:F:d:o:vhV", longopts, NULL)) != -1) {
@@ -167,6 +175,12 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			}
 			opt->unwinder = optarg;
 			break;
+		case OPT_NO_INSN_UNWIND:
+			opt->insn_unwind = false;
+			break;
+		case OPT_INSN:
+			opt->insn = true;
+			break;
 		case OPT_STACK_BYTES:
 			if (!parse_number(optarg, 256, 64 << 20, &v)) {
 				pys_error("invalid --stack-bytes '%s': give 256 to 67108864", optarg);
@@ -212,6 +226,11 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		opt->command = &argv[optind];
 	if (opt->dump_layout)
 		return PARSE_OK;
+	if (opt->insn && opt->python_only) {
+		pys_error("--insn needs the registers of a stopped thread: drop --python-only "
+			  "and --nonblocking");
+		return PARSE_USAGE;
+	}
 	if (opt->pid && opt->command) {
 		pys_error("give either -p PID or a command to launch, not both");
 		return PARSE_USAGE;

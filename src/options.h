@@ -21,6 +21,8 @@ struct options {
 	bool nonblocking;     /* read Python frames without stopping threads */
 	bool native_all;      /* keep CPython's internal frames between Python frames */
 	const char *unwinder; /* "libdw" or "libunwind" */
+	bool insn_unwind;     /* analyse instructions where there is no CFI */
+	bool insn;            /* print the sampled instruction */
 	size_t stack_bytes;   /* stack copied per sample */
 	unsigned max_frames;  /* Python frames, and native frames, per stack */
 	const char *dump_layout; /* "3.11": print the table layout and exit */

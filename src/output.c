@@ -106,6 +106,23 @@ void output_record_begin(struct output *o, const char *comm, pid_t pid, pid_t ti
 		o->event);
 }
 
+void output_insn(struct output *o, const uint8_t *bytes, size_t n, const char *text)
+{
+	char t[256] = "";
+
+	/* perf script -F +insn prints " insn: 48 89 e5" after the frames; the
+	 * text follows, with no parentheses (insn_format), so no reader takes
+	 * the line for a frame. */
+	append(o, " insn:", 6);
+	for (size_t i = 0; i < n; i++)
+		appendf(o, " %02x", bytes[i]);
+	output_sanitize(t, sizeof(t), text, false);
+	for (char *p = t; *p; p++)
+		if (*p == '(' || *p == ')')
+			*p = ' ';
+	appendf(o, "\t%s\n", t);
+}
+
 void output_frame(struct output *o, uint64_t addr, const char *sym, uint64_t offset,
 		  const char *dso)
 {

@@ -28,6 +28,8 @@ void output_record_begin(struct output *o, const char *comm, pid_t pid, pid_t ti
 /* sym may be NULL ("[unknown]"), dso may be NULL ("[unknown]"). */
 void output_frame(struct output *o, uint64_t addr, const char *sym, uint64_t offset,
 		  const char *dso);
+/* The sampled instruction, after the frames (--insn). */
+void output_insn(struct output *o, const uint8_t *bytes, size_t n, const char *text);
 void output_record_end(struct output *o);
 /* Writes every complete record; false when the output cannot be written. */
 bool output_flush(struct output *o);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memread.h"
 #include "pyruntime.h"
 
 #define MAPS_REFRESH_NS 1000000000u
@@ -20,16 +21,21 @@ void processor_init(struct processor *p, const struct options *opt, pid_t pid,
 	output_init(&p->out, out_fd, opt->idle ? "wall-clock" : "cpu-clock");
 	if (!opt->python_only)
 		p->unwind_ops = unwind_backend(opt->unwinder);
+	if (opt->insn) {
+		char err[256];
+		p->insn_text = insn_analyzer_new(insn_host_arch(), err, sizeof(err));
+		if (!p->insn_text)
+			pys_warn("--insn off: %s", err);
+	}
 }
 
 static void native_stop(struct processor *p)
 {
 	if (!p->native_ready)
 		return;
-	p->unwind_ops->destroy(p->unwinder);
+	native_unwinder_free(&p->unwinder);
 	symbolizer_free(&p->syms);
 	modules_free(&p->mods);
-	p->unwinder = NULL;
 	p->native_ready = false;
 }
 
@@ -46,8 +52,8 @@ static void native_start(struct processor *p)
 		pys_warn("native stacks off: %s", err);
 		return;
 	}
-	p->unwinder = p->unwind_ops->create(&p->mods, err, sizeof(err));
-	if (!p->unwinder) {
+	if (!native_unwinder_init(&p->unwinder, p->unwind_ops, &p->mods, p->opt->insn_unwind, err,
+				  sizeof(err))) {
 		pys_warn("native stacks off: %s", err);
 		modules_free(&p->mods);
 		return;
@@ -59,6 +65,7 @@ static void native_start(struct processor *p)
 void processor_free(struct processor *p)
 {
 	native_stop(p);
+	insn_analyzer_free(p->insn_text);
 	free(p->unwound.frames);
 	free(p->frame_syms);
 	free(p->merged);
@@ -129,9 +136,10 @@ static void emit_merged(struct processor *p, const struct snapshot *snap)
 	bool mismatch;
 	size_t n;
 
-	p->unwind_ops->unwind(p->unwinder, snap, p->opt->max_frames, ur);
+	native_unwind(&p->unwinder, snap, p->opt->max_frames, ur);
 	p->st.unwind_only_ns += now_ns() - start;
 	p->st.unwind_end[ur->end]++;
+	p->st.insn_frames += ur->insn_frames;
 	p->st.native_frames += ur->n;
 	grow_array((void **)&p->frame_syms, &p->frame_syms_cap, ur->n, sizeof(*p->frame_syms));
 	for (size_t i = 0; i < ur->n; i++)
@@ -159,6 +167,23 @@ static void emit_merged(struct processor *p, const struct snapshot *snap)
 		output_frame(&p->out, 0, "[stack cut at --stack-bytes]", 0, "[pysample]");
 	else if (ur->end == UNWIND_MAX_FRAMES)
 		output_frame(&p->out, 0, "[stack cut at --max-frames]", 0, "[pysample]");
+	else if (ur->end == UNWIND_INSN_UNSURE)
+		output_frame(&p->out, 0, "[native frames cut: no CFI, analysis unsure]", 0,
+			     "[pysample]");
+}
+
+/* The instruction at the sampled pc, read live: code does not change. */
+static void emit_insn(struct processor *p, uint64_t pc)
+{
+	uint8_t code[16];
+	char text[160];
+	size_t got = mem_read_partial(p->pid, pc, code, sizeof(code)), len;
+
+	len = got ? insn_format(p->insn_text, code, got, pc, text, sizeof(text)) : 0;
+	if (len)
+		output_insn(&p->out, code, len, text);
+	else
+		output_insn(&p->out, code, 0, "[unreadable]");
 }
 
 /* A snapshot from a new address space (the first, or after an exec): what
@@ -209,6 +234,8 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 	else if (snap->py_status == PYSNAP_TRUNCATED)
 		output_frame(&p->out, 0, "[Python frames cut: over --max-frames, or a cycle]", 0,
 			     "[pysample]");
+	if (p->insn_text && snap->have_regs)
+		emit_insn(p, arch_regs_pc(&snap->regs));
 	output_record_end(&p->out);
 	p->st.records++;
 }

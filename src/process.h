@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 
+#include "insn.h"
 #include "merge.h"
 #include "modules.h"
 #include "options.h"
@@ -25,7 +26,8 @@ struct process_stats {
 	uint64_t py_ok, py_no_runtime, py_no_thread, py_read_failed, py_truncated;
 	uint64_t torn;           /* --nonblocking reads the thread outran: dropped */
 	uint64_t frames_unnamed; /* Python frames whose code object could not be read */
-	uint64_t unwind_end[4];  /* by enum unwind_end */
+	uint64_t unwind_end[UNWIND_END_COUNT];
+	uint64_t insn_frames;    /* callers found by instruction analysis (no CFI) */
 	uint64_t merge_mismatch;
 	uint64_t unwind_only_ns; /* native unwinding, after the stop */
 	uint64_t unwind_ns_total; /* unwinding + symbolizing + merging */
@@ -48,7 +50,8 @@ struct processor {
 	const struct unwind_ops *unwind_ops; /* NULL with --python-only */
 	bool native_ready;
 	struct modules mods;
-	struct unwinder *unwinder;
+	struct native_unwinder unwinder;
+	struct insn_analyzer *insn_text; /* --insn */
 	struct symbolizer syms;
 	struct unwind_result unwound;
 	struct symbol *frame_syms;

@@ -227,16 +227,23 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		st->snapshots ? (double)st->stop_ns_total / 1e3 / (double)st->snapshots : 0.0,
 		(double)ps->latency_ns_max / 1e6);
 	if (s->proc.unwind_ops) {
-		uint64_t unwound = ps->unwind_end[UNWIND_COMPLETE] + ps->unwind_end[UNWIND_CUT_BY_COPY] +
-				   ps->unwind_end[UNWIND_MAX_FRAMES] + ps->unwind_end[UNWIND_FAILED];
+		uint64_t unwound = 0;
+		for (unsigned e = 0; e < UNWIND_END_COUNT; e++)
+			unwound += ps->unwind_end[e];
 		fprintf(out,
 			"pysample: native (%s): %llu complete, %llu cut at --stack-bytes, %llu over "
-			"--max-frames, %llu stopped early (no CFI or unreadable); %llu merge "
-			"mismatches; %.1f frames, %.1f us unwind + %.1f us symbolize+merge per sample\n",
+			"--max-frames, %llu stopped early (unreadable), %llu at code without CFI "
+			"(%llu of them where the instruction analysis was unsure), %llu callers "
+			"found by instruction analysis; %llu merge mismatches; %.1f frames, %.1f us "
+			"unwind + %.1f us symbolize+merge per sample\n",
 			s->proc.unwind_ops->name, (unsigned long long)ps->unwind_end[UNWIND_COMPLETE],
 			(unsigned long long)ps->unwind_end[UNWIND_CUT_BY_COPY],
 			(unsigned long long)ps->unwind_end[UNWIND_MAX_FRAMES],
 			(unsigned long long)ps->unwind_end[UNWIND_FAILED],
+			(unsigned long long)(ps->unwind_end[UNWIND_NO_CFI] +
+					     ps->unwind_end[UNWIND_INSN_UNSURE]),
+			(unsigned long long)ps->unwind_end[UNWIND_INSN_UNSURE],
+			(unsigned long long)ps->insn_frames,
 			(unsigned long long)ps->merge_mismatch,
 			unwound ? (double)ps->native_frames / (double)unwound : 0.0,
 			unwound ? (double)ps->unwind_only_ns / 1e3 / (double)unwound : 0.0,

@@ -16,6 +16,7 @@ struct sym_entry {
 	char *name;
 	uint64_t start; /* symbol start, to compute offsets */
 	const char *module;
+	bool jit;
 	char **inlined;
 	size_t ninlined;
 };
@@ -100,8 +101,17 @@ static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
 	e->name = NULL;
 	e->module = NULL;
 	e->start = addr;
-	if (!mod)
+	if (!mod) {
+		/* Code outside every ELF file: a JIT's perf map may name it. */
+		const struct perf_map_entry *jit = modules_jit_code(s->mods, addr);
+		if (jit) {
+			e->name = xstrdup(jit->name);
+			e->module = s->mods->perfmap.path;
+			e->start = jit->start;
+			e->jit = true;
+		}
 		return;
+	}
 	e->module = modules_name(mod);
 	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (name) {
@@ -149,6 +159,7 @@ void symbolize(struct symbolizer *s, uint64_t pc, bool exact, struct symbol *out
 	}
 	out->name = e->name;
 	out->module = e->module;
+	out->jit = e->jit;
 	out->offset = pc - e->start;
 	out->inlined = e->inlined;
 	out->ninlined = e->ninlined;

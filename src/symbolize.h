@@ -10,6 +10,7 @@ struct symbol {
 	const char *name;   /* NULL when unknown; C++ names demangled */
 	uint64_t offset;    /* from the symbol's start */
 	const char *module; /* path of the module, NULL outside any */
+	bool jit;           /* named by the perf map file (module is its path) */
 	/* Functions inlined at this address, innermost first, from DWARF
 	 * debug info (none without it). */
 	char *const *inlined;

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch-unwind.h"
 #include "unwind.h"
 
 struct unwinder {
@@ -16,6 +15,9 @@ struct unwinder {
 	bool attached;
 	/* The sample being unwound: set around dwfl_getthread_frames. */
 	const struct snapshot *snap;
+	const struct dwarf_regs *start;
+	bool start_is_caller; /* start's pc is a return address */
+	size_t first;         /* index in out of this walk's first frame */
 	struct unwind_result *out;
 	unsigned max_frames;
 	bool cut;
@@ -53,16 +55,35 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *a
 static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 {
 	struct unwinder *u = arg;
-	Dwarf_Word regs[64];
-	uint64_t raw[64];
-	unsigned n = arch_dwarf_initial_regs(&u->snap->regs, raw, 64);
 
-	for (unsigned i = 0; i < n; i++)
-		regs[i] = raw[i];
-	if (!dwfl_thread_state_registers(thread, 0, n, regs))
-		return false;
-	dwfl_thread_state_register_pc(thread, arch_regs_pc(&u->snap->regs));
+	/* Only the registers known: after a frame without CFI, the caller's
+	 * scratch registers are not. */
+	for (unsigned n = 0; n < ARCH_DWARF_NREGS; n++) {
+		Dwarf_Word v = u->start->val[n];
+		if ((u->start->valid & (1ull << n)) && n != ARCH_DWARF_PC &&
+		    !dwfl_thread_state_registers(thread, (int)n, 1, &v))
+			return false;
+	}
+	dwfl_thread_state_register_pc(thread, u->start->val[ARCH_DWARF_PC]);
 	return true;
+}
+
+/* Hands a frame without CFI over to the instruction analysis. */
+static void stop_for_insn(struct unwinder *u, Dwfl_Frame *state, uint64_t pc)
+{
+	struct dwarf_regs *r = &u->out->stop_regs;
+
+	r->valid = 0;
+	for (unsigned n = 0; n < ARCH_DWARF_NREGS; n++) {
+		Dwarf_Word v;
+		if (n != ARCH_DWARF_PC && dwfl_frame_reg(state, n, &v) == 0) {
+			r->val[n] = v;
+			r->valid |= 1ull << n;
+		}
+	}
+	r->val[ARCH_DWARF_PC] = pc;
+	r->valid |= 1ull << ARCH_DWARF_PC;
+	u->abort_reason = UNWIND_NO_CFI;
 }
 
 static const Dwfl_Thread_Callbacks thread_callbacks = {
@@ -88,14 +109,22 @@ static int frame_callback(Dwfl_Frame *state, void *arg)
 		u->abort_reason = UNWIND_COMPLETE; /* a zeroed return address ends the chain */
 		return DWARF_CB_ABORT;
 	}
-	/* Outside every module no CFI can take the unwind further.  A caller
-	 * address that is not even in executable memory is garbage from a
-	 * frame being set up (a new thread, a signal): leave it out. */
-	if (!modules_find(u->mods, activation ? pc : pc - 1)) {
+	/* libdw calls its first frame an activation; after a hand-over from
+	 * the instruction analysis it is a return address. */
+	if (u->out->n == u->first && u->start_is_caller)
+		activation = false;
+	/* No CFI here: the instruction analysis takes over, rather than
+	 * libdw's frame-pointer guess.  A caller address that is not even in
+	 * executable memory is garbage from a frame being set up (a new
+	 * thread, a signal): leave it out. */
+	if (!modules_has_cfi(u->mods, activation ? pc : pc - 1)) {
 		const struct map_entry *e = modules_mapping(u->mods, pc);
-		if (u->out->n == 0 || (e && e->executable))
+		if (u->out->n == 0 || (e && e->executable)) {
 			unwind_result_push(u->out, pc, activation);
-		u->abort_reason = UNWIND_FAILED;
+			stop_for_insn(u, state, pc);
+		} else {
+			u->abort_reason = UNWIND_FAILED;
+		}
 		return DWARF_CB_ABORT;
 	}
 	unwind_result_push(u->out, pc, activation);
@@ -116,14 +145,16 @@ static struct unwinder *libdw_create(struct modules *mods, char *err, size_t err
 	return u;
 }
 
-static void libdw_unwind(struct unwinder *u, const struct snapshot *snap, unsigned max_frames,
+static void libdw_unwind(struct unwinder *u, const struct snapshot *snap,
+			 const struct dwarf_regs *start, bool caller, unsigned max_frames,
 			 struct unwind_result *out)
 {
 	int rc;
 
-	if (!unwind_result_start(out, snap))
-		return;
 	u->snap = snap;
+	u->start = start;
+	u->start_is_caller = caller;
+	u->first = out->n;
 	u->out = out;
 	u->max_frames = max_frames;
 	u->cut = false;
@@ -138,8 +169,6 @@ static void libdw_unwind(struct unwinder *u, const struct snapshot *snap, unsign
 		out->end = u->abort_reason;
 	else if (rc != 0)
 		out->end = UNWIND_FAILED;
-	if (out->n == 0)
-		unwind_result_push(out, arch_regs_pc(&snap->regs), true);
 	u->snap = NULL;
 }
 

@@ -43,6 +43,7 @@ struct unwinder {
 	struct modules *mods;
 	unw_addr_space_t as;
 	const struct snapshot *snap;
+	const struct dwarf_regs *start;
 	bool cut;
 	struct synth_cfi *synth;
 	size_t nsynth, synth_cap;
@@ -111,9 +112,11 @@ static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, in
 	uint64_t v;
 
 	(void)as;
-	/* libunwind numbers general registers as DWARF does on both arches. */
-	if (write || reg < 0 || !arch_regs_dwarf(&u->snap->regs, (unsigned)reg, &v))
+	/* libunwind numbers general registers as DWARF does on both arches
+	 * (the pc included: rip is 16 on x86_64, pc 32 on aarch64). */
+	if (write || reg < 0 || reg >= ARCH_DWARF_NREGS || !(u->start->valid & (1ull << reg)))
 		return -UNW_EBADREG;
+	v = u->start->val[reg];
 	*val = v;
 	return 0;
 }
@@ -366,30 +369,65 @@ static struct unwinder *lu_create(struct modules *mods, char *err, size_t err_le
 	return u;
 }
 
-static void lu_unwind(struct unwinder *u, const struct snapshot *snap, unsigned max_frames,
+/* Hands a frame without CFI over to the instruction analysis. */
+static void stop_for_insn(unw_cursor_t *cursor, uint64_t pc, struct unwind_result *out)
+{
+	struct dwarf_regs *r = &out->stop_regs;
+
+	r->valid = 0;
+	for (unsigned n = 0; n < ARCH_DWARF_NREGS; n++) {
+		unw_word_t v;
+		if (n != ARCH_DWARF_PC && unw_get_reg(cursor, (int)n, &v) == 0) {
+			r->val[n] = v;
+			r->valid |= 1ull << n;
+		}
+	}
+	r->val[ARCH_DWARF_PC] = pc;
+	r->valid |= 1ull << ARCH_DWARF_PC;
+	out->end = UNWIND_NO_CFI;
+}
+
+static void lu_unwind(struct unwinder *u, const struct snapshot *snap,
+		      const struct dwarf_regs *start, bool caller, unsigned max_frames,
 		      struct unwind_result *out)
 {
+	size_t first = out->n;
 	unw_cursor_t cursor;
 	int step;
 
-	if (!unwind_result_start(out, snap))
-		return;
 	u->snap = snap;
+	u->start = start;
 	u->cut = false;
 	if (unw_init_remote(&cursor, u->as, u) != 0) {
-		unwind_result_push(out, arch_regs_pc(&snap->regs), true);
+		unwind_result_push(out, start->val[ARCH_DWARF_PC], !caller);
 		out->end = UNWIND_FAILED;
 		return;
 	}
 	for (;;) {
 		unw_word_t ip = 0;
+		bool exact;
+		const struct map_entry *e;
 		if (out->n >= max_frames) {
 			out->end = UNWIND_MAX_FRAMES;
 			break;
 		}
 		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || (ip == 0 && out->n > 0))
 			break;
-		unwind_result_push(out, ip, out->n == 0 || unw_is_signal_frame(&cursor) > 0);
+		exact = (out->n == first && !caller) || unw_is_signal_frame(&cursor) > 0;
+		/* No CFI here: the instruction analysis takes over, rather than
+		 * libunwind's frame-pointer guess; a caller address outside
+		 * executable memory is garbage and left out. */
+		if (!modules_has_cfi(u->mods, exact ? ip : ip - 1)) {
+			e = modules_mapping(u->mods, ip);
+			if (out->n == 0 || (e && e->executable)) {
+				unwind_result_push(out, ip, exact);
+				stop_for_insn(&cursor, ip, out);
+			} else {
+				out->end = UNWIND_FAILED;
+			}
+			break;
+		}
+		unwind_result_push(out, ip, exact);
 		step = unw_step(&cursor);
 		if (step == 0) {
 			if (u->cut)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "memread.h"
+#include "unwind-insn.h"
 
 #define STACK_REGION_MAX (256ull << 20)
 
@@ -17,11 +18,88 @@ const struct unwind_ops *unwind_backend(const char *name)
 	return NULL;
 }
 
-bool unwind_result_start(struct unwind_result *r, const struct snapshot *snap)
+bool native_unwinder_init(struct native_unwinder *nu, const struct unwind_ops *ops,
+			  struct modules *mods, bool insn_unwind, char *err, size_t err_len)
 {
-	r->n = 0;
-	r->end = snap->have_regs ? UNWIND_COMPLETE : UNWIND_FAILED;
-	return snap->have_regs;
+	memset(nu, 0, sizeof(*nu));
+	nu->ops = ops;
+	nu->backend = ops->create(mods, err, err_len);
+	if (!nu->backend)
+		return false;
+	if (insn_unwind) {
+		nu->insn = insn_unwinder_new(mods, err, err_len);
+		if (!nu->insn) {
+			ops->destroy(nu->backend);
+			nu->backend = NULL;
+			return false;
+		}
+	}
+	return true;
+}
+
+void native_unwinder_free(struct native_unwinder *nu)
+{
+	if (nu->backend)
+		nu->ops->destroy(nu->backend);
+	insn_unwinder_free(nu->insn);
+	memset(nu, 0, sizeof(*nu));
+}
+
+/*
+ * The backend walks what CFI describes; where it stops at code without
+ * CFI, the instruction analysis finds that frame's caller and the backend
+ * goes on from there.  Each hand-over adds a frame, so max_frames bounds
+ * the loop.
+ */
+void native_unwind(struct native_unwinder *nu, const struct snapshot *snap, unsigned max_frames,
+		   struct unwind_result *out)
+{
+	struct dwarf_regs regs;
+	bool caller = false;
+
+	out->n = 0;
+	out->insn_frames = 0;
+	out->insn_why = NULL;
+	if (!snap->have_regs) {
+		out->end = UNWIND_FAILED;
+		return;
+	}
+	arch_dwarf_regs(&snap->regs, &regs);
+	for (;;) {
+		size_t before = out->n;
+		struct dwarf_regs next;
+		const struct native_frame *last;
+
+		out->end = UNWIND_COMPLETE;
+		nu->ops->unwind(nu->backend, snap, &regs, caller, max_frames, out);
+		if (out->end != UNWIND_NO_CFI || !nu->insn)
+			break;
+		if (out->n == before || out->n >= max_frames) {
+			out->end = out->n >= max_frames ? UNWIND_MAX_FRAMES : UNWIND_FAILED;
+			break;
+		}
+		last = &out->frames[out->n - 1];
+		switch (insn_unwind_step(nu->insn, snap, &out->stop_regs, !last->exact, &next,
+					 &out->insn_why)) {
+		case INSN_STEP_OK:
+			break;
+		case INSN_STEP_CUT:
+			out->end = UNWIND_CUT_BY_COPY;
+			return;
+		case INSN_STEP_UNSURE:
+			out->end = UNWIND_INSN_UNSURE;
+			return;
+		}
+		out->insn_frames++;
+		if (next.val[ARCH_DWARF_PC] == 0) {
+			out->end = UNWIND_COMPLETE; /* a zeroed return address ends the chain */
+			return;
+		}
+		regs = next;
+		caller = true;
+	}
+	if (out->n == 0)
+		unwind_result_push(out, arch_regs_pc(&snap->regs), true);
 }
 
 void unwind_result_push(struct unwind_result *r, uint64_t pc, bool exact)
@@ -61,6 +139,9 @@ const char *unwind_end_name(enum unwind_end end)
 	case UNWIND_CUT_BY_COPY: return "cut by --stack-bytes";
 	case UNWIND_MAX_FRAMES: return "over --max-frames";
 	case UNWIND_FAILED: return "unwind failed";
+	case UNWIND_NO_CFI: return "code without CFI";
+	case UNWIND_INSN_UNSURE: return "instruction analysis unsure";
+	case UNWIND_END_COUNT: break;
 	}
 	return "?";
 }

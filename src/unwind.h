@@ -20,21 +20,38 @@ enum unwind_end {
 	UNWIND_COMPLETE,   /* reached the outermost frame */
 	UNWIND_CUT_BY_COPY, /* needed stack bytes beyond the copied bound */
 	UNWIND_MAX_FRAMES, /* more frames than the bound */
-	UNWIND_FAILED,     /* no CFI or a bad read: the chain stops here */
+	UNWIND_FAILED,     /* a bad read or garbage: the chain stops here */
+	UNWIND_NO_CFI,     /* reached code without CFI (instruction analysis off) */
+	UNWIND_INSN_UNSURE, /* code without CFI that the analysis could not follow */
+	UNWIND_END_COUNT
 };
 
 struct unwind_result {
 	struct native_frame *frames; /* leaf first */
 	size_t n, cap;
 	enum unwind_end end;
+	/* With UNWIND_NO_CFI: the registers of the last frame pushed, for the
+	 * instruction analysis to go on from. */
+	struct dwarf_regs stop_regs;
+	unsigned insn_frames; /* callers found by instruction analysis */
+	const char *insn_why; /* with UNWIND_INSN_UNSURE: what stopped it */
 };
 
 struct unwinder;
 
+/*
+ * A backend walks the frames it has CFI for.  It appends frames to `out`
+ * starting from `start` (the snapshot's registers, or a caller's that the
+ * instruction analysis recovered: then `caller` is set, and start's pc is a
+ * return address).  At a frame whose code has no CFI (modules_has_cfi) it
+ * pushes that frame and stops with UNWIND_NO_CFI and the frame's registers
+ * in out->stop_regs, so no backend falls back on guessing frame pointers.
+ */
 struct unwind_ops {
 	const char *name;
 	struct unwinder *(*create)(struct modules *mods, char *err, size_t err_len);
-	void (*unwind)(struct unwinder *u, const struct snapshot *snap, unsigned max_frames,
+	void (*unwind)(struct unwinder *u, const struct snapshot *snap,
+		       const struct dwarf_regs *start, bool caller, unsigned max_frames,
 		       struct unwind_result *out);
 	void (*destroy)(struct unwinder *u);
 };
@@ -45,9 +62,22 @@ extern const struct unwind_ops unwind_libunwind_ops;
 /* The backend called `name`, or NULL. */
 const struct unwind_ops *unwind_backend(const char *name);
 
-/* Empties a result for a new unwind; false (result marked failed) when the
- * snapshot has no registers to start from. */
-bool unwind_result_start(struct unwind_result *r, const struct snapshot *snap);
+struct insn_unwinder;
+
+/* A backend plus the instruction analysis that takes over where CFI ends. */
+struct native_unwinder {
+	const struct unwind_ops *ops;
+	struct unwinder *backend;
+	struct insn_unwinder *insn; /* NULL with --no-insn-unwind */
+};
+
+bool native_unwinder_init(struct native_unwinder *nu, const struct unwind_ops *ops,
+			  struct modules *mods, bool insn_unwind, char *err, size_t err_len);
+void native_unwinder_free(struct native_unwinder *nu);
+/* The whole native stack of a snapshot, leaf first. */
+void native_unwind(struct native_unwinder *nu, const struct snapshot *snap, unsigned max_frames,
+		   struct unwind_result *out);
+
 void unwind_result_push(struct unwind_result *r, uint64_t pc, bool exact);
 
 /*

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "arch.h"
-#include "arch-unwind.h"
 
 #include <elf.h>
 #include <sys/ptrace.h>
@@ -29,11 +28,19 @@ bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_
 	return true;
 }
 
-unsigned arch_dwarf_initial_regs(const struct arch_regs *regs, uint64_t *out, unsigned max)
+void arch_dwarf_regs(const struct arch_regs *regs, struct dwarf_regs *out)
 {
-	unsigned n = 0;
-	/* x0-x30 and sp (31); the pc is set separately. */
-	for (; n < 32 && n < max; n++)
-		arch_regs_dwarf(regs, n, &out[n]);
-	return n;
+	for (unsigned n = 0; n < ARCH_DWARF_NREGS; n++)
+		arch_regs_dwarf(regs, n, &out->val[n]);
+	out->valid = (1ull << ARCH_DWARF_NREGS) - 1;
 }
+
+bool arch_dwarf_callee_saved(unsigned dwarf_regno)
+{
+	/* x19-x29 and sp (AAPCS64 6.1.1) */
+	return (dwarf_regno >= 19 && dwarf_regno <= 29) || dwarf_regno == ARCH_DWARF_SP;
+}
+
+/* Pointer authentication keeps its code in the bits above the 48-bit
+ * virtual address space Linux uses for user space. */
+uint64_t arch_strip_return_address(uint64_t ra) { return ra & ((1ull << 48) - 1); }

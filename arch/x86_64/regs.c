@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "arch.h"
-#include "arch-unwind.h"
 
 #include <elf.h>
 #include <stddef.h>
@@ -38,12 +37,20 @@ bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_
 	return true;
 }
 
-unsigned arch_dwarf_initial_regs(const struct arch_regs *regs, uint64_t *out, unsigned max)
+void arch_dwarf_regs(const struct arch_regs *regs, struct dwarf_regs *out)
 {
-	unsigned n = 0;
 	/* 0-15 are the general registers; 16 is the return address column
-	 * (rip), which PLT CFI refers to, so it is handed over too. */
-	for (; n < ARCH_DWARF_NREGS && n < max; n++)
-		arch_regs_dwarf(regs, n, &out[n]);
-	return n;
+	 * (rip), which PLT CFI refers to, and the pc. */
+	for (unsigned n = 0; n < ARCH_DWARF_NREGS; n++)
+		arch_regs_dwarf(regs, n, &out->val[n]);
+	out->valid = (1ull << ARCH_DWARF_NREGS) - 1;
 }
+
+bool arch_dwarf_callee_saved(unsigned dwarf_regno)
+{
+	/* rbx, rbp, rsp, r12-r15 (psABI 3.2.1) */
+	return dwarf_regno == 3 || dwarf_regno == 6 || dwarf_regno == 7 ||
+	       (dwarf_regno >= 12 && dwarf_regno <= 15);
+}
+
+uint64_t arch_strip_return_address(uint64_t ra) { return ra; }
