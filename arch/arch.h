@@ -17,12 +17,14 @@
 #define ARCH_DWARF_NREGS 17 /* rax..r15 and the return address column (rip) */
 #define ARCH_DWARF_SP 7
 #define ARCH_DWARF_PC 16
+#define ARCH_DWARF_CFI_REGS 17 /* frame state for CFI: rip too (PLT CFI reads it) */
 #elif defined(__aarch64__)
 #define ARCH_NAME "aarch64"
 #define ARCH_GREGS 34 /* struct user_pt_regs: x0-x30, sp, pc, pstate */
 #define ARCH_DWARF_NREGS 33 /* x0-x30, sp, pc */
 #define ARCH_DWARF_SP 31
 #define ARCH_DWARF_PC 32
+#define ARCH_DWARF_CFI_REGS 32 /* frame state for CFI: x0-x30, sp */
 #else
 #error "pysample supports x86_64 and aarch64"
 #endif

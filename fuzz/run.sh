@@ -36,6 +36,8 @@ fuzz_output        src/output.c src/common.c
 fuzz_elf           src/elfsym.c src/common.c
 fuzz_merge         src/merge.c src/common.c
 fuzz_cfi           src/cfi-rewrite.c src/common.c
+fuzz_perfmap       src/perfmap.c src/common.c
+fuzz_insn          arch/insn.c arch/x86_64/insn.c arch/aarch64/insn.c
 '
 
 mkdir -p "$build/logs" || exit 1
@@ -49,13 +51,14 @@ if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" >"$probe.l
 	exit 0
 fi
 
-# elfsym.c needs libelf; merge.h pulls in <elfutils/libdwfl.h>.
-if pkg-config --exists libdw libelf 2>/dev/null; then
-	dep_cflags=$(pkg-config --cflags libdw libelf)
-	dep_libs=$(pkg-config --libs libdw libelf)
+# elfsym.c needs libelf; merge.h pulls in <elfutils/libdwfl.h>; the
+# instruction analysis needs capstone.
+if pkg-config --exists libdw libelf capstone 2>/dev/null; then
+	dep_cflags=$(pkg-config --cflags libdw libelf capstone)
+	dep_libs=$(pkg-config --libs libdw libelf capstone)
 else
 	dep_cflags=
-	dep_libs='-ldw -lelf'
+	dep_libs='-ldw -lelf -lcapstone'
 fi
 
 version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")

@@ -108,6 +108,23 @@ static int by_start(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Sorted by start; of several lines for the same start (a JIT that reused
+ * the memory) only the last is kept. */
+static void sort_entries(struct perf_map *pm)
+{
+	size_t kept = 0;
+
+	qsort(pm->entries, pm->n, sizeof(*pm->entries), by_start);
+	for (size_t i = 0; i < pm->n; i++) {
+		if (i + 1 < pm->n && pm->entries[i + 1].start == pm->entries[i].start) {
+			free(pm->entries[i].name);
+			continue;
+		}
+		pm->entries[kept++] = pm->entries[i];
+	}
+	pm->n = kept;
+}
+
 size_t perf_map_parse(struct perf_map *pm, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len, *nl;
@@ -118,7 +135,7 @@ size_t perf_map_parse(struct perf_map *pm, const char *text, size_t len)
 		p = nl + 1;
 	}
 	if (pm->n != before)
-		qsort(pm->entries, pm->n, sizeof(*pm->entries), by_start);
+		sort_entries(pm);
 	return (size_t)(p - text);
 }
 

@@ -58,9 +58,9 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 
 	/* Only the registers known: after a frame without CFI, the caller's
 	 * scratch registers are not. */
-	for (unsigned n = 0; n < ARCH_DWARF_NREGS; n++) {
+	for (unsigned n = 0; n < ARCH_DWARF_CFI_REGS; n++) {
 		Dwarf_Word v = u->start->val[n];
-		if ((u->start->valid & (1ull << n)) && n != ARCH_DWARF_PC &&
+		if ((u->start->valid & (1ull << n)) &&
 		    !dwfl_thread_state_registers(thread, (int)n, 1, &v))
 			return false;
 	}

@@ -128,6 +128,7 @@ class Record:
         self.comm, self.pid, self.tid = comm, pid, tid
         self.time, self.period, self.event = time_s, period, event
         self.frames = []  # (addr, sym, offset, dso), leaf first
+        self.insn = None  # the " insn: ..." line of --insn
 
     def syms(self):
         return [f[1] for f in self.frames]
@@ -162,6 +163,9 @@ def parse(text):
                 raise ValueError("line %d: bad header %r" % (n, line))
             cur = Record(m.group(1), int(m.group(2)), int(m.group(3)), float(m.group(4)),
                          int(m.group(5)), m.group(6))
+            continue
+        if line.startswith(" insn:") and cur.insn is None:
+            cur.insn = line
             continue
         m = FRAME.match(line)
         if not m:

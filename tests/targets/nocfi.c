@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 		fprintf(f, "%lx %zx jit_blob\n", (unsigned long)(uintptr_t)code, len);
 		fclose(f);
 	}
-	printf("ready %d\n", (int)getpid());
+	printf("ready %d %lx %zx\n", (int)getpid(), (unsigned long)(uintptr_t)code, len);
 	fflush(stdout);
 	c_outer();
 	if (strcmp(mode, "blob-map") == 0) {
