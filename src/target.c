@@ -474,6 +474,18 @@ static bool is_kernel_thread(pid_t pid, char *comm, size_t comm_len)
 	return kthread;
 }
 
+static bool have_cap_sys_ptrace(void)
+{
+	char *status = read_small_file("/proc/self/status", 1 << 16, NULL), *p;
+	bool have = false;
+
+	/* CapEff is a hex mask; CAP_SYS_PTRACE is bit 19. */
+	if (status && (p = strstr(status, "\nCapEff:")) != NULL)
+		have = (strtoull(p + 8, NULL, 16) >> 19) & 1;
+	free(status);
+	return have;
+}
+
 static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
 {
 	char comm[64] = "";
@@ -500,6 +512,16 @@ static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
 			 "process %d is already traced by process %d (a debugger or another "
 			 "profiler): detach it first",
 			 (int)pid, tracer);
+	} else if (err == EPERM && have_cap_sys_ptrace()) {
+		/* Privilege is not what is missing: say what else refuses it. */
+		snprintf(out, len,
+			 "ptrace: Operation not permitted on process %d although pysample has "
+			 "CAP_SYS_PTRACE: the kernel refuses this process (it is not dumpable: "
+			 "setuid, or prctl(PR_SET_DUMPABLE, 0); or it belongs to a user namespace "
+			 "pysample is not privileged in, such as another container's; or Yama's "
+			 "ptrace_scope is 3, or seccomp or an LSM forbids ptrace here): run "
+			 "pysample in the target's own container or namespace",
+			 (int)pid);
 	} else if (err == EPERM) {
 		snprintf(out, len,
 			 "ptrace: Operation not permitted on process %d: run as root or grant "

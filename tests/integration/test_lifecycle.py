@@ -103,6 +103,35 @@ if setpriv and os.getuid() == 0:
 else:
     skip("permission failure", "needs root and setpriv (util-linux)")
 
+# Privileged, but not over the target: pysample in a user namespace of its
+# own has every capability there and none over the target's namespace.
+unshare = shutil.which("unshare")
+probe = subprocess.run([unshare or "unshare", "--user", "--map-root-user", "true"], capture_output=True) if unshare else None
+if probe and probe.returncode == 0:
+    tgt = subprocess.Popen([python, target("chain.py"), "5"], stdout=subprocess.PIPE, text=True)
+    wait_for_line(tgt, "ready")
+    p = subprocess.run([unshare, "--user", "--map-root-user", PYSAMPLE, "-p", str(tgt.pid), "-d", "0.2"],
+                       capture_output=True, text=True, timeout=30)
+    ok(p.returncode == 3 and "although pysample has CAP_SYS_PTRACE" in p.stderr and
+       "user namespace" in p.stderr,
+       "capabilities only in another user namespace: exit 3, the message says privilege is not "
+       "what is missing and names the namespace", p.stderr)
+    ok(tracer_of(tgt.pid) == 0 and tgt.poll() is None, "other user namespace: target untouched")
+    tgt.kill()
+    tgt.wait()
+else:
+    skip("attach from another user namespace", "unshare --user is not available here")
+
+# pid 1: profiled like any process when allowed, else one clear message;
+# never left stopped or traced.
+p = subprocess.run([PYSAMPLE, "-p", "1", "-d", "0.3", "-o", os.devnull], capture_output=True, text=True,
+                   timeout=30)
+ok((p.returncode == 0 and "samples from" in p.stderr) or
+   (p.returncode == 3 and "process 1" in p.stderr and p.stderr.count("\n") == 1),
+   "pid 1 (%s): profiled, or exit 3 with one message" % open("/proc/1/comm").read().strip(),
+   p.stderr)
+ok(tracer_of(1) == 0 and proc_state(1) not in ("t", "T"), "pid 1 is neither traced nor stopped after")
+
 # A frame chain corrupted under pysample (pointers to unmapped memory and
 # cycles, on and off): bad samples are counted and marked, the rest is
 # right, nothing hangs or crashes.
