@@ -122,6 +122,23 @@ if probe and probe.returncode == 0:
 else:
     skip("attach from another user namespace", "unshare --user is not available here")
 
+# A target that works while its interpreter finalises (atexit, __del__
+# during module teardown, a daemon thread still running): pysample follows
+# it to the end, its exit status passes through, and the atexit work has
+# its Python frames.
+for label, py in each_interpreter("finalising interpreter"):
+    out = os.path.join(TMP, "finalize-%s.perf" % label)
+    p = subprocess.run([PYSAMPLE, "-F", "499", "-o", out, "--", py, target("finalize.py")],
+                       capture_output=True, text=True, timeout=60)
+    try:
+        records = parse(open(out).read())
+    except (OSError, ValueError) as e:
+        records, err = None, str(e)
+    at_exit = [r for r in records or [] if "at_exit" in r.py_names()]
+    ok(p.returncode == 7 and records is not None and "samples from" in p.stderr and len(at_exit) > 100,
+       "%s: finalising interpreter: exit 7 passed through, %d samples in the atexit handler with "
+       "Python frames" % (label, len(at_exit)), p.stderr)
+
 # pid 1: profiled like any process when allowed, else one clear message;
 # never left stopped or traced.
 p = subprocess.run([PYSAMPLE, "-p", "1", "-d", "0.3", "-o", os.devnull], capture_output=True, text=True,
