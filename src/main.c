@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&s, 0, sizeof(s));
+	s.target.follow_children = opt.subprocesses;
 	if (!target_setup_signals(&s.target)) {
 		pys_error("cannot set up signal handling: %s", strerror(errno));
 		return EXIT_TARGET;
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
 	if (opt.command ? !target_launch(&s.target, opt.command, err, sizeof(err))
 			: !target_attach(&s.target, opt.pid, err, sizeof(err))) {
 		pys_error("%s", err);
-		free(s.target.threads);
+		target_free(&s.target);
 		return opt.command ? 127 : EXIT_TARGET;
 	}
 	sampler_init(&s, &opt, out_fd);
@@ -109,13 +110,15 @@ int main(int argc, char **argv)
 	sampler_print_summary(&s, stderr);
 	if (s.proc.out.write_failed)
 		status = status ? status : 1;
-	if (!s.py.nhistory)
-		pys_warn("no Python frames were found: process %d never showed an initialised "
-			 "CPython (3.8+) runtime (run with -v for details).  If it starts Python as a "
-			 "child process (a shell script without exec, a launcher), pysample does not "
-			 "follow children yet: use exec in the script, or attach to the Python "
-			 "process itself with -p PID",
-			 (int)s.target.pid);
+	if (!sampler_found_python(&s))
+		pys_warn("no Python frames were found: process %d%s never showed an initialised "
+			 "CPython (3.8+) runtime (run with -v for details).%s",
+			 (int)s.target.pid, opt.subprocesses ? " and its children" : "",
+			 opt.subprocesses ? ""
+					  : "  If it starts Python as a child process (a shell "
+					    "script without exec, a launcher, a worker pool), add "
+					    "--subprocesses, or attach to the Python process itself "
+					    "with -p PID");
 	sampler_free(&s);
 	if (out_fd != STDOUT_FILENO)
 		close(out_fd);

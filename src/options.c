@@ -28,6 +28,9 @@ void options_usage(FILE *out)
 	      "  -d, --duration=SECS    stop after SECS seconds (default: until the target\n"
 	      "                         exits, or Ctrl-C/SIGTERM in attach mode)\n"
 	      "  -o, --output=FILE      write the profile to FILE instead of standard output\n"
+	      "  -s, --subprocesses     follow child processes too (fork, vfork, clone, exec;\n"
+	      "                         with -p, the running descendants as well); sampling\n"
+	      "                         ends when the first process exits\n"
 	      "      --idle             sample threads that are not on a CPU too (wall-clock\n"
 	      "                         view); by default only running threads are sampled\n"
 	      "      --gil              sample only the thread holding the GIL (none while it\n"
@@ -95,6 +98,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "hz", required_argument, NULL, 'F' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "subprocesses", no_argument, NULL, 's' },
 		{ "idle", no_argument, NULL, OPT_IDLE },
 		{ "gil", no_argument, NULL, OPT_GIL },
 		{ "lines", no_argument, NULL, OPT_LINES },
@@ -124,7 +128,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 	opt->insn_unwind = true;
 	opt->stack_bytes = 65536;
 	/* "+": stop at the first non-option, so the command keeps its own options. */
-	while ((c = getopt_long(argc, argv, "+p:F:d:o:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:F:d:o:svhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (!parse_number(optarg, 1, 4194304, &v) || v != (double)(pid_t)v) {
@@ -148,6 +152,9 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			break;
 		case 'o':
 			opt->output = optarg;
+			break;
+		case 's':
+			opt->subprocesses = true;
 			break;
 		case OPT_IDLE:
 			opt->idle = true;
@@ -226,6 +233,11 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		opt->command = &argv[optind];
 	if (opt->dump_layout)
 		return PARSE_OK;
+	if (opt->gil && opt->subprocesses) {
+		pys_error("--gil and --subprocesses cannot be used together yet: --gil follows "
+			  "one interpreter's GIL");
+		return PARSE_USAGE;
+	}
 	if (opt->insn && opt->python_only) {
 		pys_error("--insn needs the registers of a stopped thread: drop --python-only "
 			  "and --nonblocking");

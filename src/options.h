@@ -14,6 +14,7 @@ struct options {
 	double duration;      /* seconds, 0 = until the end */
 	const char *output;   /* NULL = stdout */
 	bool idle;            /* sample threads that are not on a CPU too */
+	bool subprocesses;    /* follow children (fork, vfork, clone, exec) */
 	bool gil;             /* only the thread holding the GIL */
 	bool pid_namespace_target; /* print ids as the target's PID namespace sees them */
 	bool lines;           /* split Python frames per line */

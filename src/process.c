@@ -10,13 +10,15 @@
 
 #define MAPS_REFRESH_NS 1000000000u
 #define POP_BATCH 64
+/* Processes whose native state is kept at once (--subprocesses): each holds
+ * its modules' CFI and symbols; the least recently used goes first. */
+#define MAX_NATIVE_PROCESSES 32
 
-void processor_init(struct processor *p, const struct options *opt, pid_t pid,
-		    uint64_t period_ns, int out_fd)
+void processor_init(struct processor *p, const struct options *opt, uint64_t period_ns,
+		    int out_fd)
 {
 	memset(p, 0, sizeof(*p));
 	p->opt = opt;
-	p->pid = pid;
 	p->period_ns = period_ns;
 	output_init(&p->out, out_fd, opt->idle ? "wall-clock" : "cpu-clock");
 	if (!opt->python_only)
@@ -29,60 +31,106 @@ void processor_init(struct processor *p, const struct options *opt, pid_t pid,
 	}
 }
 
-static void native_stop(struct processor *p)
+static void native_stop(struct native_process *np)
 {
-	if (!p->native_ready)
+	procmaps_free(&np->maps);
+	np->maps_read_ns = 0;
+	if (!np->ready)
 		return;
-	native_unwinder_free(&p->unwinder);
-	symbolizer_free(&p->syms);
-	modules_free(&p->mods);
-	p->native_ready = false;
+	native_unwinder_free(&np->unwinder);
+	symbolizer_free(&np->syms);
+	modules_free(&np->mods);
+	np->ready = false;
 }
 
 /* Native unwinding needs the program's own address space: at attach, or
  * after the exec of a launched program. */
-static void native_start(struct processor *p)
+static void native_start(struct processor *p, struct native_process *np)
 {
 	char err[512];
 
-	native_stop(p);
+	native_stop(np);
 	if (!p->unwind_ops)
 		return;
-	if (!modules_init(&p->mods, p->pid, err, sizeof(err))) {
-		pys_warn("native stacks off: %s", err);
+	if (!modules_init(&np->mods, np->pid, err, sizeof(err))) {
+		/* A child that already exited: only its Python frames remain. */
+		if (np->pid == p->procs[0]->pid)
+			pys_warn("native stacks off: %s", err);
+		else
+			pys_debug("native stacks off for process %d: %s", (int)np->pid, err);
 		return;
 	}
-	if (!native_unwinder_init(&p->unwinder, p->unwind_ops, &p->mods, p->opt->insn_unwind, err,
-				  sizeof(err))) {
+	if (!native_unwinder_init(&np->unwinder, p->unwind_ops, &np->mods, p->opt->insn_unwind,
+				  err, sizeof(err))) {
 		pys_warn("native stacks off: %s", err);
-		modules_free(&p->mods);
+		modules_free(&np->mods);
 		return;
 	}
-	symbolizer_init(&p->syms, &p->mods);
-	p->native_ready = true;
+	symbolizer_init(&np->syms, &np->mods);
+	np->ready = true;
+}
+
+/*
+ * The native state for a snapshot's process, set up again when the
+ * snapshot comes from a new address space (the first, or after an exec):
+ * what was cached about the old one is wrong now.
+ */
+static struct native_process *native_for(struct processor *p, const struct snapshot *snap)
+{
+	struct native_process *np = NULL;
+
+	for (size_t i = 0; i < p->nprocs; i++)
+		if (p->procs[i]->pid == snap->pid)
+			np = p->procs[i];
+	if (!np && p->nprocs >= MAX_NATIVE_PROCESSES) {
+		size_t lru = 1; /* the first process stays */
+		for (size_t i = 2; i < p->nprocs; i++)
+			if (p->procs[i]->used < p->procs[lru]->used)
+				lru = i;
+		np = p->procs[lru];
+		native_stop(np);
+		np->pid = snap->pid;
+		np->exec_gen = snap->exec_gen + 1; /* forces a start below */
+	}
+	if (!np) {
+		np = xcalloc(1, sizeof(*np));
+		np->pid = snap->pid;
+		np->exec_gen = snap->exec_gen + 1;
+		grow_array((void **)&p->procs, &p->procs_cap, p->nprocs, sizeof(np));
+		p->procs[p->nprocs++] = np;
+	}
+	if (np->exec_gen != snap->exec_gen) {
+		np->exec_gen = snap->exec_gen;
+		native_start(p, np);
+	}
+	np->used = ++p->use_counter;
+	return np;
 }
 
 void processor_free(struct processor *p)
 {
-	native_stop(p);
+	for (size_t i = 0; i < p->nprocs; i++) {
+		native_stop(p->procs[i]);
+		free(p->procs[i]);
+	}
+	free(p->procs);
 	insn_analyzer_free(p->insn_text);
 	free(p->unwound.frames);
 	free(p->frame_syms);
 	free(p->merged);
-	procmaps_free(&p->maps);
 	output_free(&p->out);
 }
 
-static const struct map_entry *module_of(struct processor *p, uint64_t pc)
+static const struct map_entry *module_of(struct native_process *np, uint64_t pc)
 {
-	const struct map_entry *e = procmaps_find(&p->maps, pc);
+	const struct map_entry *e = procmaps_find(&np->maps, pc);
 	uint64_t now = now_ns();
 
-	if (!e && now - p->maps_read_ns > MAPS_REFRESH_NS) {
-		procmaps_free(&p->maps);
-		procmaps_read(p->pid, &p->maps);
-		p->maps_read_ns = now;
-		e = procmaps_find(&p->maps, pc);
+	if (!e && now - np->maps_read_ns > MAPS_REFRESH_NS) {
+		procmaps_free(&np->maps);
+		procmaps_read(np->pid, &np->maps);
+		np->maps_read_ns = now;
+		e = procmaps_find(&np->maps, pc);
 	}
 	return e;
 }
@@ -127,7 +175,8 @@ static void emit_native_frame(struct processor *p, const struct native_frame *f,
 }
 
 /* Unwinds, names and merges one snapshot, and writes its frames. */
-static void emit_merged(struct processor *p, const struct snapshot *snap)
+static void emit_merged(struct processor *p, struct native_process *np,
+			const struct snapshot *snap)
 {
 	struct unwind_result *ur = &p->unwound;
 	const struct py_runtime *rt = snap->rt;
@@ -136,14 +185,14 @@ static void emit_merged(struct processor *p, const struct snapshot *snap)
 	bool mismatch;
 	size_t n;
 
-	native_unwind(&p->unwinder, snap, p->opt->max_frames, ur);
+	native_unwind(&np->unwinder, snap, p->opt->max_frames, ur);
 	p->st.unwind_only_ns += now_ns() - start;
 	p->st.unwind_end[ur->end]++;
 	p->st.insn_frames += ur->insn_frames;
 	p->st.native_frames += ur->n;
 	grow_array((void **)&p->frame_syms, &p->frame_syms_cap, ur->n, sizeof(*p->frame_syms));
 	for (size_t i = 0; i < ur->n; i++)
-		symbolize(&p->syms, ur->frames[i].pc, ur->frames[i].exact, &p->frame_syms[i]);
+		symbolize(&np->syms, ur->frames[i].pc, ur->frames[i].exact, &p->frame_syms[i]);
 	in = (struct merge_input){
 		.native = ur->frames, .syms = p->frame_syms, .nnative = ur->n,
 		.native_complete = ur->end == UNWIND_COMPLETE,
@@ -173,11 +222,11 @@ static void emit_merged(struct processor *p, const struct snapshot *snap)
 }
 
 /* The instruction at the sampled pc, read live: code does not change. */
-static void emit_insn(struct processor *p, uint64_t pc)
+static void emit_insn(struct processor *p, pid_t pid, uint64_t pc)
 {
 	uint8_t code[16];
 	char text[160];
-	size_t got = mem_read_partial(p->pid, pc, code, sizeof(code)), len;
+	size_t got = mem_read_partial(pid, pc, code, sizeof(code)), len;
 
 	len = got ? insn_format(p->insn_text, code, got, pc, text, sizeof(text)) : 0;
 	if (len)
@@ -186,23 +235,11 @@ static void emit_insn(struct processor *p, uint64_t pc)
 		output_insn(&p->out, code, 0, "[unreadable]");
 }
 
-/* A snapshot from a new address space (the first, or after an exec): what
- * was cached about the old one is wrong now. */
-static void new_address_space(struct processor *p, unsigned gen)
-{
-	p->have_gen = true;
-	p->exec_gen = gen;
-	procmaps_free(&p->maps);
-	p->maps_read_ns = 0;
-	native_start(p);
-}
-
 void processor_handle(struct processor *p, const struct snapshot *snap)
 {
 	uint64_t waited = now_ns() - snap->time_ns;
+	struct native_process *np = native_for(p, snap);
 
-	if (!p->have_gen || snap->exec_gen != p->exec_gen)
-		new_address_space(p, snap->exec_gen);
 	if (waited > p->st.latency_ns_max)
 		p->st.latency_ns_max = waited;
 	count_status(&p->st, snap->py_status);
@@ -216,15 +253,15 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 	else
 		output_record_begin(&p->out, snap->comm, snap->pid, snap->tid, snap->time_ns,
 				    p->period_ns);
-	if (p->native_ready && snap->have_regs) {
-		emit_merged(p, snap);
+	if (np->ready && snap->have_regs) {
+		emit_merged(p, np, snap);
 	} else if (snap->npy && snap->rt) {
 		for (size_t i = 0; i < snap->npy; i++)
 			emit_python_frame(p, &snap->py[i]);
 	} else if (snap->have_regs) {
 		/* No Python on this thread right now: say where it is natively. */
 		uint64_t pc = arch_regs_pc(&snap->regs);
-		const struct map_entry *m = module_of(p, pc);
+		const struct map_entry *m = module_of(np, pc);
 		output_frame(&p->out, pc, NULL, 0, m && m->path[0] ? m->path : NULL);
 	}
 	/* Python frames past this point could not be read: say so where the
@@ -235,7 +272,7 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 		output_frame(&p->out, 0, "[Python frames cut: over --max-frames, or a cycle]", 0,
 			     "[pysample]");
 	if (p->insn_text && snap->have_regs)
-		emit_insn(p, arch_regs_pc(&snap->regs));
+		emit_insn(p, snap->pid, arch_regs_pc(&snap->regs));
 	output_record_end(&p->out);
 	p->st.records++;
 }

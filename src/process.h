@@ -35,38 +35,45 @@ struct process_stats {
 	uint64_t latency_ns_max; /* longest a snapshot waited to be processed */
 };
 
+/* What the processing thread keeps per process: its ELF modules, CFI and
+ * symbols, for one address space (exec_gen). */
+struct native_process {
+	pid_t pid;
+	unsigned exec_gen;
+	bool ready;       /* native unwinding set up */
+	uint64_t used;    /* when it last served a snapshot (a counter), for eviction */
+	struct modules mods;
+	struct native_unwinder unwinder;
+	struct symbolizer syms;
+	struct proc_maps maps; /* for naming the module of a bare pc */
+	uint64_t maps_read_ns;
+};
+
 struct processor {
 	const struct options *opt;
-	pid_t pid;
 	uint64_t period_ns;
 	struct snap_queue *queue;
 	pthread_t thread;
 	bool running;
 
 	struct output out;
-	bool have_gen;
-	unsigned exec_gen;
 
 	const struct unwind_ops *unwind_ops; /* NULL with --python-only */
-	bool native_ready;
-	struct modules mods;
-	struct native_unwinder unwinder;
+	struct native_process **procs;
+	size_t nprocs, procs_cap;
+	uint64_t use_counter;
 	struct insn_analyzer *insn_text; /* --insn */
-	struct symbolizer syms;
 	struct unwind_result unwound;
 	struct symbol *frame_syms;
 	size_t frame_syms_cap;
 	struct merged_frame *merged;
 	size_t merged_cap;
 
-	struct proc_maps maps; /* for naming the module of a bare pc */
-	uint64_t maps_read_ns;
-
 	struct process_stats st;
 };
 
-void processor_init(struct processor *p, const struct options *opt, pid_t pid,
-		    uint64_t period_ns, int out_fd);
+void processor_init(struct processor *p, const struct options *opt, uint64_t period_ns,
+		    int out_fd);
 /* Starts the thread; it runs until the queue is closed and drained. */
 bool processor_start(struct processor *p, struct snap_queue *q);
 void processor_join(struct processor *p);

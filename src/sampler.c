@@ -21,26 +21,59 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	s->period_ns = (uint64_t)(1e9 / opt->hz);
 	if (!s->period_ns)
 		s->period_ns = 1;
-	py_reader_init(&s->py, s->target.pid, opt->max_frames);
-	py_code_cache_init(&s->codes);
 	snap_queue_init(&s->queue, n < QUEUE_MIN ? QUEUE_MIN : n);
-	processor_init(&s->proc, opt, s->target.pid, s->period_ns, out_fd);
+	processor_init(&s->proc, opt, s->period_ns, out_fd);
 }
 
 void sampler_free(struct sampler *s)
 {
 	processor_free(&s->proc);
 	snap_queue_free(&s->queue);
-	py_reader_free(&s->py);
-	py_code_cache_free(&s->codes);
+	for (size_t i = 0; i < s->nprocs; i++) {
+		py_reader_free(&s->procs[i]->py);
+		py_code_cache_free(&s->procs[i]->codes);
+		free(s->procs[i]);
+	}
+	free(s->procs);
 	free(s->round);
-	free(s->target.threads);
+	target_free(&s->target);
+}
+
+bool sampler_found_python(const struct sampler *s)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i]->py.nhistory)
+			return true;
+	return false;
+}
+
+/* The sampling state of a process, made the first time it is needed. */
+static struct sampled_process *sampled_process(struct sampler *s, pid_t pid)
+{
+	const struct target_process *tp = target_process(&s->target, pid);
+	struct sampled_process *sp;
+
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i]->pid == pid)
+			return s->procs[i];
+	sp = xcalloc(1, sizeof(*sp));
+	sp->pid = pid;
+	sp->exec_gen = tp ? tp->exec_gen : 0;
+	py_reader_init(&sp->py, pid, s->opt->max_frames);
+	/* Thread states record the ids the threads see in their namespace. */
+	sp->py.ns_pid = tp && tp->ns_pid ? tp->ns_pid : pid;
+	py_code_cache_init(&sp->codes);
+	grow_array((void **)&s->procs, &s->procs_cap, s->nprocs, sizeof(sp));
+	s->procs[s->nprocs++] = sp;
+	return sp;
 }
 
 /* Runs while the thread is stopped: copy, nothing else. */
 static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 {
 	struct sampler *s = ctx;
+	struct sampled_process *sp = sampled_process(s, th->pid);
+	const struct target_process *tp = target_process(t, th->pid);
 	struct snapshot *snap;
 	uint64_t start = now_ns();
 
@@ -48,32 +81,52 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	if (!snap)
 		return; /* processing is behind: counted as dropped */
 	snapshot_reset(snap);
-	snap->pid = t->pid;
+	snap->pid = th->pid;
 	snap->tid = th->tid;
-	snap->ns_pid = t->ns_pid ? t->ns_pid : t->pid;
+	snap->ns_pid = tp && tp->ns_pid ? tp->ns_pid : th->pid;
 	snap->ns_tid = th->ns_tid ? th->ns_tid : th->tid;
 	snap->time_ns = start;
-	snap->exec_gen = s->exec_gen;
-	snap->rt = s->py.published;
+	snap->exec_gen = sp->exec_gen;
+	snap->rt = sp->py.published;
 	/* Read from /proc at most once a second per thread. */
-	memcpy(snap->comm, target_thread_comm(t, th), sizeof(snap->comm));
+	memcpy(snap->comm, target_thread_comm(th), sizeof(snap->comm));
 	snap->have_regs = !s->opt->nonblocking && arch_get_regs(th->tid, &snap->regs);
 	if (!s->opt->python_only)
 		snapshot_copy_stack(snap, s->opt->stack_bytes);
-	py_reader_snapshot(&s->py, snap->ns_tid, snap, s->opt->nonblocking);
+	py_reader_snapshot(&sp->py, snap->ns_tid, snap, s->opt->nonblocking);
 	grow_array((void **)&s->round, &s->round_cap, s->nround, sizeof(*s->round));
 	s->round[s->nround++] = snap;
 	s->st.stop_ns_total += now_ns() - start;
 }
 
-static void handle_exec(struct sampler *s)
+/* Brings each process's sampling state in line with the target: new
+ * processes get one, and one whose address space changed (an exec, or a
+ * pid reused) starts over. */
+static void sync_processes(struct sampler *s)
 {
 	s->target.exec_seen = false;
-	s->exec_gen++;
-	py_reader_reset(&s->py);
-	/* Code objects of the old image are gone; interned names stay valid
-	 * for snapshots still queued. */
-	py_code_cache_clear(&s->codes);
+	for (size_t i = 0; i < s->target.nprocs; i++) {
+		const struct target_process *tp = &s->target.procs[i];
+		struct sampled_process *sp;
+		if (tp->gone)
+			continue;
+		sp = sampled_process(s, tp->pid);
+		if (sp->exec_gen == tp->exec_gen)
+			continue;
+		sp->exec_gen = tp->exec_gen;
+		py_reader_reset(&sp->py);
+		/* Code objects of the old image are gone; interned names stay
+		 * valid for snapshots still queued. */
+		py_code_cache_clear(&sp->codes);
+	}
+}
+
+static struct sampled_process *find_sampled(struct sampler *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i]->pid == pid)
+			return s->procs[i];
+	return NULL;
 }
 
 /* What a signal to pysample means: in attach mode, stop; in launch mode the
@@ -97,7 +150,7 @@ void sampler_run(struct sampler *s)
 {
 	uint64_t next, end = 0;
 
-	s->py.ns_pid = s->target.ns_pid ? s->target.ns_pid : s->target.pid;
+	sync_processes(s);
 	if (!processor_start(&s->proc, &s->queue)) {
 		pys_error("cannot start the processing thread");
 		s->stop_reason = "no processing thread";
@@ -114,8 +167,6 @@ void sampler_run(struct sampler *s)
 		uint64_t now;
 
 		target_wait_until(&s->target, end && end < next ? end : next);
-		if (s->target.exec_seen)
-			handle_exec(s);
 		if (s->target.exited) {
 			s->stop_reason = "target exited";
 			break;
@@ -139,12 +190,16 @@ void sampler_run(struct sampler *s)
 		next += s->period_ns;
 
 		s->nround = 0;
-		py_reader_prepare(&s->py);
+		sync_processes(s);
+		for (size_t i = 0; i < s->nprocs; i++)
+			if (target_process(&s->target, s->procs[i]->pid) &&
+			    !target_process(&s->target, s->procs[i]->pid)->gone)
+				py_reader_prepare(&s->procs[i]->py);
 		pid_t only = 0;
 		if (s->opt->gil) {
 			/* The holder is read before anyone is stopped: a tid, or
 			 * nobody when the GIL is free (no sample this tick). */
-			only = py_reader_gil_holder(&s->py);
+			only = py_reader_gil_holder(&s->procs[0]->py);
 			if (only > 0) /* the namespace's id: find the host's */
 				for (size_t i = 0; i < s->target.nthreads; i++)
 					if (s->target.threads[i].ns_tid == only) {
@@ -173,10 +228,13 @@ void sampler_run(struct sampler *s)
 		/* The threads run again: name their Python frames now, while the
 		 * code objects surely exist (processing may lag behind, and the
 		 * target may have exited by then). */
-		for (size_t i = 0; i < s->nround; i++)
-			if (s->round[i]->rt && s->round[i]->npy)
-				py_code_name_frames(&s->codes, s->target.pid, &s->round[i]->rt->layout,
-						    s->round[i]->py, s->round[i]->npy);
+		for (size_t i = 0; i < s->nround; i++) {
+			struct snapshot *snap = s->round[i];
+			struct sampled_process *sp = find_sampled(s, snap->pid);
+			if (sp && snap->rt && snap->npy)
+				py_code_name_frames(&sp->codes, snap->pid, &snap->rt->layout, snap->py,
+						    snap->npy);
+		}
 		snap_queue_push(&s->queue, s->round, s->nround);
 	}
 	s->st.end_ns = now_ns();
@@ -208,6 +266,12 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		ts->threads_seen == 1 ? "" : "s", secs, s->stop_reason ? s->stop_reason : "stopped",
 		s->opt->hz, (double)st->rounds / secs, (double)ps->records / secs,
 		(unsigned long long)st->ticks_missed);
+	if (s->target.follow_children)
+		fprintf(out,
+			"pysample: --subprocesses: %llu child processes followed, %llu let go (over "
+			"the bound of processes followed at once), %llu execs\n",
+			(unsigned long long)ts->processes_followed,
+			(unsigned long long)ts->processes_let_go, (unsigned long long)ts->execs);
 	fprintf(out,
 		"pysample: %llu failed: %llu thread exited mid-sample, %llu stop timed out, "
 		"%llu dropped (processing behind), %llu torn (read while running), "

@@ -24,16 +24,24 @@ struct sampler_stats {
 	uint64_t stop_ns_total; /* time spent copying while threads were stopped */
 };
 
+/* What the sampling thread keeps per sampled process.  Kept to the end of
+ * the run once created: queued snapshots point at its runtime copies. */
+struct sampled_process {
+	pid_t pid;
+	unsigned exec_gen;          /* the address space its caches belong to */
+	struct py_reader py;
+	struct py_code_cache codes; /* names Python frames after each round */
+};
+
 struct sampler {
 	const struct options *opt;
 	struct target target;
-	struct py_reader py;
-	struct py_code_cache codes; /* names Python frames after each round */
+	struct sampled_process **procs; /* procs[0] is the target itself */
+	size_t nprocs, procs_cap;
 	struct snap_queue queue;
 	struct processor proc;
 	struct snapshot **round;   /* snapshots of the current round */
 	size_t nround, round_cap;
-	unsigned exec_gen;
 	uint64_t period_ns;
 	struct sampler_stats st;
 	const char *stop_reason;
@@ -45,6 +53,9 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd);
  * returns when every snapshot has been processed and written. */
 void sampler_run(struct sampler *s);
 void sampler_free(struct sampler *s);
+
+/* Did any sampled process show an initialised CPython runtime? */
+bool sampler_found_python(const struct sampler *s);
 
 /* Prints the end-of-run summary. */
 void sampler_print_summary(const struct sampler *s, FILE *out);

@@ -23,6 +23,13 @@
 #define DETACH_TIMEOUT_NS 2000000000u
 #define COMM_REFRESH_NS 1000000000u
 #define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+#define FOLLOW_OPTIONS (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
+#define MAX_PROCESSES 256 /* followed at once; more are let go and counted */
+
+static unsigned long seize_options(const struct target *t)
+{
+	return SEIZE_OPTIONS | (t->follow_children ? FOLLOW_OPTIONS : 0);
+}
 
 static const int handled_signals[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP };
 
@@ -47,7 +54,44 @@ static struct thread *find_thread(struct target *t, pid_t tid)
 	return NULL;
 }
 
-static struct thread *add_thread(struct target *t, pid_t tid)
+struct target_process *target_process(struct target *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].pid == pid)
+			return &t->procs[i];
+	return NULL;
+}
+
+/* A process to sample; NULL when too many are followed already.  A pid
+ * reused by a new process gets a fresh address-space generation. */
+static struct target_process *add_process(struct target *t, pid_t pid)
+{
+	struct target_process *p = target_process(t, pid);
+
+	if (p) {
+		if (p->gone) {
+			p->gone = false;
+			p->exec_gen++;
+		}
+		return p;
+	}
+	if (t->nprocs >= MAX_PROCESSES) {
+		t->stats.processes_let_go++;
+		return NULL;
+	}
+	grow_array((void **)&t->procs, &t->procs_cap, t->nprocs, sizeof(*p));
+	p = &t->procs[t->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->ns_pid = pidns_target_id(pid, pid);
+	if (pid == t->pid)
+		t->ns_pid = p->ns_pid;
+	else
+		t->stats.processes_followed++;
+	return p;
+}
+
+static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid)
 {
 	struct thread *th = find_thread(t, tid);
 	char path[64];
@@ -58,13 +102,39 @@ static struct thread *add_thread(struct target *t, pid_t tid)
 	th = &t->threads[t->nthreads++];
 	memset(th, 0, sizeof(*th));
 	th->tid = tid;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)t->pid, (int)tid);
+	th->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
 	th->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
-	th->ns_tid = pidns_target_id(t->pid, tid);
-	if (tid == t->pid)
-		t->ns_pid = th->ns_tid;
+	th->ns_tid = pidns_target_id(pid, tid);
 	t->stats.threads_seen++;
 	return th;
+}
+
+/* A thread that showed up by itself (a new thread can report before its
+ * parent's clone event): whose is it, and is that process followed? */
+static struct thread *add_new_thread(struct target *t, pid_t tid, pid_t tgid)
+{
+	struct thread *th;
+	bool followed = tgid == t->pid ||
+			(t->follow_children && tgid > 0 && add_process(t, tgid) != NULL);
+
+	th = add_thread(t, tid, tgid > 0 ? tgid : tid);
+	th->foreign = !followed;
+	if (th->foreign)
+		t->stats.threads_seen--;
+	return th;
+}
+
+void target_free(struct target *t)
+{
+	for (size_t i = 0; i < t->nthreads; i++)
+		if (t->threads[i].stat_fd >= 0)
+			close(t->threads[i].stat_fd);
+	free(t->threads);
+	free(t->procs);
+	t->threads = NULL;
+	t->procs = NULL;
+	t->nthreads = t->nprocs = 0;
 }
 
 static void remove_thread(struct target *t, struct thread *th)
@@ -74,7 +144,7 @@ static void remove_thread(struct target *t, struct thread *th)
 	*th = t->threads[--t->nthreads];
 }
 
-const char *target_thread_comm(struct target *t, struct thread *th)
+const char *target_thread_comm(struct thread *th)
 {
 	uint64_t now = now_ns();
 
@@ -82,7 +152,7 @@ const char *target_thread_comm(struct target *t, struct thread *th)
 		char path[64];
 		size_t len = 0;
 		char *text;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)t->pid, (int)th->tid);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)th->pid, (int)th->tid);
 		text = read_small_file(path, 64, &len);
 		if (text) {
 			while (len && text[len - 1] == '\n')
@@ -151,6 +221,8 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 			t->exited = true;
 			t->exit_status = status;
 		}
+		if (th && th->tid == th->pid && target_process(t, th->pid))
+			target_process(t, th->pid)->gone = true;
 		if (th) {
 			if (th->in_round)
 				t->stats.samples_lost_exit++;
@@ -164,18 +236,14 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 	int sig = WSTOPSIG(status);
 	int event = status >> 16;
 
-	if (!th) {
-		/* A new thread can report before its parent's clone event. */
-		th = add_thread(t, tid);
-		th->foreign = tgid_of(tid) != t->pid;
-	}
+	if (!th)
+		th = add_new_thread(t, tid, tgid_of(tid));
 	switch (event) {
 	case PTRACE_EVENT_STOP:
 		if (th->foreign) {
-			/* A child process (clone without CLONE_THREAD): not ours to sample. */
+			/* A child process not followed: not ours to sample. */
 			ptrace(PTRACE_DETACH, tid, NULL, NULL);
 			remove_thread(t, th);
-			t->stats.threads_seen--;
 			return false;
 		}
 		if (is_stop_signal(sig)) {
@@ -206,29 +274,40 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK: {
 		unsigned long msg = 0;
+		pid_t parent = th->pid;
 		if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg &&
 		    !find_thread(t, (pid_t)msg)) {
-			struct thread *child = add_thread(t, (pid_t)msg);
-			child->foreign = event != PTRACE_EVENT_CLONE || tgid_of((pid_t)msg) != t->pid;
+			/* fork and vfork make a process; clone a thread, unless
+			 * without CLONE_THREAD. */
+			pid_t tgid = event == PTRACE_EVENT_CLONE ? tgid_of((pid_t)msg) : (pid_t)msg;
+			if (tgid == parent)
+				add_thread(t, (pid_t)msg, parent);
+			else
+				add_new_thread(t, (pid_t)msg, tgid > 0 ? tgid : (pid_t)msg);
 		}
 		resume(tid, 0);
 		return false;
 	}
 	case PTRACE_EVENT_EXEC: {
-		/* Every other thread is gone; the exec'ing thread now has the
-		 * leader's tid.  The address space is new. */
+		/* Every other thread of the process is gone; the exec'ing
+		 * thread now has the leader's tid.  The address space is new. */
+		pid_t pid = th->pid;
+		struct target_process *proc = target_process(t, pid);
 		for (size_t i = t->nthreads; i-- > 0;)
-			if (t->threads[i].tid != t->pid)
+			if (t->threads[i].pid == pid && t->threads[i].tid != pid)
 				remove_thread(t, &t->threads[i]);
-		th = add_thread(t, t->pid);
+		th = add_thread(t, pid, pid);
 		th->comm_read_ns = 0;
 		/* An interrupt sent before the exec is consumed by it: without
 		 * this reset the leader would never be sampled again. */
 		th->interrupt_sent = false;
 		th->in_round = false;
-		t->exec_seen = true;
+		if (proc)
+			proc->exec_gen++;
+		if (pid == t->pid)
+			t->exec_seen = true;
 		t->stats.execs++;
-		resume(t->pid, 0);
+		resume(pid, 0);
 		return was_in_round;
 	}
 	case 0:
@@ -415,7 +494,7 @@ void target_detach(struct target *t)
 			/* The new thread is traced already and will stop; wait for it. */
 			unsigned long msg = 0;
 			if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg)
-				add_thread(t, (pid_t)msg)->interrupt_sent = true;
+				add_thread(t, (pid_t)msg, th->pid)->interrupt_sent = true;
 			th = find_thread(t, tid);
 		}
 		if (event == 0) {
@@ -539,19 +618,14 @@ static bool seize(pid_t tid, unsigned long options)
 	return ptrace(PTRACE_SEIZE, tid, NULL, (void *)options) == 0;
 }
 
-bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len)
+/* Seizes the threads of an attached process.  Threads created meanwhile
+ * are caught by TRACECLONE from a thread already seized; loop until the
+ * list is stable. */
+static void seize_threads(struct target *t, pid_t pid)
 {
 	char dir[64];
 	bool added = true;
 
-	t->pid = pid;
-	if (!seize(pid, SEIZE_OPTIONS)) {
-		explain_ptrace_error(pid, errno, err, err_len);
-		return false;
-	}
-	add_thread(t, pid);
-	/* Threads created while we seize the others are caught by TRACECLONE
-	 * from a thread already seized; loop until the list is stable. */
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
 	for (int pass = 0; added && pass < 1000; pass++) {
 		DIR *d = opendir(dir);
@@ -563,12 +637,74 @@ bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len)
 			pid_t tid = (pid_t)atoi(de->d_name);
 			if (tid <= 0 || find_thread(t, tid))
 				continue;
-			if (seize(tid, SEIZE_OPTIONS) || errno == EPERM)
+			if (seize(tid, seize_options(t)) || errno == EPERM)
 				added = true;
-			add_thread(t, tid);
+			add_thread(t, tid, pid);
 		}
 		closedir(d);
 	}
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], *text, *p;
+	pid_t ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = read_small_file(path, 1 << 16, NULL);
+	if (text && (p = strstr(text, "\nPPid:")) != NULL)
+		ppid = (pid_t)atoi(p + 6);
+	free(text);
+	return ppid;
+}
+
+/* The existing descendants of the target, parents before children; new
+ * ones forked meanwhile are caught by TRACEFORK from a parent seized
+ * already, so passes repeat until nothing new is found. */
+static void seize_descendants(struct target *t)
+{
+	bool added = true;
+
+	for (int pass = 0; added && pass < 100; pass++) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		added = false;
+		if (!d)
+			return;
+		while ((de = readdir(d)) != NULL) {
+			pid_t pid = (pid_t)atoi(de->d_name);
+			pid_t ppid;
+			if (pid <= 0 || target_process(t, pid))
+				continue;
+			ppid = parent_of(pid);
+			if (ppid <= 0 || !target_process(t, ppid) || target_process(t, ppid)->gone)
+				continue;
+			if (!seize(pid, seize_options(t)))
+				continue;
+			if (!add_process(t, pid)) {
+				ptrace(PTRACE_DETACH, pid, NULL, NULL);
+				continue;
+			}
+			add_thread(t, pid, pid);
+			seize_threads(t, pid);
+			added = true;
+		}
+		closedir(d);
+	}
+}
+
+bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len)
+{
+	t->pid = pid;
+	if (!seize(pid, seize_options(t))) {
+		explain_ptrace_error(pid, errno, err, err_len);
+		return false;
+	}
+	add_process(t, pid);
+	add_thread(t, pid, pid);
+	seize_threads(t, pid);
+	if (t->follow_children)
+		seize_descendants(t);
 	return true;
 }
 
@@ -612,14 +748,15 @@ bool target_launch(struct target *t, char *const argv[], char *err, size_t err_l
 	t->launched = true;
 	/* EXITKILL: if pysample dies, the program it started dies with it
 	 * rather than running on untraced and unobserved. */
-	if (!seize(child, SEIZE_OPTIONS | PTRACE_O_EXITKILL)) {
+	if (!seize(child, seize_options(t) | PTRACE_O_EXITKILL)) {
 		snprintf(err, err_len, "ptrace(PTRACE_SEIZE) of the new process: %s",
 			 strerror(errno));
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		return false;
 	}
-	add_thread(t, child);
+	add_process(t, child);
+	add_thread(t, child, child);
 	close(go[1]);
 	do
 		n = read(report[0], &child_errno, sizeof(child_errno));

@@ -12,10 +12,11 @@
 
 struct thread {
 	pid_t tid;
+	pid_t pid;           /* the process it belongs to */
 	bool interrupt_sent; /* PTRACE_INTERRUPT sent, its stop not seen yet */
 	bool in_round;       /* to be sampled in the current round */
 	bool group_stopped;  /* in a job-control stop (PTRACE_LISTEN) */
-	bool foreign;        /* a new process (not a thread): detach at first stop */
+	bool foreign;        /* a process not followed: detach at first stop */
 	uint64_t interrupt_ns; /* when the pending PTRACE_INTERRUPT was sent */
 	int stat_fd;         /* /proc/PID/task/TID/stat, to see if it is running */
 	char comm[17];
@@ -30,13 +31,25 @@ struct target_stats {
 	uint64_t samples_skipped_stopped; /* thread in a job-control stop */
 	uint64_t signals_forwarded;
 	uint64_t execs;
+	uint64_t processes_followed;  /* --subprocesses: children traced */
+	uint64_t processes_let_go;    /* over the bound on followed processes */
 	/* From PTRACE_INTERRUPT to PTRACE_CONT, per sampled thread: what the
 	 * target pays for each sample. */
 	struct histogram stop_time;
 };
 
-struct target {
+/* A process being sampled: the target itself and, with --subprocesses,
+ * its descendants. */
+struct target_process {
 	pid_t pid;
+	pid_t ns_pid;       /* its id in its own PID namespace */
+	unsigned exec_gen;  /* bumped at each exec: the address space is new */
+	bool gone;
+};
+
+struct target {
+	pid_t pid;       /* the process launched or attached to */
+	bool follow_children; /* --subprocesses */
 	bool launched;
 	bool exited;     /* the whole process is gone */
 	int exit_status; /* wait status of the leader when launched */
@@ -45,6 +58,8 @@ struct target {
 	int sigfd;       /* signalfd for SIGCHLD and the signals that end a run */
 	struct thread *threads;
 	size_t nthreads, cap;
+	struct target_process *procs; /* procs[0] is the target itself */
+	size_t nprocs, procs_cap;
 	struct target_stats stats;
 	/* Signals pysample itself received (SIGINT, SIGTERM, SIGHUP), for main. */
 	int pending_signal;
@@ -58,8 +73,12 @@ bool target_setup_signals(struct target *t);
 
 /* Starts argv under ptrace.  On failure, returns false with a sentence in err. */
 bool target_launch(struct target *t, char *const argv[], char *err, size_t err_len);
-/* Seizes every thread of a running process. */
+/* Seizes every thread of a running process (and, following children, of
+ * its descendants). */
 bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len);
+
+/* The process with this pid, or NULL. */
+struct target_process *target_process(struct target *t, pid_t pid);
 
 /*
  * Handles pending tracee events and signals until `deadline_ns` (monotonic),
@@ -85,9 +104,10 @@ size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_
 void target_detach(struct target *t);
 
 /* Thread name, refreshed now and then (threads rename themselves). */
-const char *target_thread_comm(struct target *t, struct thread *th);
+const char *target_thread_comm(struct thread *th);
 
 /* Waits for a launched child after detaching; returns its wait status. */
 int target_wait_child(struct target *t);
+void target_free(struct target *t);
 
 #endif

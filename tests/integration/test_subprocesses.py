@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""--subprocesses: children made with fork, vfork (posix_spawn), clone and
+exec are sampled with their own pid, comm and Python frames: multiprocessing
+pools with each start method, subprocess.run of the interpreter, a shell
+that runs Python as a child, a non-Python child (native frames), and, in
+attach mode, the descendants already running.  Without the option the
+children are let go."""
+import os
+import re
+import subprocess
+import time
+
+from pstest import (PYSAMPLE, TMP, done, each_interpreter, ok, profile, target, version_of,
+                    wait_for_line)
+
+CC = os.environ.get("CC", "cc").split()
+
+
+def by_pid(records):
+    pids = {}
+    for r in records:
+        pids.setdefault(r.pid, []).append(r)
+    return pids
+
+
+def newest(interpreters):
+    return max(interpreters, key=lambda lp: version_of(lp[1]))
+
+
+present = list(each_interpreter("--subprocesses"))
+
+# A fork pool on every interpreter; spawn and forkserver (exec'd children,
+# a fork server) on the newest.
+for label, py in present:
+    methods = ["fork"] + (["spawn", "forkserver"] if (label, py) == newest(present) else [])
+    for method in methods:
+        out = os.path.join(TMP, "pool-%s-%s.perf" % (label, method))
+        p, records, err = profile(["-s", "-F", "199", "--", py, target("workers.py"), "pool", method,
+                                   "1.6"], out, timeout=120)
+        if not ok(records is not None and p.returncode == 0, "%s, %s pool: runs, parseable output"
+                  % (label, method), (err or "") + p.stderr):
+            continue
+        workers = [int(x) for x in re.search(r"^workers (.*)$", p.stdout, re.M).group(1).split()] \
+            if "workers" in p.stdout else []
+        pids = by_pid(records)
+        in_work = {pid: [r for r in pids.get(pid, []) if "work" in r.py_names()] for pid in workers}
+        # Each worker spins 2 x 0.8 s at 199 Hz: about 318 samples.
+        ok(len(workers) == 2 and all(len(v) > 200 for v in in_work.values()) and
+           all(r.comm.startswith("python") for v in in_work.values() for r in v) and
+           all(r.tid == r.pid or r.pid in workers for v in in_work.values() for r in v),
+           "%s, %s pool: each worker process sampled with its own pid, comm and Python frames "
+           "(%s samples in work())" % (label, method, {k: len(v) for k, v in in_work.items()}),
+           p.stderr)
+        ok(re.search(r"--subprocesses: [1-9]\d* child processes followed", p.stderr),
+           "%s, %s pool: the summary counts the children followed" % (label, method), p.stderr)
+
+label, py = newest(present)
+# Without --subprocesses the workers are let go: only the parent is sampled.
+out = os.path.join(TMP, "pool-nofollow.perf")
+p, records, err = profile(["-F", "199", "--", py, target("workers.py"), "pool", "fork", "1"], out)
+workers = [int(x) for x in re.search(r"^workers (.*)$", p.stdout, re.M).group(1).split()] \
+    if "workers" in p.stdout else []
+ok(records is not None and len(workers) == 2 and len({r.pid for r in records}) == 1 and
+   not any(r.pid in workers for r in records),
+   "%s: without --subprocesses only the launched process is sampled, not its workers" % label,
+   err or p.stderr)
+
+# subprocess.run of the interpreter (fork + exec, or vfork via posix_spawn).
+out = os.path.join(TMP, "run.perf")
+p, records, err = profile(["-s", "-F", "199", "--", py, target("workers.py"), "run", "1"], out)
+if ok(records is not None, "subprocess.run: parseable output", err):
+    chain = [r for r in records if r.py_names()[:4] == ["c", "b", "a", "<module>"]]
+    ok(len(chain) > 120 and len({r.pid for r in chain}) == 1 and chain[0].pid != records[0].pid,
+       "subprocess.run([sys.executable, chain.py]): %d samples in the child with c <- b <- a <- "
+       "<module>" % len(chain), p.stderr)
+
+# A shell that runs Python as a child (no exec: "; true" keeps it waiting).
+out = os.path.join(TMP, "shell.perf")
+p, records, err = profile(["-s", "-F", "199", "--", "sh", "-c", '"$0" "$1" 1; true', py,
+                           target("chain.py")], out)
+if ok(records is not None, "sh -c 'python ...; true': parseable output", err):
+    chain = [r for r in records if r.py_names()[:4] == ["c", "b", "a", "<module>"]]
+    ok(len(chain) > 120 and all(r.comm.startswith("python") for r in chain),
+       "a shell wrapper that starts Python as a child: %d samples with the Python chain" % len(chain),
+       p.stderr)
+
+# A non-Python child: sampled natively.
+exe = os.path.join(TMP, "deepchain")
+cc = subprocess.run(CC + ["-O2", "-g", "-o", exe, target("deepchain.c")], capture_output=True, text=True)
+if ok(cc.returncode == 0, "deepchain builds", cc.stderr):
+    out = os.path.join(TMP, "native-child.perf")
+    p, records, err = profile(["-s", "-F", "199", "--", py, target("workers.py"), "exe", "0",
+                               exe, "spin", "1"], out)
+    leaf = [r for r in records or [] if r.comm == "deepchain" and r.syms() and
+            r.syms()[0].startswith("leaf")]
+    ok(len(leaf) > 120 and all(r.syms()[-1].startswith("_start") for r in leaf),
+       "a non-Python child is sampled natively: %d samples in its leaf(), unwound to _start"
+       % len(leaf), (err or "") + p.stderr)
+
+# Attach mode: the descendants already running are attached too, and all of
+# them run on, and finish, after pysample detaches.
+parent = subprocess.Popen([py, target("workers.py"), "pool", "fork", "6"], stdout=subprocess.PIPE,
+                          text=True)
+try:
+    wait_for_line(parent, "ready")
+    time.sleep(0.3)
+    children = [int(x) for x in subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True,
+                                                text=True).stdout.split()]
+    out = os.path.join(TMP, "attach.perf")
+    p, records, err = profile(["-s", "-p", str(parent.pid), "-d", "1", "-F", "199"], out)
+    pids = by_pid(records or [])
+    busy = [c for c in children if any("work" in r.py_names() for r in pids.get(c, []))]
+    ok(records is not None and len(busy) >= 2,
+       "attach -s: the running pool workers are sampled too (%d of %d children with work())"
+       % (len(busy), len(children)), (err or "") + p.stderr)
+    line = wait_for_line(parent, "workers", timeout=30)
+    ok(parent.wait(timeout=30) == 0 and line is not None,
+       "attach -s: after detaching, the parent and its workers run on and finish")
+finally:
+    if parent.poll() is None:
+        parent.kill()
+        parent.wait()
+done()
