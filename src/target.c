@@ -207,6 +207,25 @@ static pid_t tgid_of(pid_t tid)
 }
 
 /*
+ * Any ptrace stop clears a pending PTRACE_INTERRUPT (the kernel drops the
+ * STOP trap at every trap), so a thread that stops for an event or a
+ * signal after being interrupted never reports the interrupt's stop.  It
+ * is stopped now all the same: take its sample here.
+ */
+static bool sample_at_other_stop(struct target *t, struct thread *th, target_stop_fn fn, void *ctx)
+{
+	bool sampled = th->in_round;
+
+	th->interrupt_sent = false;
+	if (!sampled)
+		return false;
+	th->in_round = false;
+	fn(ctx, t, th);
+	histogram_add(&t->stats.stop_time, now_ns() - th->interrupt_ns);
+	return true;
+}
+
+/*
  * Handles one wait status.  `fn` is called for a thread that stopped for the
  * current round.  Returns true when the thread in question finished its part
  * of the round (sampled, or gone).
@@ -275,6 +294,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 	case PTRACE_EVENT_VFORK: {
 		unsigned long msg = 0;
 		pid_t parent = th->pid;
+		bool sampled = sample_at_other_stop(t, th, fn, ctx);
 		if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg &&
 		    !find_thread(t, (pid_t)msg)) {
 			/* fork and vfork make a process; clone a thread, unless
@@ -286,7 +306,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 				add_new_thread(t, (pid_t)msg, tgid > 0 ? tgid : (pid_t)msg);
 		}
 		resume(tid, 0);
-		return false;
+		return sampled;
 	}
 	case PTRACE_EVENT_EXEC: {
 		/* Every other thread of the process is gone; the exec'ing
@@ -310,15 +330,18 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		resume(pid, 0);
 		return was_in_round;
 	}
-	case 0:
-		/* Signal-delivery stop: pass the signal on untouched.  If an
-		 * interrupt is pending for this thread its stop still comes. */
+	case 0: {
+		/* Signal-delivery stop: pass the signal on untouched. */
+		bool sampled = sample_at_other_stop(t, th, fn, ctx);
 		t->stats.signals_forwarded++;
 		resume(tid, sig);
-		return false;
-	default:
+		return sampled;
+	}
+	default: {
+		bool sampled = sample_at_other_stop(t, th, fn, ctx);
 		resume(tid, 0);
-		return false;
+		return sampled;
+	}
 	}
 }
 

@@ -2,6 +2,7 @@
 """Every thread is sampled, each with its own stack on its own tid, and
 threads that start and end during the run are sampled too."""
 import os
+import re
 import subprocess
 from collections import Counter
 
@@ -36,4 +37,19 @@ for label, python in each_interpreter("threads"):
     ok(p.returncode == 0 and len(short) >= 20,
        "%s: short-lived threads sampled: %d distinct tids in short_lived()" % (label, len(short)),
        p.stderr)
+
+    # The main thread creates threads all the time: a PTRACE_INTERRUPT that
+    # a clone event consumes must still give its sample, at that stop,
+    # without a timeout that would leave the thread unsampled for a while.
+    out = os.path.join(TMP, "churn-idle-%s.perf" % label)
+    p = subprocess.run([PYSAMPLE, "--idle", "-F", "999", "-o", out, "--", python, target("churn.py"),
+                        "1.5"], capture_output=True, text=True, timeout=120)
+    records = parse(open(out).read())
+    main = [r for r in records if r.tid == r.pid]
+    m = re.search(r"in ([\d.]+) s .*achieved ([\d.]+) Hz", p.stderr)
+    ticks = float(m.group(1)) * float(m.group(2)) if m else 0
+    timeouts = re.search(r"(\d+) stop timed out", p.stderr)
+    ok(ticks > 0 and len(main) >= 0.9 * ticks and timeouts and timeouts.group(1) == "0",
+       "%s: --idle under thread churn: the thread creating threads has %d samples of %.0f ticks, "
+       "no stop timed out" % (label, len(main), ticks), p.stderr)
 done()
