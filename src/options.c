@@ -58,6 +58,9 @@ void options_usage(FILE *out)
 	      "                         _Py_DebugOffsets cookie instead of by symbols\n"
 	      "      --dump-layout=X.Y  print the CPython X.Y structure offsets pysample uses\n"
 	      "                         (with -p: those of the running target) and exit\n"
+	      "      --no-realtime      keep the sampling thread at normal scheduling (by\n"
+	      "                         default it runs at SCHED_FIFO 1 when allowed, else at\n"
+	      "                         nice -10, so the clock never waits for a CPU)\n"
 	      "  -v, --verbose          say more about what pysample finds\n"
 	      "  -h, --help             show this help and exit\n"
 	      "  -V, --version          show the version and exit\n"
@@ -88,7 +91,7 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
-	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN
+	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME
 };
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt)
@@ -108,6 +111,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 		{ "no-insn-unwind", no_argument, NULL, OPT_NO_INSN_UNWIND },
 		{ "insn", no_argument, NULL, OPT_INSN },
+		{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
 		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "dump-layout", required_argument, NULL, OPT_DUMP_LAYOUT },
@@ -126,6 +130,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 	opt->max_frames = 4096;
 	opt->unwinder = "libdw";
 	opt->insn_unwind = true;
+	opt->realtime = true;
 	opt->stack_bytes = 65536;
 	/* "+": stop at the first non-option, so the command keeps its own options. */
 	while ((c = getopt_long(argc, argv, "+p:F:d:o:svhV", longopts, NULL)) != -1) {
@@ -187,6 +192,9 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_INSN:
 			opt->insn = true;
+			break;
+		case OPT_NO_REALTIME:
+			opt->realtime = false;
 			break;
 		case OPT_STACK_BYTES:
 			if (!parse_number(optarg, 256, 64 << 20, &v)) {

@@ -45,6 +45,7 @@ struct sampler {
 	uint64_t period_ns;
 	struct sampler_stats st;
 	const char *stop_reason;
+	const char *priority; /* the sampling thread's scheduling */
 };
 
 /* The target must be launched or attached already. */

@@ -395,10 +395,10 @@ static size_t reap(struct target *t, target_stop_fn fn, void *ctx)
 	return finished;
 }
 
-void target_wait_until(struct target *t, uint64_t deadline_ns)
+void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn, void *ctx)
 {
 	for (;;) {
-		reap(t, noop_stop, NULL);
+		reap(t, fn, ctx);
 		if (t->exited || t->pending_signal)
 			return;
 		if (now_ns() >= deadline_ns)
@@ -408,21 +408,31 @@ void target_wait_until(struct target *t, uint64_t deadline_ns)
 }
 
 size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
-			   void *ctx)
+			   void *ctx, uint64_t wait_until_ns)
 {
 	size_t pending = 0, sampled = 0;
-	uint64_t give_up;
+	uint64_t now = now_ns();
 
-	reap(t, noop_stop, NULL);
+	sampled += reap(t, fn, ctx);
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread *th = &t->threads[i];
-		th->in_round = false;
+		/* Still on its way to the stop an earlier round asked for (a
+		 * runnable thread waits for a CPU first): one sample in flight
+		 * per thread, unless it is overdue. */
+		if (th->in_round) {
+			if (now - th->interrupt_ns < STOP_TIMEOUT_NS) {
+				pending++;
+				continue;
+			}
+			th->in_round = false;
+			t->stats.samples_lost_timeout++;
+		}
 		if (th->group_stopped || th->foreign || (only_tid && th->tid != only_tid))
 			continue;
 		/* An interrupt whose stop never came (given up on after
 		 * STOP_TIMEOUT_NS) would keep the thread out of every later
 		 * round: ask again once it is well overdue. */
-		if (th->interrupt_sent && now_ns() - th->interrupt_ns < 5 * STOP_TIMEOUT_NS)
+		if (th->interrupt_sent && now - th->interrupt_ns < 5 * STOP_TIMEOUT_NS)
 			continue;
 		if (!idle && !thread_is_running(th))
 			continue;
@@ -433,22 +443,15 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 		th->in_round = true;
 		pending++;
 	}
-	give_up = now_ns() + STOP_TIMEOUT_NS;
-	while (pending) {
+	/* Collect the stops until the next tick; those that come later are
+	 * collected by target_wait_until, or by the next round. */
+	while (pending && !t->exited) {
 		size_t done = reap(t, fn, ctx);
 		sampled += done;
 		pending = done > pending ? 0 : pending - done;
-		if (!pending || t->exited)
+		if (!pending || now_ns() >= wait_until_ns)
 			break;
-		if (now_ns() >= give_up) {
-			for (size_t i = 0; i < t->nthreads; i++)
-				if (t->threads[i].in_round) {
-					t->threads[i].in_round = false;
-					t->stats.samples_lost_timeout++;
-				}
-			break;
-		}
-		wait_signalfd(t, give_up);
+		wait_signalfd(t, wait_until_ns);
 	}
 	return sampled;
 }

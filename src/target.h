@@ -82,18 +82,24 @@ struct target_process *target_process(struct target *t, pid_t pid);
 
 /*
  * Handles pending tracee events and signals until `deadline_ns` (monotonic),
- * returning early when the process exits or pysample gets a signal.
+ * returning early when the process exits or pysample gets a signal.  A
+ * thread that reaches the stop an earlier round asked for is sampled (fn)
+ * and resumed.
  */
-void target_wait_until(struct target *t, uint64_t deadline_ns);
+void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn, void *ctx);
 
 /*
- * One sampling round: stops the selected threads (all, or only those on a
- * CPU unless `idle`; only `only_tid` when it is not 0), calls fn for each as
- * soon as it is stopped and resumes it right after.  Returns the number of
+ * One sampling round: asks the selected threads to stop (all, or only those
+ * runnable unless `idle`; only `only_tid` when it is not 0; none that is
+ * still on its way to an earlier round's stop), calls fn for each as soon as
+ * it is stopped and resumes it right after.  Waits for the stops until
+ * `wait_until_ns` at most (the next tick): a thread that must first wait
+ * for a CPU is collected later, without holding up the clock.  A stop that
+ * has not come after 200 ms is counted as timed out.  Returns the number of
  * threads sampled.
  */
 size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
-			   void *ctx);
+			   void *ctx, uint64_t wait_until_ns);
 
 /* The same selection as a round, without stopping anyone: fn is called
  * for each thread while it runs (--nonblocking). */
