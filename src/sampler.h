@@ -46,6 +46,8 @@ struct sampler {
 	struct sampler_stats st;
 	const char *stop_reason;
 	const char *priority; /* the sampling thread's scheduling */
+	/* At SCHED_FIFO: the window in which saturation is measured. */
+	uint64_t realtime_since_ns, realtime_rounds, realtime_missed;
 };
 
 /* The target must be launched or attached already. */
