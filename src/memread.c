@@ -101,6 +101,21 @@ void mem_window_init(struct mem_window *w, pid_t pid)
 	w->pid = pid;
 	w->start = w->len = 0;
 	w->reads = 0;
+	w->lowest = UINT64_MAX;
+	if (!w->pages || w->pages > MEM_WINDOW_PAGES)
+		w->pages = MEM_WINDOW_PAGES;
+}
+
+void mem_window_adapt(struct mem_window *w, unsigned items)
+{
+	if (w->reads >= 2 && items < 2 * w->reads) {
+		w->pages = 1; /* about one item per refill: scattered */
+	} else if (w->reads >= 2) {
+		w->pages = w->pages * 2 > MEM_WINDOW_PAGES ? MEM_WINDOW_PAGES : w->pages * 2;
+	} else if (w->reads == 1 && w->len && w->lowest >= w->start) {
+		uint64_t used = (w->start + w->len - (w->lowest & ~(uint64_t)4095)) / 4096;
+		w->pages = used < 1 ? 1 : used > MEM_WINDOW_PAGES ? MEM_WINDOW_PAGES : (unsigned)used;
+	}
 }
 
 bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len)
@@ -115,13 +130,20 @@ bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len)
 		return false;
 	if (addr >= w->start && addr + len <= w->start + w->len) {
 		memcpy(out, w->buf + (addr - w->start), len);
+		if (addr < w->lowest)
+			w->lowest = addr;
 		return true;
 	}
 	/* The page holding the end of the request first, then downwards:
 	 * remote ranges need not ascend, and the transfer stops at the first
 	 * failing one, so whatever comes back is contiguous from the top. */
 	top = (addr + len - 1) & ~(page - 1);
-	npages = MEM_WINDOW_PAGES;
+	npages = w->pages ? w->pages : 1;
+	/* At least the pages the request itself spans. */
+	if (npages < (top - (addr & ~(page - 1))) / page + 1)
+		npages = (size_t)((top - (addr & ~(page - 1))) / page) + 1;
+	if (npages > MEM_WINDOW_PAGES)
+		npages = MEM_WINDOW_PAGES;
 	if (top < (npages - 1) * page)
 		npages = (size_t)(top / page) + 1;
 	low = top - (npages - 1) * page;
@@ -151,5 +173,7 @@ bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len)
 	if (addr < w->start)
 		return false;
 	memcpy(out, w->buf + (addr - w->start), len);
+	if (addr < w->lowest)
+		w->lowest = addr;
 	return true;
 }

@@ -36,10 +36,21 @@ struct mem_window {
 	uint64_t start; /* valid bytes: [start, start + len) */
 	size_t len;
 	uint64_t reads;
+	unsigned pages; /* read per refill: adapted to the walks (mem_window_adapt) */
+	uint64_t lowest; /* lowest address served since init */
 	uint8_t buf[MEM_WINDOW_PAGES * 4096];
 };
 
+/* Empties the window for a new walk (the size learnt so far stays). */
 void mem_window_init(struct mem_window *w, pid_t pid);
+/*
+ * After a walk of `items` reads: pages copied that the walk never touched
+ * cost time (pinning, copying) at every sample.  Frames scattered over the
+ * heap (3.8-3.10) want single pages; a contiguous chain (3.11+ data stack)
+ * wants the window as large as its span, and gets twice the size when it
+ * needed more than one refill.
+ */
+void mem_window_adapt(struct mem_window *w, unsigned items);
 /* Copies [addr, addr + len) (len <= one page), from the window or after
  * refilling it; false when unreadable. */
 bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len);

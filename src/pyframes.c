@@ -246,6 +246,7 @@ static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, stru
 			snapshot_push_py(snap, code, instr_offset(l, code, raw_instr), flags);
 		frame = previous;
 	}
+	mem_window_adapt(&r->window, (unsigned)snap->npy);
 	return PYSNAP_OK;
 }
 

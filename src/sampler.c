@@ -16,6 +16,7 @@
 #define QUEUE_BYTES (48u << 20)
 #define QUEUE_MIN 64
 #define SAMPLER_NICE -10
+#define SPIN_BELOW_PERIOD_NS 100000u
 #define SATURATION_WINDOW_NS 200000000u
 #define SATURATED_PERCENT 10
 
@@ -28,6 +29,11 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	s->period_ns = (uint64_t)(1e9 / opt->hz);
 	if (!s->period_ns)
 		s->period_ns = 1;
+	/* Above 10 kHz a tick is shorter than a timer wake-up on a busy or
+	 * virtual machine (40-60 us here): the sampling thread polls the clock
+	 * between ticks instead of sleeping, at the cost of a CPU. */
+	if (s->period_ns < SPIN_BELOW_PERIOD_NS)
+		s->target.spin_ns = s->period_ns;
 	snap_queue_init(&s->queue, n < QUEUE_MIN ? QUEUE_MIN : n);
 	processor_init(&s->proc, opt, s->period_ns, out_fd);
 }

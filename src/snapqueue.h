@@ -22,6 +22,9 @@ struct snap_queue {
 	size_t head, count;
 	size_t total;
 	bool closed;
+	/* The consumer is waiting: briefly (woken by a batch, or by its own
+	 * timeout) or, after a timeout with nothing to do, until anything. */
+	bool waiting, idle;
 	uint64_t dropped;       /* samples lost because the pool was empty */
 };
 

@@ -398,12 +398,19 @@ static size_t reap(struct target *t, target_stop_fn fn, void *ctx)
 void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn, void *ctx)
 {
 	for (;;) {
+		uint64_t now;
 		reap(t, fn, ctx);
 		if (t->exited || t->pending_signal)
 			return;
-		if (now_ns() >= deadline_ns)
+		now = now_ns();
+		if (now >= deadline_ns)
 			return;
-		wait_signalfd(t, deadline_ns);
+		/* Closer to the deadline than a wake-up takes: poll instead. */
+		if (deadline_ns - now <= t->spin_ns) {
+			drain_signalfd(t);
+			continue;
+		}
+		wait_signalfd(t, deadline_ns - t->spin_ns);
 	}
 }
 

@@ -61,6 +61,9 @@ struct target {
 	struct target_process *procs; /* procs[0] is the target itself */
 	size_t nprocs, procs_cap;
 	struct target_stats stats;
+	/* How long before a deadline target_wait_until stops sleeping and
+	 * polls (0: it sleeps to the deadline). */
+	uint64_t spin_ns;
 	/* Signals pysample itself received (SIGINT, SIGTERM, SIGHUP), for main. */
 	int pending_signal;
 };
