@@ -34,7 +34,12 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	 * between ticks instead of sleeping, at the cost of a CPU. */
 	if (s->period_ns < SPIN_BELOW_PERIOD_NS)
 		s->target.spin_ns = s->period_ns;
-	snap_queue_init(&s->queue, n < QUEUE_MIN ? QUEUE_MIN : n);
+	/* A futex wake per round is a tenth of the sampling thread's time at
+	 * 50 kHz --nonblocking, so there the processing thread is woken for
+	 * batches.  When threads are stopped, a processing thread that runs in
+	 * bursts gets in the way of the stops (p99 stop 120 -> 330 us, 9% fewer
+	 * samples at 9999 Hz), so it is woken for every round. */
+	snap_queue_init(&s->queue, n < QUEUE_MIN ? QUEUE_MIN : n, opt->nonblocking ? 16 : 1);
 	processor_init(&s->proc, opt, s->period_ns, out_fd);
 }
 

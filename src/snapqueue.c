@@ -5,14 +5,12 @@
 #include <string.h>
 #include <time.h>
 
-/* Waking the processing thread for every round costs a futex wake-up each
- * (at 50 kHz, a tenth of the sampling thread's time): it is woken for a
- * batch, or wakes itself after a short wait; only when it has gone idle
- * does the next snapshot wake it at once. */
-#define WAKE_BATCH 16
+/* The processing thread is woken only when it waits: for a batch of
+ * snapshots (wake_batch), or it wakes itself after a short wait; only when
+ * it has gone idle does the next snapshot wake it at once. */
 #define WAIT_NS 2000000
 
-void snap_queue_init(struct snap_queue *q, size_t total)
+void snap_queue_init(struct snap_queue *q, size_t total, size_t wake_batch)
 {
 	memset(q, 0, sizeof(*q));
 	pthread_condattr_t attr;
@@ -23,6 +21,7 @@ void snap_queue_init(struct snap_queue *q, size_t total)
 	pthread_cond_init(&q->ready, &attr);
 	pthread_condattr_destroy(&attr);
 	q->total = total;
+	q->wake_batch = wake_batch ? wake_batch : 1;
 	q->all = xcalloc(total, sizeof(*q->all));
 	q->free_list = xcalloc(total, sizeof(*q->free_list));
 	q->ring = xcalloc(total, sizeof(*q->ring));
@@ -68,7 +67,7 @@ void snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, size_t
 	pthread_mutex_lock(&q->lock);
 	for (size_t i = 0; i < n; i++)
 		q->ring[(q->head + q->count++) % q->total] = snaps[i];
-	if (q->idle || (q->waiting && q->count >= WAKE_BATCH))
+	if (q->idle || (q->waiting && q->count >= q->wake_batch))
 		pthread_cond_signal(&q->ready);
 	pthread_mutex_unlock(&q->lock);
 }

@@ -25,10 +25,12 @@ struct snap_queue {
 	/* The consumer is waiting: briefly (woken by a batch, or by its own
 	 * timeout) or, after a timeout with nothing to do, until anything. */
 	bool waiting, idle;
+	size_t wake_batch;
 	uint64_t dropped;       /* samples lost because the pool was empty */
 };
 
-void snap_queue_init(struct snap_queue *q, size_t total);
+/* `wake_batch`: snapshots queued before a waiting consumer is woken. */
+void snap_queue_init(struct snap_queue *q, size_t total, size_t wake_batch);
 void snap_queue_free(struct snap_queue *q);
 /* A snapshot to fill, or NULL (and a drop counted) when all are in use. */
 struct snapshot *snap_queue_take_free(struct snap_queue *q);
