@@ -7,10 +7,13 @@ attach mode, the descendants already running.  Without the option the
 children are let go."""
 import os
 import re
+import shutil
 import subprocess
+import threading
 import time
+import urllib.request
 
-from pstest import (PYSAMPLE, TMP, done, each_interpreter, ok, profile, target, version_of,
+from pstest import (PYSAMPLE, TMP, done, each_interpreter, ok, profile, skip, target, version_of,
                     wait_for_line)
 
 CC = os.environ.get("CC", "cc").split()
@@ -120,4 +123,55 @@ finally:
     if parent.poll() is None:
         parent.kill()
         parent.wait()
+
+# A real pre-fork server: gunicorn (Debian's, on its python3) with two sync
+# workers, attached with -s while requests come in: every worker's
+# requests show handle() <- burn() under its own pid.
+gunicorn = shutil.which("gunicorn")
+if gunicorn:
+    port = 18000 + os.getpid() % 1000
+    server = subprocess.Popen([gunicorn, "-w", "2", "-b", "127.0.0.1:%d" % port, "--chdir",
+                               os.path.dirname(target("wsgi_app.py")), "wsgi_app:app"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        up = False
+        for _ in range(100):
+            try:
+                urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=2).read()
+                up = True
+                break
+            except OSError:
+                time.sleep(0.1)
+        if ok(up, "gunicorn serves requests"):
+            stop = threading.Event()
+            served = set()
+
+            def client():
+                while not stop.is_set():
+                    try:
+                        served.add(int(urllib.request.urlopen("http://127.0.0.1:%d/" % port,
+                                                              timeout=5).read()))
+                    except OSError:
+                        pass
+
+            clients = [threading.Thread(target=client) for _ in range(2)]
+            for c in clients:
+                c.start()
+            out = os.path.join(TMP, "gunicorn.perf")
+            p, records, err = profile(["-s", "-p", str(server.pid), "-d", "2", "-F", "199"], out)
+            stop.set()
+            for c in clients:
+                c.join()
+            workers = {r.pid for r in records or [] if r.py_names()[:2] == ["burn", "handle"]}
+            ok(records is not None and len(workers) == 2 and workers <= served and server.pid not in workers,
+               "gunicorn, attached with -s: requests in both workers sampled with burn <- handle "
+               "(%d worker pids, %d serving)" % (len(workers), len(served)), (err or "") + p.stderr)
+            ok(server.poll() is None and urllib.request.urlopen("http://127.0.0.1:%d/" % port,
+                                                                timeout=5).status == 200,
+               "gunicorn serves on after pysample detaches")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+else:
+    skip("gunicorn pre-fork server", "gunicorn not installed ('apt-get install gunicorn')")
 done()
