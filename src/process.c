@@ -221,18 +221,18 @@ static void emit_merged(struct processor *p, struct native_process *np,
 			     "[pysample]");
 }
 
-/* The instruction at the sampled pc, read live: code does not change. */
-static void emit_insn(struct processor *p, pid_t pid, uint64_t pc)
+/* The instruction at the sampled pc, as copied at the stop. */
+static void emit_insn(struct processor *p, const struct snapshot *snap)
 {
-	uint8_t code[16];
 	char text[160];
-	size_t got = mem_read_partial(pid, pc, code, sizeof(code)), len;
+	size_t len = snap->insn_len ? insn_format(p->insn_text, snap->insn, snap->insn_len,
+						  arch_regs_pc(&snap->regs), text, sizeof(text))
+				    : 0;
 
-	len = got ? insn_format(p->insn_text, code, got, pc, text, sizeof(text)) : 0;
 	if (len)
-		output_insn(&p->out, code, len, text);
+		output_insn(&p->out, snap->insn, len, text);
 	else
-		output_insn(&p->out, code, 0, "[unreadable]");
+		output_insn(&p->out, snap->insn, 0, "[unreadable]");
 }
 
 void processor_handle(struct processor *p, const struct snapshot *snap)
@@ -272,7 +272,7 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 		output_frame(&p->out, 0, "[Python frames cut: over --max-frames, or a cycle]", 0,
 			     "[pysample]");
 	if (p->insn_text && snap->have_regs)
-		emit_insn(p, snap->pid, arch_regs_pc(&snap->regs));
+		emit_insn(p, snap);
 	output_record_end(&p->out);
 	p->st.records++;
 }

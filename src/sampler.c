@@ -10,6 +10,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include "memread.h"
 #include <unistd.h>
 
 /* Memory for snapshots waiting to be processed, and the fewest kept. */
@@ -111,6 +113,9 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	snap->have_regs = !s->opt->nonblocking && arch_get_regs(th->tid, &snap->regs);
 	if (!s->opt->python_only)
 		snapshot_copy_stack(snap, s->opt->stack_bytes);
+	if (s->opt->insn && snap->have_regs)
+		snap->insn_len = (uint8_t)mem_read_partial(th->pid, arch_regs_pc(&snap->regs), snap->insn,
+							   sizeof(snap->insn));
 	py_reader_snapshot(&sp->py, snap->ns_tid, snap, s->opt->nonblocking);
 	grow_array((void **)&s->round, &s->round_cap, s->nround, sizeof(*s->round));
 	s->round[s->nround++] = snap;

@@ -12,6 +12,7 @@ void snapshot_reset(struct snapshot *s)
 	s->npy = 0;
 	s->stack_len = 0;
 	s->stack_addr = 0;
+	s->insn_len = 0;
 }
 
 void snapshot_copy_stack(struct snapshot *s, size_t bytes)

@@ -51,6 +51,10 @@ struct snapshot {
 
 	bool have_regs;
 	struct arch_regs regs;
+	/* --insn: the code at the pc, copied at the stop (the target may be
+	 * gone by the time the record is written). */
+	uint8_t insn[16];
+	uint8_t insn_len;
 
 	/* The top of the stack, from the stack pointer up, as copied at the stop
 	 * (bounded by --stack-bytes and by the end of the mapping). */
