@@ -329,6 +329,10 @@ void sampler_run(struct sampler *s)
 		flush_round(s);
 	}
 	s->st.end_ns = now_ns();
+	if (!s->opt->nonblocking) {
+		target_collect_pending(&s->target, take_snapshot, s);
+		flush_round(s);
+	}
 	snap_queue_close(&s->queue);
 	processor_join(&s->proc);
 }

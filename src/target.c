@@ -21,6 +21,7 @@
 
 #define STOP_TIMEOUT_NS 200000000u  /* a stop that takes longer is given up on */
 #define DETACH_TIMEOUT_NS 2000000000u
+#define RESTOP_TIMEOUT_NS 500000000u
 #define COMM_REFRESH_NS 1000000000u
 #define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
 #define FOLLOW_OPTIONS (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
@@ -463,6 +464,21 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 	return sampled;
 }
 
+void target_collect_pending(struct target *t, target_stop_fn fn, void *ctx)
+{
+	uint64_t give_up = now_ns() + STOP_TIMEOUT_NS;
+
+	for (;;) {
+		bool pending = false;
+		reap(t, fn, ctx);
+		for (size_t i = 0; i < t->nthreads && !pending; i++)
+			pending = t->threads[i].in_round;
+		if (!pending || t->exited || now_ns() >= give_up)
+			return;
+		wait_signalfd(t, give_up);
+	}
+}
+
 size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
 			    void *ctx)
 {
@@ -480,12 +496,38 @@ size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_
 	return n;
 }
 
+/* A job-stopped thread detached is woken to enter its group stop again:
+ * until it has, it shows as running.  Wait (briefly) for that, so that
+ * whoever looks right after pysample exits finds the target as it was. */
+static void wait_until_stopped(const pid_t *tids, size_t n)
+{
+	uint64_t give_up = now_ns() + RESTOP_TIMEOUT_NS;
+
+	for (size_t i = 0; i < n; i++) {
+		char path[64], *text, *paren;
+		bool stopped = false;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)tids[i]);
+		while (!stopped && now_ns() < give_up) {
+			text = read_small_file(path, 4096, NULL);
+			paren = text ? strrchr(text, ')') : NULL;
+			/* Gone counts as settled too. */
+			stopped = !paren || paren[1] != ' ' || paren[2] == 'T' || paren[2] == 'Z';
+			free(text);
+			if (!stopped)
+				nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		}
+	}
+}
+
 void target_detach(struct target *t)
 {
 	uint64_t give_up = now_ns() + DETACH_TIMEOUT_NS;
+	size_t restop_cap = t->nthreads + 1, nrestopping = 0;
+	pid_t *restopping;
 
 	if (t->exited)
 		return;
+	restopping = xcalloc(restop_cap, sizeof(*restopping));
 	/* Stop everyone (job-stopped threads too: PTRACE_DETACH needs a ptrace
 	 * stop), then detach each.  Signal-delivery stops are detached with
 	 * their signal so nothing is lost. */
@@ -536,6 +578,8 @@ void target_detach(struct target *t)
 			/* In a job-control stop: leave it stopped, as it was, by
 			 * handing the stop signal back on detach. */
 			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig);
+			if (nrestopping < restop_cap)
+				restopping[nrestopping++] = tid;
 		} else if (event == PTRACE_EVENT_STOP || th->interrupt_sent) {
 			ptrace(PTRACE_DETACH, tid, NULL, NULL);
 		} else {
@@ -547,6 +591,8 @@ void target_detach(struct target *t)
 	for (size_t i = 0; i < t->nthreads; i++)
 		pys_warn("thread %d did not stop for detach; it stays traced until pysample exits",
 			 (int)t->threads[i].tid);
+	wait_until_stopped(restopping, nrestopping);
+	free(restopping);
 }
 
 int target_wait_child(struct target *t)

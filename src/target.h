@@ -104,6 +104,10 @@ void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn
 size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
 			   void *ctx, uint64_t wait_until_ns);
 
+/* At the end of a run: the stops still on their way (asked for by the
+ * last rounds) are waited for, up to the stop timeout, and sampled. */
+void target_collect_pending(struct target *t, target_stop_fn fn, void *ctx);
+
 /* The same selection as a round, without stopping anyone: fn is called
  * for each thread while it runs (--nonblocking). */
 size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
