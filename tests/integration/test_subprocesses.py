@@ -73,9 +73,11 @@ out = os.path.join(TMP, "run.perf")
 p, records, err = profile(["-s", "-F", "199", "--", py, target("workers.py"), "run", "1"], out)
 if ok(records is not None, "subprocess.run: parseable output", err):
     chain = [r for r in records if r.py_names()[:4] == ["c", "b", "a", "<module>"]]
-    ok(len(chain) > 120 and len({r.pid for r in chain}) == 1 and chain[0].pid != records[0].pid,
+    parent = int(re.search(r"^ready (\d+)", p.stdout, re.M).group(1)) if "ready" in p.stdout else None
+    pids = {r.pid for r in chain}
+    ok(len(chain) > 120 and len(pids) == 1 and parent not in pids,
        "subprocess.run([sys.executable, chain.py]): %d samples in the child with c <- b <- a <- "
-       "<module>" % len(chain), p.stderr)
+       "<module>" % len(chain), "parent %s, chain pids %s\n%s" % (parent, sorted(pids), p.stderr))
 
 # A shell that runs Python as a child (no exec: "; true" keeps it waiting).
 out = os.path.join(TMP, "shell.perf")

@@ -53,7 +53,9 @@ for label, python in each_interpreter("threads"):
     # loads half a second of debug information first) are counted apart.
     dropped = re.search(r"(\d+) dropped", p.stderr)
     dropped = int(dropped.group(1)) if dropped else 0
-    ok(ticks > 0 and len(main) >= 0.9 * (ticks - dropped) and timeouts and timeouts.group(1) == "0",
+    # (Before the fix it got 10-29% of the ticks; the margin is for the
+    # sanitizer build, whose own cost is several times larger.)
+    ok(ticks > 0 and len(main) >= 0.8 * (ticks - dropped) and timeouts and timeouts.group(1) == "0",
        "%s: --idle under thread churn: the thread creating threads has %d samples of %.0f ticks "
        "(%d snapshots dropped), no stop timed out" % (label, len(main), ticks, dropped), p.stderr)
 done()
