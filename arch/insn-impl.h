@@ -39,15 +39,6 @@ struct insn_state {
 	int64_t saved_off[INSN_MAX_REGS];
 };
 
-/* The state a branch target will start from when it is reached after an
- * instruction that does not fall through (ret, jmp): early exits taken
- * before the prologue (shrink wrapping) get the right state. */
-struct insn_branch_states {
-	size_t n;
-	uint64_t addr[INSN_MAX_BRANCH_STATES];
-	struct insn_state st[INSN_MAX_BRANCH_STATES];
-};
-
 void insn_state_entry(struct insn_state *s, int ra_reg, int64_t ra_off);
 /* A register stored at CFA + off; only its first store is the save. */
 void insn_state_save(struct insn_state *s, unsigned reg, int64_t off);
@@ -56,8 +47,29 @@ void insn_state_restore(struct insn_state *s, unsigned reg, int64_t off);
 bool insn_state_to_row(const struct insn_state *s, unsigned sp, unsigned fp,
 		       struct insn_row *row, const char **why);
 
-void insn_branch_note(struct insn_branch_states *b, uint64_t addr, const struct insn_state *s);
-const struct insn_state *insn_branch_find(const struct insn_branch_states *b, uint64_t addr);
+/* What an architecture says about the instruction just decoded into
+ * a->insn, for the walk from a function's start. */
+struct insn_walk_ops {
+	/* Never falls through (hlt, ud2, brk): what follows is reached only by
+	 * a jump. */
+	bool (*stops)(const struct insn_analyzer *a);
+	/* The target of a direct branch, conditional or not. */
+	bool (*branch_target)(const struct insn_analyzer *a, uint64_t *target);
+	/* Applies the instruction to the state; false when the path ends there
+	 * (ret, an unconditional jump).  *epilogue: it undoes the frame. */
+	bool (*step)(struct insn_analyzer *a, struct insn_state *s, bool *epilogue);
+};
+
+/*
+ * Walks from `start` to `pc` with `st` holding the entry state, which it
+ * turns into the state at pc.  An instruction reached after one that does
+ * not fall through gets the state of a branch seen to it, or the body's
+ * (the last state before an epilogue), so early exits before pc are
+ * undone.
+ */
+bool insn_walk_to_pc(struct insn_analyzer *a, const struct insn_walk_ops *ops,
+		     const uint8_t *code, size_t len, uint64_t start, uint64_t pc,
+		     struct insn_state *st, const char **why);
 
 bool insn_x86_64_from_start(struct insn_analyzer *a, const uint8_t *code, size_t len,
 			    uint64_t start, uint64_t pc, struct insn_row *row, const char **why);

@@ -5,6 +5,15 @@
 
 #include "insn-impl.h"
 
+/* The state a branch target will start from when it is reached after an
+ * instruction that does not fall through (ret, jmp): early exits taken
+ * before the prologue (shrink wrapping) get the right state. */
+struct insn_branch_states {
+	size_t n;
+	uint64_t addr[INSN_MAX_BRANCH_STATES];
+	struct insn_state st[INSN_MAX_BRANCH_STATES];
+};
+
 struct insn_analyzer *insn_analyzer_new(enum insn_arch arch, char *err, size_t err_len)
 {
 	struct insn_analyzer *a = calloc(1, sizeof(*a));
@@ -150,7 +159,11 @@ bool insn_state_to_row(const struct insn_state *s, unsigned sp, unsigned fp,
 	return true;
 }
 
-void insn_branch_note(struct insn_branch_states *b, uint64_t addr, const struct insn_state *s)
+static const struct insn_state *insn_branch_find(const struct insn_branch_states *b,
+						 uint64_t addr);
+
+static void insn_branch_note(struct insn_branch_states *b, uint64_t addr,
+			     const struct insn_state *s)
 {
 	if (insn_branch_find(b, addr) || b->n >= INSN_MAX_BRANCH_STATES)
 		return; /* the first path to a target wins */
@@ -159,10 +172,63 @@ void insn_branch_note(struct insn_branch_states *b, uint64_t addr, const struct 
 	b->n++;
 }
 
-const struct insn_state *insn_branch_find(const struct insn_branch_states *b, uint64_t addr)
+static const struct insn_state *insn_branch_find(const struct insn_branch_states *b,
+						 uint64_t addr)
 {
 	for (size_t i = 0; i < b->n; i++)
 		if (b->addr[i] == addr)
 			return &b->st[i];
 	return NULL;
+}
+
+bool insn_walk_to_pc(struct insn_analyzer *a, const struct insn_walk_ops *ops,
+		     const uint8_t *code, size_t len, uint64_t start, uint64_t pc,
+		     struct insn_state *st, const char **why)
+{
+	struct insn_branch_states branches;
+	struct insn_state body = *st;
+	const uint8_t *p = code;
+	size_t left = len;
+	uint64_t addr = start;
+	bool falls_through = true;
+	unsigned steps = 0;
+
+	branches.n = 0;
+	while (addr < pc) {
+		uint64_t at = addr, target;
+		bool epilogue;
+
+		if (!falls_through) {
+			/* Reached only by a jump: from the state that jump had,
+			 * or, unknown, from the function's body. */
+			const struct insn_state *b = insn_branch_find(&branches, at);
+			*st = b ? *b : body;
+		}
+		if (++steps > INSN_MAX_STEPS) {
+			*why = "function too long to analyse";
+			return false;
+		}
+		if (!cs_disasm_iter(a->cs, &p, &left, &addr, a->insn)) {
+			*why = "undecodable instruction before the pc";
+			return false;
+		}
+		if (ops->stops(a)) {
+			falls_through = false;
+			continue;
+		}
+		if (ops->branch_target(a, &target) && target > at && target <= pc)
+			insn_branch_note(&branches, target, st);
+		falls_through = ops->step(a, st, &epilogue);
+		if (!epilogue && falls_through)
+			body = *st;
+	}
+	if (addr != pc) {
+		*why = "pc is not on an instruction boundary";
+		return false;
+	}
+	if (!falls_through) {
+		const struct insn_state *b = insn_branch_find(&branches, pc);
+		*st = b ? *b : body;
+	}
+	return true;
 }

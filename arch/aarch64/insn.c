@@ -231,57 +231,37 @@ static bool step(struct insn_analyzer *a, struct insn_state *s, bool *epilogue)
 	return true;
 }
 
+static bool stops(const struct insn_analyzer *a)
+{
+	return a->insn->id == ARM64_INS_BRK || a->insn->id == ARM64_INS_HLT;
+}
+
+static bool branch_target(const struct insn_analyzer *a, uint64_t *target)
+{
+	const cs_arm64_op *o0 = op(a, 0);
+
+	if (conditional_target(a, target))
+		return true;
+	if (!is_unconditional_branch(a) || !o0 || o0->type != ARM64_OP_IMM)
+		return false;
+	*target = (uint64_t)o0->imm;
+	return true;
+}
+
+static const struct insn_walk_ops walk_ops = { stops, branch_target, step };
+
 bool insn_aarch64_from_start(struct insn_analyzer *a, const uint8_t *code, size_t len,
 			     uint64_t start, uint64_t pc, struct insn_row *row, const char **why)
 {
-	struct insn_branch_states branches;
-	struct insn_state st, body;
-	const uint8_t *p = code;
-	size_t left = len;
-	uint64_t addr = start;
-	bool falls_through = true;
-	unsigned steps = 0;
+	struct insn_state st;
 
 	if ((start | pc) & 3) {
 		*why = "aarch64 code is not 4-byte aligned";
 		return false;
 	}
-	branches.n = 0;
 	insn_state_entry(&st, DW_X30, 0);
-	body = st;
-	while (addr < pc) {
-		uint64_t at = addr, target;
-		bool epilogue;
-
-		if (!falls_through) {
-			const struct insn_state *b = insn_branch_find(&branches, at);
-			st = b ? *b : body;
-		}
-		if (++steps > INSN_MAX_STEPS) {
-			*why = "function too long to analyse";
-			return false;
-		}
-		if (!cs_disasm_iter(a->cs, &p, &left, &addr, a->insn)) {
-			*why = "undecodable instruction before the pc";
-			return false;
-		}
-		if (a->insn->id == ARM64_INS_BRK || a->insn->id == ARM64_INS_HLT) {
-			falls_through = false;
-			continue;
-		}
-		if ((conditional_target(a, &target) ||
-		     (is_unconditional_branch(a) && op(a, 0) && op(a, 0)->type == ARM64_OP_IMM &&
-		      (target = (uint64_t)op(a, 0)->imm, true))) &&
-		    target > at && target <= pc)
-			insn_branch_note(&branches, target, &st);
-		falls_through = step(a, &st, &epilogue);
-		if (!epilogue && falls_through)
-			body = st;
-	}
-	if (!falls_through) {
-		const struct insn_state *b = insn_branch_find(&branches, pc);
-		st = b ? *b : body;
-	}
+	if (!insn_walk_to_pc(a, &walk_ops, code, len, start, pc, &st, why))
+		return false;
 	if (st.ra_reg == RA_LOST) {
 		*why = "the return address was overwritten and not saved";
 		return false;

@@ -211,59 +211,27 @@ static bool step(struct insn_analyzer *a, struct insn_state *s, bool *epilogue)
 	return true;
 }
 
+static bool stops(const struct insn_analyzer *a)
+{
+	return never_returns(a->insn->id);
+}
+
+static bool branch_target(const struct insn_analyzer *a, uint64_t *target)
+{
+	return (is_conditional_jump(a) || a->insn->id == X86_INS_JMP) && direct_target(a, target);
+}
+
+static const struct insn_walk_ops walk_ops = { stops, branch_target, step };
+
 bool insn_x86_64_from_start(struct insn_analyzer *a, const uint8_t *code, size_t len,
 			    uint64_t start, uint64_t pc, struct insn_row *row, const char **why)
 {
-	struct insn_branch_states branches;
-	struct insn_state st, body;
-	const uint8_t *p = code;
-	size_t left = len;
-	uint64_t addr = start;
-	bool falls_through = true;
-	unsigned steps = 0;
+	struct insn_state st;
 
-	branches.n = 0;
 	insn_state_entry(&st, -1, -8);
 	st.sp_depth = 8;
-	body = st;
-	while (addr < pc) {
-		uint64_t at = addr, target;
-		bool epilogue;
-
-		if (!falls_through) {
-			/* Reached only by a jump: from the state that jump had,
-			 * or, unknown, from the function's body. */
-			const struct insn_state *b = insn_branch_find(&branches, at);
-			st = b ? *b : body;
-		}
-		if (++steps > INSN_MAX_STEPS) {
-			*why = "function too long to analyse";
-			return false;
-		}
-		if (!cs_disasm_iter(a->cs, &p, &left, &addr, a->insn)) {
-			*why = "undecodable instruction before the pc";
-			return false;
-		}
-		if (never_returns(a->insn->id)) {
-			falls_through = false;
-			continue;
-		}
-		if ((is_conditional_jump(a) || a->insn->id == X86_INS_JMP) && direct_target(a, &target) &&
-		    target > at && target <= pc)
-			insn_branch_note(&branches, target, &st);
-		falls_through = step(a, &st, &epilogue);
-		if (!epilogue && falls_through)
-			body = st;
-	}
-	if (addr != pc) {
-		*why = "pc is not on an instruction boundary";
-		return false;
-	}
-	if (!falls_through) {
-		const struct insn_state *b = insn_branch_find(&branches, pc);
-		st = b ? *b : body;
-	}
-	return insn_state_to_row(&st, DW_RSP, DW_RBP, row, why);
+	return insn_walk_to_pc(a, &walk_ops, code, len, start, pc, &st, why) &&
+	       insn_state_to_row(&st, DW_RSP, DW_RBP, row, why);
 }
 
 /*
