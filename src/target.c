@@ -194,17 +194,32 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* A number in /proc/PID/status (pid 0: pysample's own), after `key` such
+ * as "Tgid:"; false when the file or the line is missing. */
+static bool status_field(pid_t pid, const char *key, int base, unsigned long long *value)
+{
+	char path[64], needle[32], *text, *p;
+	bool found = false;
+
+	snprintf(needle, sizeof(needle), "\n%s", key);
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	text = read_small_file(path, 1 << 16, NULL);
+	if (text && (p = strstr(text, needle)) != NULL) {
+		*value = strtoull(p + strlen(needle), NULL, base);
+		found = true;
+	}
+	free(text);
+	return found;
+}
+
 static pid_t tgid_of(pid_t tid)
 {
-	char path[64], *text, *p;
-	pid_t tgid = -1;
+	unsigned long long tgid;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	text = read_small_file(path, 1 << 16, NULL);
-	if (text && (p = strstr(text, "\nTgid:")) != NULL)
-		tgid = (pid_t)atoi(p + 6);
-	free(text);
-	return tgid;
+	return status_field(tid, "Tgid:", 10, &tgid) ? (pid_t)tgid : -1;
 }
 
 /*
@@ -634,14 +649,10 @@ static bool is_kernel_thread(pid_t pid, char *comm, size_t comm_len)
 
 static bool have_cap_sys_ptrace(void)
 {
-	char *status = read_small_file("/proc/self/status", 1 << 16, NULL), *p;
-	bool have = false;
+	unsigned long long caps;
 
 	/* CapEff is a hex mask; CAP_SYS_PTRACE is bit 19. */
-	if (status && (p = strstr(status, "\nCapEff:")) != NULL)
-		have = (strtoull(p + 8, NULL, 16) >> 19) & 1;
-	free(status);
-	return have;
+	return status_field(0, "CapEff:", 16, &caps) && ((caps >> 19) & 1);
 }
 
 static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
@@ -655,14 +666,9 @@ static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
 			 (int)pid, comm);
 		return;
 	}
-	char path[64], *status, *p;
-	int tracer = 0;
+	unsigned long long tracer_pid = 0;
+	int tracer = status_field(pid, "TracerPid:", 10, &tracer_pid) ? (int)tracer_pid : 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	status = read_small_file(path, 1 << 16, NULL);
-	if (status && (p = strstr(status, "\nTracerPid:")) != NULL)
-		tracer = atoi(p + 11);
-	free(status);
 	if (err == ESRCH) {
 		snprintf(out, len, "no process %d: check the pid (it may have exited)", (int)pid);
 	} else if (err == EPERM && tracer) {
@@ -726,15 +732,9 @@ static void seize_threads(struct target *t, pid_t pid)
 
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], *text, *p;
-	pid_t ppid = -1;
+	unsigned long long ppid;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	text = read_small_file(path, 1 << 16, NULL);
-	if (text && (p = strstr(text, "\nPPid:")) != NULL)
-		ppid = (pid_t)atoi(p + 6);
-	free(text);
-	return ppid;
+	return status_field(pid, "PPid:", 10, &ppid) ? (pid_t)ppid : -1;
 }
 
 /* The existing descendants of the target, parents before children; new
