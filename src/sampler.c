@@ -67,15 +67,23 @@ bool sampler_found_python(const struct sampler *s)
 	return false;
 }
 
-/* The sampling state of a process, made the first time it is needed. */
-static struct sampled_process *sampled_process(struct sampler *s, pid_t pid)
+static struct sampled_process *find_sampled(struct sampler *s, pid_t pid)
 {
-	const struct target_process *tp = target_process(&s->target, pid);
-	struct sampled_process *sp;
-
 	for (size_t i = 0; i < s->nprocs; i++)
 		if (s->procs[i]->pid == pid)
 			return s->procs[i];
+	return NULL;
+}
+
+/* The sampling state of a process, made the first time it is needed. */
+static struct sampled_process *sampled_process(struct sampler *s, pid_t pid)
+{
+	struct sampled_process *sp = find_sampled(s, pid);
+	const struct target_process *tp;
+
+	if (sp)
+		return sp;
+	tp = target_process(&s->target, pid);
 	sp = xcalloc(1, sizeof(*sp));
 	sp->pid = pid;
 	sp->exec_gen = tp ? tp->exec_gen : 0;
@@ -142,14 +150,6 @@ static void sync_processes(struct sampler *s)
 		 * valid for snapshots still queued. */
 		py_code_cache_clear(&sp->codes);
 	}
-}
-
-static struct sampled_process *find_sampled(struct sampler *s, pid_t pid)
-{
-	for (size_t i = 0; i < s->nprocs; i++)
-		if (s->procs[i]->pid == pid)
-			return s->procs[i];
-	return NULL;
 }
 
 /* What a signal to pysample means: in attach mode, stop; in launch mode the
