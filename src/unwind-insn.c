@@ -59,9 +59,9 @@ void insn_unwinder_free(struct insn_unwinder *iu)
 /* Where the function holding `addr` starts: its ELF symbol, or the perf
  * map entry of JIT code.  A symbol without a size (hand-written assembly
  * often lacks .size) is trusted only close by. */
-static bool function_start(struct insn_unwinder *iu, uint64_t addr, uint64_t *start)
+static bool function_start(struct insn_unwinder *iu, Dwfl_Module *mod, uint64_t addr,
+			   uint64_t *start)
 {
-	Dwfl_Module *mod = modules_find(iu->mods, addr);
 	const struct perf_map_entry *jit;
 	GElf_Off off = 0;
 	GElf_Sym sym;
@@ -85,16 +85,16 @@ static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struc
 		    const char **why)
 {
 	uint64_t lookup = is_caller ? pc - 1 : pc, start, lo, hi;
-	const struct map_entry *map;
+	/* Also re-reads stale maps: new JIT code. */
+	Dwfl_Module *mod = modules_find(iu->mods, lookup);
+	const struct map_entry *map = modules_mapping(iu->mods, lookup);
 	size_t got;
 
-	modules_find(iu->mods, lookup); /* re-reads stale maps: new JIT code */
-	map = modules_mapping(iu->mods, lookup);
 	if (!map || !map->executable) {
 		*why = "pc not in executable memory";
 		return false;
 	}
-	if (function_start(iu, lookup, &start) && start >= map->start && pc - start < (64u << 10)) {
+	if (function_start(iu, mod, lookup, &start) && start >= map->start && pc - start < (64u << 10)) {
 		hi = pc + CODE_AFTER_PC < map->end ? pc + CODE_AFTER_PC : map->end;
 		got = mem_read_partial(iu->mods->pid, start, iu->code, (size_t)(hi - start));
 		if (got >= pc - start &&
