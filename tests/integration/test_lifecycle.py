@@ -88,18 +88,28 @@ for _ in range(50):
 ok(not os.path.exists("/proc/%d" % child) or proc_state(child) == "Z",
    "SIGKILL to pysample in launch mode: the launched program dies with it")
 
+
+def refused_attach(wrapper, label, message_ok, message_what):
+    """pysample run under `wrapper` attaches to a fresh target and must be
+    refused: exit 3, one message that passes message_ok, target untouched."""
+    tgt = subprocess.Popen([python, target("chain.py"), "5"], stdout=subprocess.PIPE, text=True)
+    try:
+        wait_for_line(tgt, "ready")
+        p = subprocess.run(wrapper + [PYSAMPLE, "-p", str(tgt.pid), "-d", "0.2"], capture_output=True,
+                           text=True, timeout=30)
+        ok(p.returncode == 3 and message_ok(p.stderr), "%s: exit 3, %s" % (label, message_what), p.stderr)
+        ok(tracer_of(tgt.pid) == 0 and tgt.poll() is None, "%s: target untouched" % label)
+    finally:
+        tgt.kill()
+        tgt.wait()
+
+
 # No permission (an unprivileged user attaching to root's process).
 setpriv = shutil.which("setpriv")
 if setpriv and os.getuid() == 0:
-    tgt = subprocess.Popen([python, target("chain.py"), "5"], stdout=subprocess.PIPE, text=True)
-    wait_for_line(tgt, "ready")
-    p = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", PYSAMPLE, "-p",
-                        str(tgt.pid), "-d", "0.2"], capture_output=True, text=True, timeout=30)
-    ok(p.returncode == 3 and "CAP_SYS_PTRACE" in p.stderr and "--cap-add SYS_PTRACE" in p.stderr,
-       "no permission: exit 3 and one message naming the cause and the fix", p.stderr)
-    ok(tracer_of(tgt.pid) == 0 and tgt.poll() is None, "no permission: target untouched")
-    tgt.kill()
-    tgt.wait()
+    refused_attach([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"], "no permission",
+                   lambda err: "CAP_SYS_PTRACE" in err and "--cap-add SYS_PTRACE" in err,
+                   "and one message naming the cause and the fix")
 else:
     skip("permission failure", "needs root and setpriv (util-linux)")
 
@@ -108,17 +118,9 @@ else:
 unshare = shutil.which("unshare")
 probe = subprocess.run([unshare or "unshare", "--user", "--map-root-user", "true"], capture_output=True) if unshare else None
 if probe and probe.returncode == 0:
-    tgt = subprocess.Popen([python, target("chain.py"), "5"], stdout=subprocess.PIPE, text=True)
-    wait_for_line(tgt, "ready")
-    p = subprocess.run([unshare, "--user", "--map-root-user", PYSAMPLE, "-p", str(tgt.pid), "-d", "0.2"],
-                       capture_output=True, text=True, timeout=30)
-    ok(p.returncode == 3 and "although pysample has CAP_SYS_PTRACE" in p.stderr and
-       "user namespace" in p.stderr,
-       "capabilities only in another user namespace: exit 3, the message says privilege is not "
-       "what is missing and names the namespace", p.stderr)
-    ok(tracer_of(tgt.pid) == 0 and tgt.poll() is None, "other user namespace: target untouched")
-    tgt.kill()
-    tgt.wait()
+    refused_attach([unshare, "--user", "--map-root-user"], "capabilities only in another user namespace",
+                   lambda err: "although pysample has CAP_SYS_PTRACE" in err and "user namespace" in err,
+                   "the message says privilege is not what is missing and names the namespace")
 else:
     skip("attach from another user namespace", "unshare --user is not available here")
 
