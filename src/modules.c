@@ -257,12 +257,16 @@ bool modules_has_cfi(struct modules *m, uint64_t addr)
 	if (slot->addr_plus1 == addr + 1 && slot->generation == m->generation)
 		return slot->covered;
 	mod = modules_find(m, addr);
+	/* Outside every module: not cached, so that the next look-up goes
+	 * through modules_find again, which re-reads maps that predate the
+	 * code (JIT code, a library loaded since).  Caching it would keep the
+	 * stale maps until something else made them be read. */
+	if (!mod)
+		return false;
 	/* libdw looks in .eh_frame first, then .debug_frame, as here. */
-	if (mod) {
-		cfi = dwfl_module_eh_cfi(mod, &bias);
-		covered = cfi_covers(cfi, addr - bias);
-	}
-	if (mod && !covered) {
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	covered = cfi_covers(cfi, addr - bias);
+	if (!covered) {
 		cfi = dwfl_module_dwarf_cfi(mod, &bias);
 		covered = cfi_covers(cfi, addr - bias);
 	}
