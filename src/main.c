@@ -88,9 +88,10 @@ int main(int argc, char **argv)
 		}
 	}
 	/* A reader that goes away must not kill pysample before it detaches. */
-	signal(SIGPIPE, SIG_IGN);
+	bool sigpipe_was_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
 
 	memset(&s, 0, sizeof(s));
+	s.target.sigpipe_was_ignored = sigpipe_was_ignored;
 	s.target.follow_children = opt.subprocesses;
 	if (!target_setup_signals(&s.target)) {
 		pys_error("cannot set up signal handling: %s", strerror(errno));

@@ -808,7 +808,11 @@ bool target_launch(struct target *t, char *const argv[], char *err, size_t err_l
 	if (child == 0) {
 		/* Wait until the parent has seized us, so the program is traced
 		 * from its first instruction, then become the program.  The
-		 * signal mask is the user's again. */
+		 * signal mask and SIGPIPE's disposition are the user's again
+		 * (an ignored SIGPIPE survives exec: `yes | head` would end in
+		 * write errors instead of the signal). */
+		if (!t->sigpipe_was_ignored)
+			sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(go[1]);

@@ -66,6 +66,9 @@ struct target {
 	uint64_t spin_ns;
 	/* Signals pysample itself received (SIGINT, SIGTERM, SIGHUP), for main. */
 	int pending_signal;
+	/* SIGPIPE was ignored before pysample ignored it: a launched program
+	 * inherits the disposition pysample found, not pysample's own. */
+	bool sigpipe_was_ignored;
 };
 
 /* Called for each thread while it is stopped; return quickly. */

@@ -59,13 +59,25 @@ ok(handled == 300 and "received 300" in out,
 
 # Ctrl-C: the terminal sends SIGINT to the whole foreground process group.
 # Reproduce that: pysample and the program in one new group, SIGINT to it.
+# SIGINT's default disposition is set first: a suite run in the background
+# of a non-interactive shell inherits SIGINT ignored, and so would the program.
+def sigint_default():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 out_path = os.path.join(tmp, "int.perf")
 ps = subprocess.Popen([PYSAMPLE, "-F", "999", "-o", out_path, "--", python, target("interrupt.py")],
-                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                      preexec_fn=sigint_default)
 wait_for_line(ps, "ready")
 time.sleep(0.5)
 os.killpg(ps.pid, signal.SIGINT)
-out, err = ps.communicate(timeout=60)
+try:
+    out, err = ps.communicate(timeout=60)
+except subprocess.TimeoutExpired:
+    os.killpg(ps.pid, signal.SIGKILL)  # never leave a spinning program behind
+    out, err = ps.communicate()
+    err += "\n(still running 60 s after Ctrl-C: killed)"
 ok(ps.returncode == 5 and "interrupted" in out,
    "Ctrl-C reaches the program, which exits 5 through its handler (pysample exit %d)" % ps.returncode,
    out + err)
@@ -75,4 +87,21 @@ try:
        "after Ctrl-C the profile is complete (%d records) and the summary printed" % len(records), err)
 except ValueError as e:
     ok(False, "after Ctrl-C the profile is complete", e)
+
+
+# The program inherits the signal dispositions pysample was started with,
+# not pysample's own (it ignores SIGPIPE): SigIgn as without pysample.
+def ignored_signals(argv, ignore_sigpipe):
+    def setup():
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN if ignore_sigpipe else signal.SIG_DFL)
+    out = subprocess.run(argv + ["grep", "SigIgn", "/proc/self/status"], capture_output=True, text=True,
+                         preexec_fn=setup, timeout=60).stdout.split()
+    return out[1] if len(out) == 2 else out
+
+
+for ignore in (False, True):
+    alone = ignored_signals([], ignore)
+    traced = ignored_signals([PYSAMPLE, "-o", os.devnull, "--"], ignore)
+    ok(alone == traced, "SIGPIPE %s when pysample starts: the program's ignored signals are %s, as "
+       "without pysample (%s)" % ("ignored" if ignore else "default", traced, alone))
 done()
