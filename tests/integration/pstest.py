@@ -3,6 +3,7 @@
 on the machine, running pysample on real targets, parsing its output, and
 reporting in TAP (the automake harness counts every check)."""
 
+import atexit
 import glob
 import os
 import re
@@ -23,6 +24,37 @@ TMP = tempfile.mkdtemp(prefix="pysample-test-")
 
 _count = 0
 _failed = 0
+
+
+def _descendants(root):
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, frontier = [], [root]
+    while frontier:
+        p = frontier.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        found += kids
+        frontier += kids
+    return found
+
+
+@atexit.register
+def _kill_leftovers():
+    """A check that failed by an exception may leave a spinning target (and
+    the pysample tracing it) behind, which would slow every later test of
+    the suite: whatever this test started and is still alive goes now."""
+    for pid in _descendants(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            sys.stderr.write("# killed leftover process %d\n" % pid)
+        except OSError:
+            pass
 
 
 def ok(cond, name, diag=None):
