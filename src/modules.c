@@ -169,10 +169,21 @@ void modules_refresh(struct modules *m, bool force)
 
 static void modules_reread(struct modules *m, uint64_t now)
 {
+	struct proc_maps fresh;
+
 	m->reported_ns = now;
-	procmaps_free(&m->maps);
-	if (!procmaps_read(m->pid, &m->maps))
+	/* Unreadable once the process has exited, while snapshots taken
+	 * before are still being processed: the last maps read describe them,
+	 * and an empty list would cut their stacks at the first JIT frame.
+	 * (A zombie's maps read as empty.) */
+	if (!procmaps_read(m->pid, &fresh))
 		return;
+	if (!fresh.count) {
+		procmaps_free(&fresh);
+		return;
+	}
+	procmaps_free(&m->maps);
+	m->maps = fresh;
 	m->refreshes++;
 	m->generation++;
 	/* begin_add keeps modules already reported: their parsed CFI and
