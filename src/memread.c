@@ -96,84 +96,171 @@ size_t mem_read_batch(pid_t pid, struct mem_request *reqs, size_t n)
 	return good;
 }
 
+#define PAGE 4096u
+
 void mem_window_init(struct mem_window *w, pid_t pid)
 {
 	w->pid = pid;
-	w->start = w->len = 0;
+	w->held = 0;
+	w->victim = 0;
 	w->reads = 0;
-	w->lowest = UINT64_MAX;
+	w->nused = 0;
 	if (!w->pages || w->pages > MEM_WINDOW_PAGES)
 		w->pages = MEM_WINDOW_PAGES;
 }
 
 void mem_window_adapt(struct mem_window *w, unsigned items)
 {
-	if (w->reads >= 2 && items < 2 * w->reads) {
+	if (!w->reads)
+		return; /* all served by the prefetch: nothing learnt */
+	if (items < 2 * w->reads)
 		w->pages = 1; /* about one item per refill: scattered */
-	} else if (w->reads >= 2) {
-		w->pages = w->pages * 2 > MEM_WINDOW_PAGES ? MEM_WINDOW_PAGES : w->pages * 2;
-	} else if (w->reads == 1 && w->len && w->lowest >= w->start) {
-		uint64_t used = (w->start + w->len - (w->lowest & ~(uint64_t)4095)) / 4096;
-		w->pages = used < 1 ? 1 : used > MEM_WINDOW_PAGES ? MEM_WINDOW_PAGES : (unsigned)used;
+	else
+		w->pages = w->nused < 1 ? 1 : w->nused;
+}
+
+static int slot_of(const struct mem_window *w, uint64_t page)
+{
+	for (unsigned i = 0; i < w->held; i++)
+		if (w->page[i] == page)
+			return (int)i;
+	return -1;
+}
+
+/* A slot for a new page, never one holding a page in [keep_lo, keep_hi]. */
+static unsigned take_slot(struct mem_window *w, uint64_t keep_lo, uint64_t keep_hi)
+{
+	unsigned s;
+
+	for (s = 0; s < w->held; s++)
+		if (!w->page[s])
+			return s; /* left free by a failed read */
+	if (w->held < MEM_WINDOW_PAGES) {
+		w->page[w->held] = 0;
+		return w->held++;
 	}
+	for (unsigned tries = 0;; tries++) {
+		s = w->victim;
+		w->victim = (w->victim + 1) % MEM_WINDOW_PAGES;
+		if (tries >= MEM_WINDOW_PAGES || w->page[s] < keep_lo || w->page[s] > keep_hi)
+			break;
+	}
+	w->page[s] = 0;
+	return s;
+}
+
+/*
+ * One process_vm_readv: the requests, then the pages (not held yet) in the
+ * order given.  The transfer stops at the first unreadable range, so pages
+ * after a failing one stay out.  True when every request was read whole.
+ */
+static bool fill(struct mem_window *w, struct mem_request *reqs, size_t nreqs,
+		 const uint64_t *pages, size_t npages, uint64_t keep_lo, uint64_t keep_hi)
+{
+	struct iovec local[MEM_WINDOW_MAX_REQUESTS + MEM_WINDOW_PAGES];
+	struct iovec remote[MEM_WINDOW_MAX_REQUESTS + MEM_WINDOW_PAGES];
+	unsigned slot[MEM_WINDOW_PAGES];
+	size_t n = 0, wanted = 0, nslots = 0;
+	ssize_t got;
+
+	if (nreqs > MEM_WINDOW_MAX_REQUESTS)
+		return false;
+	for (size_t i = 0; i < nreqs; i++, n++) {
+		local[n].iov_base = reqs[i].buf;
+		remote[n].iov_base = (void *)(uintptr_t)reqs[i].addr;
+		local[n].iov_len = remote[n].iov_len = reqs[i].len;
+		wanted += reqs[i].len;
+		reqs[i].ok = false;
+	}
+	for (size_t i = 0; i < npages && nslots < MEM_WINDOW_PAGES; i++) {
+		bool dup = pages[i] == 0 || slot_of(w, pages[i]) >= 0;
+		for (size_t j = 0; j < nslots && !dup; j++)
+			dup = w->page[slot[j]] == pages[i];
+		if (dup)
+			continue;
+		slot[nslots] = take_slot(w, keep_lo, keep_hi);
+		/* Claimed now so that a later duplicate is seen; valid after the read. */
+		w->page[slot[nslots]] = pages[i];
+		local[n].iov_base = w->buf[slot[nslots]];
+		remote[n].iov_base = (void *)(uintptr_t)pages[i];
+		local[n].iov_len = remote[n].iov_len = PAGE;
+		n++, nslots++;
+	}
+	if (!n)
+		return true;
+	do
+		got = process_vm_readv(w->pid, local, n, remote, n, 0);
+	while (got < 0 && errno == EINTR);
+	if (got < (ssize_t)wanted) {
+		for (size_t j = 0; j < nslots; j++)
+			w->page[slot[j]] = 0;
+		return false;
+	}
+	for (size_t i = 0; i < nreqs; i++)
+		reqs[i].ok = true;
+	got -= (ssize_t)wanted;
+	for (size_t j = 0; j < nslots; j++, got -= PAGE)
+		if (got < (ssize_t)PAGE)
+			w->page[slot[j]] = 0; /* not read: the slot is free to reuse */
+	return true;
+}
+
+bool mem_window_read_with(struct mem_window *w, struct mem_request *reqs, size_t nreqs,
+			  const uint64_t *pages, size_t npages)
+{
+	return fill(w, reqs, nreqs, pages, npages, 1, 0);
+}
+
+size_t mem_window_used_pages(const struct mem_window *w, uint64_t *out, size_t max)
+{
+	size_t n = w->nused < max ? w->nused : max;
+
+	memcpy(out, w->used, n * sizeof(*out));
+	return n;
+}
+
+static void note_use(struct mem_window *w, uint64_t page)
+{
+	for (unsigned i = 0; i < w->nused; i++)
+		if (w->used[i] == page)
+			return;
+	if (w->nused < MEM_WINDOW_PAGES)
+		w->used[w->nused++] = page;
 }
 
 bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len)
 {
-	const uint64_t page = 4096;
-	struct iovec local[MEM_WINDOW_PAGES], remote[MEM_WINDOW_PAGES];
-	uint64_t top, low;
-	ssize_t got;
-	size_t npages;
+	uint64_t first, last, want[MEM_WINDOW_PAGES];
+	size_t nwant = 0;
+	bool missing = false;
 
-	if (len > page || addr == 0 || addr + len < addr)
+	if (len == 0 || len > PAGE || addr < PAGE || addr + len < addr)
 		return false;
-	if (addr >= w->start && addr + len <= w->start + w->len) {
-		memcpy(out, w->buf + (addr - w->start), len);
-		if (addr < w->lowest)
-			w->lowest = addr;
-		return true;
+	first = addr & ~(uint64_t)(PAGE - 1);
+	last = (addr + len - 1) & ~(uint64_t)(PAGE - 1);
+	missing = slot_of(w, first) < 0 || slot_of(w, last) < 0;
+	if (missing) {
+		/* The request's pages, the end first, then the run below. */
+		want[nwant++] = last;
+		if (first != last)
+			want[nwant++] = first;
+		for (uint64_t p = first; nwant < w->pages && p >= PAGE; nwant++) {
+			p -= PAGE;
+			want[nwant] = p;
+		}
+		w->reads++;
+		fill(w, NULL, 0, want, nwant, first, last);
 	}
-	/* The page holding the end of the request first, then downwards:
-	 * remote ranges need not ascend, and the transfer stops at the first
-	 * failing one, so whatever comes back is contiguous from the top. */
-	top = (addr + len - 1) & ~(page - 1);
-	npages = w->pages ? w->pages : 1;
-	/* At least the pages the request itself spans. */
-	if (npages < (top - (addr & ~(page - 1))) / page + 1)
-		npages = (size_t)((top - (addr & ~(page - 1))) / page) + 1;
-	if (npages > MEM_WINDOW_PAGES)
-		npages = MEM_WINDOW_PAGES;
-	if (top < (npages - 1) * page)
-		npages = (size_t)(top / page) + 1;
-	low = top - (npages - 1) * page;
-	for (size_t i = 0; i < npages; i++) {
-		uint64_t at = top - i * page;
-		remote[i].iov_base = (void *)(uintptr_t)at;
-		remote[i].iov_len = page;
-		local[i].iov_base = w->buf + (at - low);
-		local[i].iov_len = page;
-	}
-	w->reads++;
-	do
-		got = process_vm_readv(w->pid, local, npages, remote, npages, 0);
-	while (got < 0 && errno == EINTR);
-	w->len = 0;
-	if (got <= 0)
-		return false;
-	{
-		size_t full = (size_t)got / page; /* whole pages, from the top down */
-		if (!full)
+	for (uint64_t p = first, done = 0; p <= last; p += PAGE) {
+		int s = slot_of(w, p);
+		uint64_t from = p > addr ? p : addr, to = p + PAGE < addr + len ? p + PAGE : addr + len;
+		if (s < 0)
 			return false;
-		w->start = top - (full - 1) * page;
-		w->len = full * page;
-		/* The window's bytes sit in buf at (address - low). */
-		memmove(w->buf, w->buf + (w->start - low), w->len);
+		memcpy((uint8_t *)out + done, w->buf[s] + (from - p), (size_t)(to - from));
+		done += to - from;
+		note_use(w, p);
+		if (p == last)
+			break;
 	}
-	if (addr < w->start)
-		return false;
-	memcpy(out, w->buf + (addr - w->start), len);
-	if (addr < w->lowest)
-		w->lowest = addr;
 	return true;
 }

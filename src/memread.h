@@ -24,36 +24,52 @@ struct mem_request {
 size_t mem_read_batch(pid_t pid, struct mem_request *reqs, size_t n);
 
 /*
- * A window of target memory read in one syscall and served locally: frame
- * chains that live close together (CPython 3.11+ keeps its frames in
- * per-thread data-stack chunks, callers below callees) cost one read per
- * window instead of one per frame.  A miss reads the pages holding the
- * request and those below it, stopping at the first unreadable one.
+ * A window on target memory for walking a frame chain: up to
+ * MEM_WINDOW_PAGES whole pages, read in one syscall and served locally.
+ * CPython 3.11+ keeps frames in per-thread data-stack chunks (callers below
+ * callees), plus the shim frames its evaluation loops keep on the C stack;
+ * 3.8-3.10 frames are heap objects.  A miss reads the pages the request
+ * spans and, below them, as many as the window's run length.  The pages a
+ * walk used are the hint for the next walk of the same thread: read with
+ * its thread state in one syscall, a chain that has not moved costs
+ * nothing more.
  */
-#define MEM_WINDOW_PAGES 8
+#define MEM_WINDOW_PAGES 16
+#define MEM_WINDOW_MAX_REQUESTS 4
 struct mem_window {
 	pid_t pid;
-	uint64_t start; /* valid bytes: [start, start + len) */
-	size_t len;
-	uint64_t reads;
-	unsigned pages; /* read per refill: adapted to the walks (mem_window_adapt) */
-	uint64_t lowest; /* lowest address served since init */
-	uint8_t buf[MEM_WINDOW_PAGES * 4096];
+	unsigned held;                    /* slots in use */
+	uint64_t page[MEM_WINDOW_PAGES];  /* page address held by each slot */
+	unsigned victim;                  /* next slot to reuse when all are held */
+	uint64_t reads;                   /* refills since init (a prefetch is not one) */
+	unsigned pages;                   /* run length of a refill: adapted to the walks */
+	unsigned nused;                   /* distinct pages served since init, in order */
+	uint64_t used[MEM_WINDOW_PAGES];
+	uint8_t buf[MEM_WINDOW_PAGES][4096];
 };
 
-/* Empties the window for a new walk (the size learnt so far stays). */
+/* Empties the window for a new walk (the run length learnt so far stays). */
 void mem_window_init(struct mem_window *w, pid_t pid);
 /*
- * After a walk of `items` reads: pages copied that the walk never touched
- * cost time (pinning, copying) at every sample.  Frames scattered over the
- * heap (3.8-3.10) want single pages; a contiguous chain (3.11+ data stack)
- * wants the window as large as its span, and gets twice the size when it
- * needed more than one refill.
+ * After a walk of `items` reads: a run longer than needed costs time
+ * (pinning, copying) at every refill.  Frames scattered over the heap
+ * (3.8-3.10) want runs of one page; a contiguous chain (3.11+ data stack)
+ * wants runs as long as the pages it used.
  */
 void mem_window_adapt(struct mem_window *w, unsigned items);
 /* Copies [addr, addr + len) (len <= one page), from the window or after
  * refilling it; false when unreadable. */
 bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len);
+/*
+ * Reads up to MEM_WINDOW_MAX_REQUESTS small requests (a thread state, a
+ * word it points to) and, in the same syscall, the `npages` pages of
+ * `pages` (a hint: unreadable ones are left out) into the window.  True
+ * when every request was read whole.
+ */
+bool mem_window_read_with(struct mem_window *w, struct mem_request *reqs, size_t nreqs,
+			  const uint64_t *pages, size_t npages);
+/* The pages served since init, in the order first used (at most max). */
+size_t mem_window_used_pages(const struct mem_window *w, uint64_t *out, size_t max);
 
 /* Counts syscalls made, for the summary and the benchmark. */
 

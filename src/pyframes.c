@@ -138,7 +138,7 @@ static void scan_thread_states(struct py_reader *r)
 		    !mem_read_u64(r->pid, interp + (uint64_t)l->interp_next, &next_interp))
 			break;
 		for (int nt = 0; tstate && nt < MAX_THREAD_STATES; nt++) {
-			struct py_thread_entry e = { 0, tstate, 0 };
+			struct py_thread_entry e = { .tstate = tstate };
 			if (!mem_read(r->pid, tstate, ts, span))
 				break;
 			e.thread_id = load_u64(ts, l->tstate_thread_id);
@@ -166,7 +166,7 @@ static void scan_thread_states(struct py_reader *r)
 	}
 }
 
-static const struct py_thread_entry *find_thread(const struct py_reader *r, pid_t tid)
+static struct py_thread_entry *find_thread(struct py_reader *r, pid_t tid)
 {
 	for (size_t i = 0; i < r->nthreads; i++)
 		if (r->threads[i].tid == tid)
@@ -174,18 +174,21 @@ static const struct py_thread_entry *find_thread(const struct py_reader *r, pid_
 	return NULL;
 }
 
-/* Reads the tstate and checks it still belongs to the thread cached for it. */
-static bool read_tstate(struct py_reader *r, const struct py_thread_entry *e, uint8_t *ts,
-			size_t span)
+/* A thread state read still belongs to the thread cached for it. */
+static bool tstate_is(const struct py_reader *r, const struct py_thread_entry *e, const uint8_t *ts)
 {
 	const struct py_layout *l = &r->rt.layout;
 
-	if (!mem_read(r->pid, e->tstate, ts, span))
-		return false;
 	if (load_u64(ts, l->tstate_thread_id) != e->thread_id)
 		return false;
 	return l->tstate_native_thread_id == PY_NO_FIELD ||
 	       (pid_t)load_u64(ts, l->tstate_native_thread_id) == e->tid;
+}
+
+static bool read_tstate(struct py_reader *r, const struct py_thread_entry *e, uint8_t *ts,
+			size_t span)
+{
+	return mem_read(r->pid, e->tstate, ts, span) && tstate_is(r, e, ts);
 }
 
 static uint64_t instr_offset(const struct py_layout *l, uint64_t code, uint64_t raw)
@@ -203,20 +206,27 @@ static uint64_t instr_offset(const struct py_layout *l, uint64_t code, uint64_t 
 	return 0;
 }
 
-static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, struct snapshot *snap)
+/* The bytes of a frame that a walk reads. */
+static int frame_span(const struct py_layout *l)
 {
-	const struct py_layout *l = &r->rt.layout;
 	int span = l->frame_previous;
-	uint8_t buf[256];
 	const int fields[] = { l->frame_code, l->frame_instr, l->frame_owner, l->frame_is_entry };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		if (fields[i] > span)
 			span = fields[i];
-	span += 8;
+	return span + 8;
+}
+
+/* Walks the chain from `frame` through r->window (prepared by the caller). */
+static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, struct snapshot *snap)
+{
+	const struct py_layout *l = &r->rt.layout;
+	int span = frame_span(l);
+	uint8_t buf[256];
+
 	if ((size_t)span > sizeof(buf))
 		return PYSNAP_READ_FAILED;
-	mem_window_init(&r->window, r->pid);
 
 	for (unsigned n = 0; frame; n++) {
 		uint64_t code, raw_instr, previous;
@@ -359,11 +369,75 @@ static bool current_frame(struct py_reader *r, const uint8_t *ts, uint64_t *fram
 	       mem_read_u64(r->pid, *frame + (uint64_t)l->cframe_current_frame, frame);
 }
 
+/*
+ * Reads e's thread state and its innermost frame pointer, in one syscall
+ * when the thread is where the last sample found it: the thread state, the
+ * CFrame it pointed at then (3.11-3.12) and the pages of the last walk's
+ * chain go in together.  False when unreadable or no longer e's.
+ */
+static bool read_thread(struct py_reader *r, struct py_thread_entry *e, uint8_t *ts, size_t span,
+			uint64_t *frame)
+{
+	const struct py_layout *l = &r->rt.layout;
+	bool via_cframe = l->cframe_current_frame != PY_NO_FIELD;
+	uint64_t hinted = 0, cframe;
+	struct mem_request reqs[2] = { { e->tstate, ts, span, false } };
+	size_t n = 1;
+
+	if (via_cframe && e->cframe)
+		reqs[n++] = (struct mem_request){ e->cframe + (uint64_t)l->cframe_current_frame,
+						  &hinted, sizeof(hinted), false };
+	mem_window_init(&r->window, r->pid);
+	if (!mem_window_read_with(&r->window, reqs, n, e->chain_pages, e->nchain_pages)) {
+		/* The CFrame went away with its C frame: without the hints. */
+		e->cframe = 0;
+		if (!read_tstate(r, e, ts, span))
+			return false;
+		n = 1;
+	} else if (!tstate_is(r, e, ts)) {
+		return false;
+	}
+	*frame = load_u64(ts, l->tstate_frame);
+	if (!via_cframe)
+		return true;
+	cframe = *frame;
+	if (cframe && !(n == 2 && cframe == e->cframe) &&
+	    !mem_read_u64(r->pid, cframe + (uint64_t)l->cframe_current_frame, &hinted))
+		return false;
+	e->cframe = cframe;
+	*frame = cframe ? hinted : 0;
+	return true;
+}
+
+/*
+ * Whether a thread that ran on during the read still has `frame` innermost:
+ * one syscall for the thread state's pointer and, where there is one, the
+ * CFrame's.  A thread that returned or called meanwhile left a chain that
+ * may mix old and new frames.
+ */
+static bool still_at(struct py_reader *r, const struct py_thread_entry *e, uint64_t frame)
+{
+	const struct py_layout *l = &r->rt.layout;
+	bool via_cframe = l->cframe_current_frame != PY_NO_FIELD && e->cframe;
+	uint64_t field = 0, current = 0;
+	struct mem_request reqs[2] = {
+		{ e->tstate + (uint64_t)l->tstate_frame, &field, sizeof(field), false },
+		{ e->cframe + (uint64_t)l->cframe_current_frame, &current, sizeof(current), false },
+	};
+	size_t n = via_cframe ? 2 : 1;
+
+	if (mem_read_batch(r->pid, reqs, n) != n)
+		return false;
+	if (l->cframe_current_frame == PY_NO_FIELD)
+		return field == frame;
+	return field == e->cframe && (!via_cframe || current == frame);
+}
+
 enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap,
 				       bool running)
 {
 	const struct py_layout *l = &r->rt.layout;
-	const struct py_thread_entry *e;
+	struct py_thread_entry *e;
 	uint8_t ts[512];
 	size_t span;
 	uint64_t frame;
@@ -373,39 +447,37 @@ enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct sn
 		return snap->py_status = PYSNAP_NO_RUNTIME;
 	span = tstate_span(l);
 	e = find_thread(r, tid);
-	if (!e || !read_tstate(r, e, ts, span)) {
+	if (!e || !read_thread(r, e, ts, span, &frame)) {
 		uint64_t now = now_ns();
 		for (size_t i = 0; i < ARRAY_SIZE(r->misses); i++)
 			if (r->misses[i].tid == tid && now - r->misses[i].when_ns < RESCAN_INTERVAL_NS)
 				return snap->py_status = PYSNAP_NO_THREAD;
 		scan_thread_states(r);
 		e = find_thread(r, tid);
-		if (!e || !read_tstate(r, e, ts, span)) {
+		if (!e || !read_thread(r, e, ts, span, &frame)) {
 			r->misses[r->next_miss].tid = tid;
 			r->misses[r->next_miss].when_ns = now;
 			r->next_miss = (r->next_miss + 1) % ARRAY_SIZE(r->misses);
 			return snap->py_status = PYSNAP_NO_THREAD;
 		}
 	}
-	if (!current_frame(r, ts, &frame))
-		return snap->py_status = PYSNAP_READ_FAILED;
 	/* A thread running code in a sub-interpreter has a thread state in
 	 * each interpreter it entered; the one with frames is the live one. */
 	for (size_t i = (size_t)(e - r->threads) + 1; !frame && i < r->nthreads; i++) {
 		if (r->threads[i].tid != tid || !read_tstate(r, &r->threads[i], ts, span))
 			continue;
 		e = &r->threads[i];
+		e->cframe = 0;
 		if (!current_frame(r, ts, &frame))
 			return snap->py_status = PYSNAP_READ_FAILED;
+		if (frame && l->cframe_current_frame != PY_NO_FIELD)
+			e->cframe = load_u64(ts, l->tstate_frame);
+		mem_window_init(&r->window, r->pid);
 	}
 	snap->py_status = walk_frames(r, frame, snap);
-	if (running) {
-		uint64_t again;
-		/* A thread that returned or called meanwhile left a chain that
-		 * may mix old and new frames: never print it as if right. */
-		if (!mem_read(r->pid, e->tstate, ts, span) || !current_frame(r, ts, &again) ||
-		    again != frame)
-			snap->py_status = PYSNAP_TORN;
-	}
+	e->nchain_pages = (unsigned)mem_window_used_pages(&r->window, e->chain_pages,
+							  ARRAY_SIZE(e->chain_pages));
+	if (running && !still_at(r, e, frame))
+		snap->py_status = PYSNAP_TORN;
 	return snap->py_status;
 }

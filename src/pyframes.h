@@ -8,10 +8,17 @@
 #include "pyruntime.h"
 #include "snapshot.h"
 
+#define PY_CHAIN_HINT_PAGES 8
 struct py_thread_entry {
 	pid_t tid;
 	uint64_t tstate;
 	uint64_t thread_id; /* pthread_t, the identity check for the cache */
+	/* What the last sample found, read again together with the thread
+	 * state in one syscall: the CFrame it pointed at (3.11-3.12) and the
+	 * pages its frame chain lay in. */
+	uint64_t cframe;
+	unsigned nchain_pages;
+	uint64_t chain_pages[PY_CHAIN_HINT_PAGES];
 };
 
 struct py_reader {
