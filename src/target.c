@@ -18,6 +18,7 @@
 
 #include "pidns.h"
 #include "procmaps.h"
+#include "runstate.h"
 
 #define STOP_TIMEOUT_NS 200000000u  /* a stop that takes longer is given up on */
 #define DETACH_TIMEOUT_NS 2000000000u
@@ -95,7 +96,6 @@ static struct target_process *add_process(struct target *t, pid_t pid)
 static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid)
 {
 	struct thread *th = find_thread(t, tid);
-	char path[64];
 
 	if (th)
 		return th;
@@ -104,8 +104,7 @@ static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid)
 	memset(th, 0, sizeof(*th));
 	th->tid = tid;
 	th->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	th->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+	th->state_fd = runstate_open(pid, tid);
 	th->ns_tid = pidns_target_id(pid, tid);
 	t->stats.threads_seen++;
 	return th;
@@ -129,8 +128,8 @@ static struct thread *add_new_thread(struct target *t, pid_t tid, pid_t tgid)
 void target_free(struct target *t)
 {
 	for (size_t i = 0; i < t->nthreads; i++)
-		if (t->threads[i].stat_fd >= 0)
-			close(t->threads[i].stat_fd);
+		if (t->threads[i].state_fd >= 0)
+			close(t->threads[i].state_fd);
 	free(t->threads);
 	free(t->procs);
 	t->threads = NULL;
@@ -140,8 +139,8 @@ void target_free(struct target *t)
 
 static void remove_thread(struct target *t, struct thread *th)
 {
-	if (th->stat_fd >= 0)
-		close(th->stat_fd);
+	if (th->state_fd >= 0)
+		close(th->state_fd);
 	*th = t->threads[--t->nthreads];
 }
 
@@ -164,23 +163,6 @@ const char *target_thread_comm(struct thread *th)
 		th->comm_read_ns = now;
 	}
 	return th->comm;
-}
-
-/* Is the thread on a CPU (or runnable) right now?  Reads its stat line. */
-static bool thread_is_running(struct thread *th)
-{
-	char buf[512];
-	ssize_t n;
-	char *paren;
-
-	if (th->stat_fd < 0)
-		return true; /* cannot tell: sample it, the stop will tell */
-	n = pread(th->stat_fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' && paren[2] == 'R';
 }
 
 static void resume(pid_t tid, int sig)
@@ -457,7 +439,7 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 		 * round: ask again once it is well overdue. */
 		if (th->interrupt_sent && now - th->interrupt_ns < 5 * STOP_TIMEOUT_NS)
 			continue;
-		if (!idle && !thread_is_running(th))
+		if (!idle && !runstate_running(th->state_fd))
 			continue;
 		th->interrupt_ns = now_ns();
 		if (ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL) != 0)
@@ -503,7 +485,7 @@ size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread *th = &t->threads[i];
 		if (th->group_stopped || th->foreign || (only_tid && th->tid != only_tid) ||
-		    (!idle && !thread_is_running(th)))
+		    (!idle && !runstate_running(th->state_fd)))
 			continue;
 		fn(ctx, t, th);
 		n++;

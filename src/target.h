@@ -18,7 +18,7 @@ struct thread {
 	bool group_stopped;  /* in a job-control stop (PTRACE_LISTEN) */
 	bool foreign;        /* a process not followed: detach at first stop */
 	uint64_t interrupt_ns; /* when the pending PTRACE_INTERRUPT was sent */
-	int stat_fd;         /* /proc/PID/task/TID/stat, to see if it is running */
+	int state_fd;        /* runstate_open's file: is it running? */
 	char comm[17];
 	uint64_t comm_read_ns;
 	pid_t ns_tid; /* the id in the target's own PID namespace */
