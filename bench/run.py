@@ -151,7 +151,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--python", default=os.path.expanduser("~/.pyenv/versions/3.12.1/bin/python"))
-    ap.add_argument("--workloads", default="split,threads8,deep,cext")
+    ap.add_argument("--workloads", default="split,threads8,deep,cext,mixed50")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="pysample-bench-")
     floor, ext = build(tmp, args.python)
@@ -179,7 +179,7 @@ def main():
         floor_ratio = None
         print("### %s\n" % w)
         print("| sampler | elapsed s | slowdown | vs floor | samples/s | missed ticks | hot share (truth) "
-              "| stop med/p99 us | unwind+sym us | CPU us/sample | RSS MiB |")
+              "| stop med/p99 us | unwind+sym us (frames) | CPU us/sample | RSS MiB |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for v in variants:
             rs = results[(w, v)]
@@ -198,12 +198,14 @@ def main():
             stop = "%s / %s" % (p(med(x.get("stop_med") for x in rs), "%.1f"),
                                 p(med(x.get("stop_p99") for x in rs), "%.1f"))
             unw = med((x.get("unwind") or 0) + (x.get("symb") or 0) if "unwind" in x else None for x in rs)
+            frames = med(x.get("frames") for x in rs)
             print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 v, p(el, "%.3f"), p(ratio, "%.2fx"),
                 p(ratio / floor_ratio if ratio and floor_ratio and v != "alone" else None, "%.2fx"),
                 p(sps, "%.0f"), p(med(x.get("missed") for x in rs), "%.0f"),
                 "%s (%s)" % (p(share * 100 if share else None, "%.1f%%"), p(truth * 100 if truth else None, "%.1f%%")),
-                stop, p(unw, "%.1f"), p(med(x.get("cpu") for x in rs), "%.1f"),
+                stop, "%s (%s)" % (p(unw, "%.1f"), p(frames, "%.0f")) if unw is not None else "-",
+                p(med(x.get("cpu") for x in rs), "%.1f"),
                 p(med(x.get("rss") for x in rs), "%.1f")))
         print()
 

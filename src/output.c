@@ -123,21 +123,52 @@ void output_insn(struct output *o, const uint8_t *bytes, size_t n, const char *t
 	appendf(o, "\t%s\n", t);
 }
 
+/* Lower-case hex of v, at least `width` characters, blank-padded on the
+ * left (printf's "%*llx"); returns the length. */
+static size_t hex(char *out, uint64_t v, int width)
+{
+	char digits[16];
+	size_t n = 0, len;
+
+	do {
+		digits[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	len = (size_t)width > n ? (size_t)width : n;
+	memset(out, ' ', len - n);
+	for (size_t i = 0; i < n; i++)
+		out[len - 1 - i] = digits[i];
+	return len;
+}
+
+/* A frame line is written for every frame of every sample (tens of
+ * thousands a second): formatted by hand rather than through printf. */
 void output_frame(struct output *o, uint64_t addr, const char *sym, uint64_t offset,
 		  const char *dso)
 {
-	char s[2048] = "", d[1024] = "";
+	char s[2048], d[1024], num[20];
 
+	s[0] = d[0] = '\0';
 	if (sym)
 		output_sanitize(s, sizeof(s), sym, false);
 	if (dso)
 		output_sanitize(d, sizeof(d), dso, true);
-	if (sym && *s)
-		appendf(o, "\t%16llx %s+0x%llx (%s)\n", (unsigned long long)addr, s,
-			(unsigned long long)offset, *d ? d : "[unknown]");
+	append(o, "\t", 1);
+	append(o, num, hex(num, addr, 16));
+	if (*s) {
+		append(o, " ", 1);
+		append(o, s, strlen(s));
+		append(o, "+0x", 3);
+		append(o, num, hex(num, offset, 0));
+	} else {
+		append(o, " [unknown]", 10);
+	}
+	append(o, " (", 2);
+	if (*d)
+		append(o, d, strlen(d));
 	else
-		appendf(o, "\t%16llx [unknown] (%s)\n", (unsigned long long)addr,
-			*d ? d : "[unknown]");
+		append(o, "[unknown]", 9);
+	append(o, ")\n", 2);
 }
 
 static bool write_all(struct output *o, const char *p, size_t n)

@@ -50,6 +50,14 @@ static void hostile_names(struct output *o)
 	output_record_end(o);
 }
 
+static void extreme_numbers(struct output *o)
+{
+	output_record_begin(o, "t", 1, 1, 0, 1);
+	output_frame(o, ~0ull, "f", ~0ull, "d");
+	output_frame(o, 0, "g", 0xabcdef, "");
+	output_record_end(o);
+}
+
 int main(void)
 {
 	char dst[64] = "";
@@ -73,6 +81,12 @@ int main(void)
 	       "\t               1 py::f?:x+0x0 (/my%20dir/%28x%29%25.py)\n"
 	       "\n",
 	       "no line breaks in names, no blanks or parentheses in dso names");
+	is_str(run(extreme_numbers),
+	       "t     1/1         0.000000:          1 cpu-clock: \n"
+	       "\tffffffffffffffff f+0xffffffffffffffff (d)\n"
+	       "\t               0 g+0xabcdef ([unknown])\n"
+	       "\n",
+	       "addresses padded to 16 hex digits, offsets unpadded, at both extremes");
 	output_sanitize(dst, sizeof(dst), "a b", true);
 	is_str(dst, "a%20b", "sanitize escapes blanks in dso");
 	return tap_done();
