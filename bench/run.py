@@ -72,6 +72,9 @@ def parse_summary(err):
     m = re.search(r"([\d.]+) frames, ([\d.]+) us unwind \+ ([\d.]+) us symbolize", err)
     if m:
         out["frames"], out["unwind"], out["symb"] = float(m.group(1)), float(m.group(2)), float(m.group(3))
+    m = re.search(r"median of both ([\d.]+) us", err)
+    if m:
+        out["unwind_med"] = float(m.group(1))
     m = re.search(r"(\d+) torn", err)
     if m:
         out["torn"] = int(m.group(1))

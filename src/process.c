@@ -205,6 +205,7 @@ static void emit_merged(struct processor *p, struct native_process *np,
 	n = merge_stacks(&in, p->merged, &mismatch);
 	p->st.merge_mismatch += mismatch && snap->npy;
 	p->st.unwind_ns_total += now_ns() - start;
+	histogram_add(&p->st.unwind_time, now_ns() - start);
 	for (size_t i = 0; i < n; i++) {
 		size_t k = p->merged[i].index;
 		if (p->merged[i].kind == MERGED_PYTHON)

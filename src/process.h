@@ -17,6 +17,7 @@
 #include "output.h"
 #include "pyframes.h"
 #include "snapqueue.h"
+#include "histogram.h"
 #include "symbolize.h"
 #include "unwind.h"
 
@@ -32,6 +33,10 @@ struct process_stats {
 	uint64_t unwind_only_ns; /* native unwinding, after the stop */
 	uint64_t unwind_ns_total; /* unwinding + symbolizing + merging */
 	uint64_t native_frames;
+	/* Per sample, unwinding + symbolizing + merging: its median is the
+	 * cost with warm caches, which the mean hides behind the first
+	 * samples' loading of CFI and debug information. */
+	struct histogram unwind_time;
 	uint64_t latency_ns_max; /* longest a snapshot waited to be processed */
 };
 

@@ -397,7 +397,7 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 			"--max-frames, %llu stopped early (unreadable), %llu at code without CFI "
 			"(%llu of them where the instruction analysis was unsure), %llu callers "
 			"found by instruction analysis; %llu merge mismatches; %.1f frames, %.1f us "
-			"unwind + %.1f us symbolize+merge per sample\n",
+			"unwind + %.1f us symbolize+merge per sample (median of both %.1f us)\n",
 			s->proc.unwind_ops->name, (unsigned long long)ps->unwind_end[UNWIND_COMPLETE],
 			(unsigned long long)ps->unwind_end[UNWIND_CUT_BY_COPY],
 			(unsigned long long)ps->unwind_end[UNWIND_MAX_FRAMES],
@@ -410,7 +410,8 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 			unwound ? (double)ps->native_frames / (double)unwound : 0.0,
 			unwound ? (double)ps->unwind_only_ns / 1e3 / (double)unwound : 0.0,
 			unwound ? (double)(ps->unwind_ns_total - ps->unwind_only_ns) / 1e3 / (double)unwound
-				: 0.0);
+				: 0.0,
+			(double)histogram_quantile(&ps->unwind_time, 0.5) / 1e3);
 	}
 	if (s->opt->gil)
 		fprintf(out,

@@ -20,6 +20,7 @@ struct row_slot {
 	uint64_t key; /* (pc << 1 | is_caller) + 1; 0 = empty */
 	unsigned generation;
 	bool ok;
+	bool outermost;
 	const char *why;
 	struct insn_row row;
 };
@@ -81,8 +82,23 @@ static bool function_start(struct insn_unwinder *iu, Dwfl_Module *mod, uint64_t 
 	return true;
 }
 
+/*
+ * The code at a module's ELF entry point (the dynamic loader's _start, a
+ * static program's) is where the process began: nothing called it.  Its
+ * CFI, when it has any, says so with an undefined return address; without
+ * CFI only this tells, and the analysis would look for a caller in argc.
+ */
+static bool is_entry_point(Dwfl_Module *mod, uint64_t start)
+{
+	GElf_Addr bias = 0;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	GElf_Ehdr ehdr;
+
+	return elf && gelf_getehdr(elf, &ehdr) && ehdr.e_entry && ehdr.e_entry + bias == start;
+}
+
 static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struct insn_row *row,
-		    const char **why)
+		    bool *outermost, const char **why)
 {
 	uint64_t lookup = is_caller ? pc - 1 : pc, start, lo, hi;
 	/* Also re-reads stale maps: new JIT code. */
@@ -90,11 +106,16 @@ static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struc
 	const struct map_entry *map = modules_mapping(iu->mods, lookup);
 	size_t got;
 
+	*outermost = false;
 	if (!map || !map->executable) {
 		*why = "pc not in executable memory";
 		return false;
 	}
 	if (function_start(iu, mod, lookup, &start) && start >= map->start && pc - start < (64u << 10)) {
+		if (mod && is_entry_point(mod, start)) {
+			*outermost = true;
+			return true;
+		}
 		hi = pc + CODE_AFTER_PC < map->end ? pc + CODE_AFTER_PC : map->end;
 		got = mem_read_partial(iu->mods->pid, start, iu->code, (size_t)(hi - start));
 		if (got >= pc - start &&
@@ -119,7 +140,7 @@ static const struct row_slot *cached_row(struct insn_unwinder *iu, uint64_t pc, 
 
 	if (slot->key != key || slot->generation != iu->mods->generation) {
 		slot->key = key;
-		slot->ok = analyze(iu, pc, is_caller, &slot->row, &slot->why);
+		slot->ok = analyze(iu, pc, is_caller, &slot->row, &slot->outermost, &slot->why);
 		slot->generation = iu->mods->generation;
 	}
 	return slot;
@@ -147,6 +168,8 @@ enum insn_step insn_unwind_step(struct insn_unwinder *iu, const struct snapshot 
 		*why = slot->why;
 		return INSN_STEP_UNSURE;
 	}
+	if (slot->outermost)
+		return INSN_STEP_OUTERMOST;
 	if (!reg_value(frame, ARCH_DWARF_SP, &sp) || !reg_value(frame, row->cfa_reg, &base)) {
 		*why = "the register the frame is found from is unknown";
 		return INSN_STEP_UNSURE;

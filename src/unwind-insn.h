@@ -16,6 +16,7 @@ enum insn_step {
 	INSN_STEP_OK,     /* *caller holds the caller's registers */
 	INSN_STEP_UNSURE, /* the analysis could not tell: *why says what */
 	INSN_STEP_CUT,    /* the caller's registers lie beyond the stack copy */
+	INSN_STEP_OUTERMOST, /* a process entry point (ELF e_entry): no caller */
 };
 
 struct insn_unwinder;

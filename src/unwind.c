@@ -89,6 +89,9 @@ void native_unwind(struct native_unwinder *nu, const struct snapshot *snap, unsi
 		case INSN_STEP_UNSURE:
 			out->end = UNWIND_INSN_UNSURE;
 			return;
+		case INSN_STEP_OUTERMOST:
+			out->end = UNWIND_COMPLETE;
+			return;
 		}
 		out->insn_frames++;
 		if (next.val[ARCH_DWARF_PC] == 0) {

@@ -141,6 +141,33 @@ def c_target_tests():
         proc.wait()
 
 
+def entry_point_tests():
+    """A process entry point without CFI (as ld.so's _start) ends the stack:
+    complete, not "analysis unsure" for want of a caller."""
+    exe = os.path.join(TMP, "nocfi-entry")
+    cc = subprocess.run(CC + ["-O2", "-g", "-nostdlib", "-static", "-fno-stack-protector", "-o", exe,
+                              target("nocfi-entry.c"), target("nocfi-entry.S")],
+                        capture_output=True, text=True)
+    if not ok(cc.returncode == 0, "nocfi-entry builds (no C library, its own _start)", cc.stderr):
+        return
+    start = symbol_address(exe, "_start")
+    ok(start is not None and not any(a <= start < b for a, b in cfi_ranges(exe)),
+       "nocfi-entry's _start, its ELF entry point, has no CFI")
+    for backend in BACKENDS:
+        out = os.path.join(TMP, "nocfi-entry-%s.perf" % backend)
+        p, records, err = profile(["--unwinder", backend, "-F", "499", "--", exe, "30"], out)
+        if not ok(records is not None, "nocfi-entry, %s: parseable output" % backend, err):
+            continue
+        leaf = [r for r in records if r.frames and names(r)[0] == "spin_leaf"]
+        whole = [r for r in leaf if names(r) == ["spin_leaf", "entry_main", "_start"]]
+        ok(len(leaf) > 200 and len(whole) == len(leaf) and
+           summary_count(p.stderr, "complete") == len(records) and
+           summary_count(p.stderr, "at code without CFI") == 0,
+           "nocfi-entry, %s: %d of %d leaf samples end at the entry point, all counted complete"
+           % (backend, len(whole), len(leaf)),
+           p.stderr + "\n".join(" ".join(names(r)) for r in leaf if r not in whole)[:1500])
+
+
 def perf_trampoline_tests():
     chain = target("chain.py")
     for label, python in each_interpreter("-X perf trampolines"):
@@ -196,5 +223,6 @@ if platform.machine() != "x86_64":
     skip("code without CFI", "the test programs are x86_64 assembly; this is %s" % platform.machine())
 else:
     c_target_tests()
+    entry_point_tests()
     perf_trampoline_tests()
 done()
