@@ -89,3 +89,136 @@ fail:
 	free(img);
 	return NULL;
 }
+
+/* A DWARF pointer encoding's value at p (within end); false when the
+ * encoding is not one a search table can use or the bytes run out. */
+static bool read_encoded(const uint8_t *p, const uint8_t *end, uint8_t enc, uint64_t field_addr,
+			 uint64_t bias, uint64_t *out, size_t *size)
+{
+	uint64_t v = 0;
+	size_t n;
+
+	switch (enc & 0x0f) {
+	case 0x00: case 0x04: case 0x0c: n = 8; break; /* absptr, udata8, sdata8 */
+	case 0x03: case 0x0b: n = 4; break;            /* udata4, sdata4 */
+	case 0x02: case 0x0a: n = 2; break;            /* udata2, sdata2 */
+	default: return false;                         /* LEB128 or reserved */
+	}
+	if ((size_t)(end - p) < n)
+		return false;
+	memcpy(&v, p, n);
+	if ((enc & 0x08) && n < 8 && (v >> (8 * n - 1)) & 1)
+		v |= ~0ull << (8 * n); /* signed: extend */
+	*size = n;
+	switch (enc & 0x70) {
+	case 0x00: *out = v + bias; break;       /* absolute: relocate */
+	case 0x10: *out = v + field_addr; break; /* pcrel */
+	default: return false;                   /* relative to what a table cannot know */
+	}
+	return !(enc & 0x80); /* indirect: the address of the address */
+}
+
+static bool skip_leb(const uint8_t **p, const uint8_t *end)
+{
+	for (unsigned n = 0; *p < end && n < 10; n++)
+		if (!(*(*p)++ & 0x80))
+			return true;
+	return false;
+}
+
+/* From a CIE: the encoding of its FDEs' initial location (absptr unless
+ * its "zR" augmentation says otherwise); false when unusable. */
+static bool cie_fde_encoding(const uint8_t *cie, const uint8_t *end, uint8_t *enc)
+{
+	uint8_t version = cie[8];
+	const uint8_t *aug = cie + 9, *p, *nul = memchr(aug, 0, (size_t)(end - aug));
+
+	*enc = 0;
+	if (!nul || (version != 1 && version != 3))
+		return false;
+	p = nul + 1;
+	if (!skip_leb(&p, end) || !skip_leb(&p, end)) /* code and data alignment */
+		return false;
+	if (version == 1 ? p++ >= end : !skip_leb(&p, end)) /* return address register */
+		return false;
+	if (aug[0] != 'z')
+		return aug[0] == '\0';
+	if (!skip_leb(&p, end)) /* augmentation data length */
+		return false;
+	for (const uint8_t *a = aug + 1; a < nul; a++) {
+		uint64_t ignored;
+		size_t n;
+		if (p >= end)
+			return false;
+		switch (*a) {
+		case 'R': *enc = *p++; break;
+		case 'L': p++; break;
+		case 'P': /* personality: its encoding, then a pointer in it */
+			if ((*p & 0x0f) == 0x01 || (*p & 0x0f) == 0x09) {
+				p++;
+				if (!skip_leb(&p, end))
+					return false;
+			} else if (read_encoded(p + 1, end, *p & 0x0f, 0, 0, &ignored, &n)) {
+				p += 1 + n;
+			} else {
+				return false;
+			}
+			break;
+		case 'S': case 'B': case 'G': break;
+		default: return *enc != 0; /* unknown: the rest cannot be parsed */
+		}
+	}
+	return true;
+}
+
+struct cfi_fde *cfi_eh_frame_fdes(const uint8_t *src, size_t len, uint64_t vaddr, uint64_t bias,
+				  size_t *nfdes_out)
+{
+	struct cie_enc {
+		size_t offset;
+		uint8_t enc;
+		bool ok;
+	} *cies = NULL;
+	struct cfi_fde *fdes = NULL;
+	size_t ncies = 0, cies_cap = 0, nfdes = 0, fdes_cap = 0, pos = 0;
+
+	if (len > (256u << 20))
+		return NULL;
+	while (pos + 8 <= len) {
+		uint32_t entry = get32(src + pos), id;
+		size_t end = pos + 4 + (size_t)entry;
+		if (entry == 0)
+			break;
+		if (entry == 0xffffffffu || entry < 4 || end > len)
+			break; /* 64-bit DWARF or truncated: keep what came before */
+		id = get32(src + pos + 4);
+		if (id == 0 && entry >= 6) {
+			grow_array((void **)&cies, &cies_cap, ncies, sizeof(*cies));
+			cies[ncies].offset = pos;
+			cies[ncies].ok = cie_fde_encoding(src + pos, src + end, &cies[ncies].enc);
+			ncies++;
+		} else if (id != 0 && id <= pos + 4) {
+			size_t cie = pos + 4 - id, k = 0, n;
+			uint64_t start;
+			while (k < ncies && cies[k].offset != cie)
+				k++;
+			uint64_t raw = 0;
+			if (k < ncies && cies[k].ok &&
+			    read_encoded(src + pos + 8, src + end, cies[k].enc, vaddr + pos + 8, bias, &start,
+					 &n) &&
+			    (memcpy(&raw, src + pos + 8, n), raw != 0)) { /* 0: a discarded section's FDE */
+				grow_array((void **)&fdes, &fdes_cap, nfdes, sizeof(*fdes));
+				fdes[nfdes++] = (struct cfi_fde){ start, pos };
+			}
+		}
+		pos = end;
+	}
+	free(cies);
+	if (!nfdes) {
+		free(fdes);
+		return NULL;
+	}
+	qsort(fdes, nfdes, sizeof(*fdes), by_start);
+	*nfdes_out = nfdes;
+	return fdes;
+}

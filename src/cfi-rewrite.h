@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * .debug_frame rewritten as .eh_frame, for an unwinder (libunwind's remote
- * interface) that reads only the latter: CIE ids become 0, each FDE's CIE
+ * CFI sections made usable for an unwinder (libunwind's remote interface)
+ * that reads only .eh_frame through an .eh_frame_hdr-style search table.
+ * .debug_frame rewritten as .eh_frame: CIE ids become 0, each FDE's CIE
  * pointer becomes relative to itself, version 4 CIEs (DWARF 5) lose their
  * address and segment size bytes, and FDE start addresses are relocated.
  * The input comes from files on the target's side: fully bounded.
@@ -23,5 +24,15 @@ struct cfi_fde {
  */
 uint8_t *cfi_debug_frame_to_eh_frame(const uint8_t *src, size_t len, uint64_t bias,
 				     size_t *image_len, struct cfi_fde **fdes, size_t *nfdes);
+
+/*
+ * The FDEs of an .eh_frame section loaded at `vaddr` (`bias`: load address
+ * minus link address, for absolute pointers), sorted by start (malloc'ed,
+ * offsets within the section): the search table that a missing
+ * .eh_frame_hdr would have held (static programs are linked without one).
+ * NULL when no FDE could be read.
+ */
+struct cfi_fde *cfi_eh_frame_fdes(const uint8_t *src, size_t len, uint64_t vaddr, uint64_t bias,
+				  size_t *nfdes);
 
 #endif

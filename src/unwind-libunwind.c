@@ -188,7 +188,8 @@ static bool find_eh_frame_hdr(Dwfl_Module *mod, uint64_t *hdr_addr, uint64_t *ta
 	return false;
 }
 
-static Elf_Data *section_data(Elf *elf, const char *want)
+/* The contents of section `want`, and its link-time address in *addr. */
+static Elf_Data *section_data(Elf *elf, const char *want, uint64_t *addr)
 {
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
@@ -205,6 +206,8 @@ static Elf_Data *section_data(Elf *elf, const char *want)
 			continue;
 		if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
 			return NULL;
+		if (addr)
+			*addr = sh.sh_addr;
 		return elf_getdata(scn, NULL);
 	}
 	return NULL;
@@ -216,12 +219,14 @@ static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static uint64_t find_hole(const struct proc_maps *maps, uint64_t low, uint64_t high, size_t len)
 {
 	const uint64_t reach = 1ull << 30;
+	/* A non-PIE program sits at 4 MiB: its reach starts at the bottom. */
+	const uint64_t floor = low > reach + 0x10000 ? low - reach : 0x10000;
 	uint64_t prev_end = 0x10000;
 
 	len = (len + 0xfff) & ~(size_t)0xfff;
 	for (size_t i = 0; i <= maps->count; i++) {
 		uint64_t next = i < maps->count ? maps->entries[i].start : 0x7ffffffff000ull;
-		uint64_t lo = prev_end > low - reach && low > reach ? prev_end : low - reach;
+		uint64_t lo = prev_end > floor ? prev_end : floor;
 		if (next > lo && next - lo >= len + 0x2000) {
 			uint64_t cand = next - len - 0x1000; /* keep a page away from both */
 			if (cand >= prev_end + 0x1000 && cand + len <= high + reach &&
@@ -234,21 +239,72 @@ static uint64_t find_hole(const struct proc_maps *maps, uint64_t low, uint64_t h
 	return 0;
 }
 
+/*
+ * A module with .eh_frame but no .eh_frame_hdr (static programs are linked
+ * without one): libunwind finds FDEs only through a search table, so one
+ * is made here, and the FDEs are read where they are, in the module.
+ */
+static void build_eh_frame_table(struct unwinder *u, struct synth_cfi *c)
+{
+	GElf_Addr bias = 0;
+	Dwarf_Addr low, high;
+	uint64_t hdr, table, count, addr = 0;
+	Elf_Data *d;
+	struct cfi_fde *fdes;
+	size_t nfdes = 0;
+
+	if (find_eh_frame_hdr(c->mod, &hdr, &table, &count))
+		return; /* it has one: nothing this could add */
+	d = section_data(dwfl_module_getelf(c->mod, &bias), ".eh_frame", &addr);
+	if (!d || !d->d_buf || !addr)
+		return;
+	fdes = cfi_eh_frame_fdes(d->d_buf, d->d_size, addr + bias, bias, &nfdes);
+	if (!fdes)
+		return;
+	dwfl_module_info(c->mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
+	c->count = nfdes;
+	c->image_len = 0;
+	c->len = 8 * nfdes;
+	c->bytes = xcalloc(1, c->len + 8);
+	c->base = find_hole(&u->mods->maps, low, high, c->len);
+	c->segbase = low;
+	for (size_t i = 0; c->base && i < nfdes; i++) {
+		int64_t start_off = (int64_t)(fdes[i].start - c->segbase);
+		int64_t fde_off = (int64_t)(addr + bias + fdes[i].offset - c->segbase);
+		if (start_off != (int32_t)start_off || fde_off != (int32_t)fde_off) {
+			c->base = 0;
+			break;
+		}
+		put32(c->bytes + 8 * i, (uint32_t)(int32_t)start_off);
+		put32(c->bytes + 8 * i + 4, (uint32_t)(int32_t)fde_off);
+	}
+	free(fdes);
+	if (!c->base) {
+		free(c->bytes);
+		c->bytes = NULL;
+		c->len = 0;
+		return;
+	}
+	c->failed = false;
+}
+
 /* Builds the rewritten CFI of one module; marks it failed when impossible. */
 static void build_synth(struct unwinder *u, struct synth_cfi *c)
 {
 	Dwarf_Addr dwbias = 0, low, high;
 	Dwarf *dw = dwfl_module_getdwarf(c->mod, &dwbias);
-	Elf_Data *d = dw ? section_data(dwarf_getelf(dw), ".debug_frame") : NULL;
+	Elf_Data *d = dw ? section_data(dwarf_getelf(dw), ".debug_frame", NULL) : NULL;
 	struct cfi_fde *fdes = NULL;
 	size_t nfdes = 0;
 	uint8_t *image;
 
 	c->failed = true;
 	if (!d)
-		d = section_data(dwfl_module_getelf(c->mod, &dwbias), ".debug_frame");
-	if (!d || !d->d_buf)
+		d = section_data(dwfl_module_getelf(c->mod, &dwbias), ".debug_frame", NULL);
+	if (!d || !d->d_buf) {
+		build_eh_frame_table(u, c);
 		return;
+	}
 	dwfl_module_info(c->mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
 	image = cfi_debug_frame_to_eh_frame(d->d_buf, d->d_size, dwbias, &c->image_len, &fdes,
 					    &nfdes);

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The .debug_frame -> .eh_frame rewrite on hand-made sections. */
+/* The .debug_frame -> .eh_frame rewrite on hand-made sections, and the
+ * .eh_frame FDE list against the linker's own .eh_frame_hdr table. */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfi-rewrite.h"
 #include "tap.h"
@@ -38,6 +43,60 @@ static size_t section(uint8_t *buf, int version, uint64_t start)
 	return at;
 }
 
+static Elf_Data *elf_section(Elf *elf, const char *want, GElf_Shdr *sh)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		const char *name;
+		if (!gelf_getshdr(scn, sh) || !(name = elf_strptr(elf, shstrndx, sh->sh_name)))
+			continue;
+		if (strcmp(name, want) == 0)
+			return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+/* A real .eh_frame, listed, against its .eh_frame_hdr: the same FDEs, at
+ * the same starts. */
+static void eh_frame_matches_hdr(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	Elf *elf;
+	GElf_Shdr eh_sh, hdr_sh;
+	Elf_Data *eh, *hdr;
+	struct cfi_fde *fdes;
+	size_t n = 0, same = 0;
+	uint32_t count = 0;
+
+	elf_version(EV_CURRENT);
+	elf = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	eh = elf ? elf_section(elf, ".eh_frame", &eh_sh) : NULL;
+	hdr = elf ? elf_section(elf, ".eh_frame_hdr", &hdr_sh) : NULL;
+	if (!eh || !hdr || hdr->d_size < 12) {
+		ok(0, "%s has .eh_frame and .eh_frame_hdr", path);
+		return;
+	}
+	fdes = cfi_eh_frame_fdes(eh->d_buf, eh->d_size, eh_sh.sh_addr, 0, &n);
+	memcpy(&count, (uint8_t *)hdr->d_buf + 8, 4);
+	for (size_t i = 0; fdes && i < n && i < count && 12 + 8 * (i + 1) <= hdr->d_size; i++) {
+		int32_t start, fde;
+		memcpy(&start, (uint8_t *)hdr->d_buf + 12 + 8 * i, 4);
+		memcpy(&fde, (uint8_t *)hdr->d_buf + 16 + 8 * i, 4);
+		same += fdes[i].start == hdr_sh.sh_addr + (uint64_t)(int64_t)start &&
+			eh_sh.sh_addr + fdes[i].offset == hdr_sh.sh_addr + (uint64_t)(int64_t)fde;
+	}
+	ok(fdes && n == count && same == n,
+	   "%s: .eh_frame listed, %zu FDEs, %zu the same as the %u of the linker's .eh_frame_hdr",
+	   path, n, same, count);
+	free(fdes);
+	elf_end(elf);
+	close(fd);
+}
+
 int main(void)
 {
 	uint8_t buf[256], *img;
@@ -71,5 +130,10 @@ int main(void)
 	ok(!cfi_debug_frame_to_eh_frame(buf, 16, 0, &image_len, &fdes, &n), "64-bit DWARF refused");
 	len = section(buf, 1, 0x1000);
 	ok(!cfi_debug_frame_to_eh_frame(buf, len - 3, 0, &image_len, &fdes, &n), "truncated FDE refused");
+	eh_frame_matches_hdr("/proc/self/exe");
+	/* The C library's: personality and LSDA augmentations, thousands of FDEs. */
+	Dl_info libc;
+	ok(dladdr((void *)&printf, &libc) && libc.dli_fname, "the C library found");
+	eh_frame_matches_hdr(libc.dli_fname);
 	return tap_done();
 }
