@@ -182,7 +182,7 @@ def main():
         floor_ratio = None
         print("### %s\n" % w)
         print("| sampler | elapsed s | slowdown | vs floor | samples/s | missed ticks | hot share (truth) "
-              "| stop med/p99 us | unwind+sym us (frames) | CPU us/sample | RSS MiB |")
+              "| stop med/p99 us | unwind+sym median us (frames) | CPU us/sample | RSS MiB |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for v in variants:
             rs = results[(w, v)]
@@ -200,7 +200,7 @@ def main():
             truth = med(x.get("truth") for x in rs)
             stop = "%s / %s" % (p(med(x.get("stop_med") for x in rs), "%.1f"),
                                 p(med(x.get("stop_p99") for x in rs), "%.1f"))
-            unw = med((x.get("unwind") or 0) + (x.get("symb") or 0) if "unwind" in x else None for x in rs)
+            unw = med(x.get("unwind_med") for x in rs)
             frames = med(x.get("frames") for x in rs)
             print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 v, p(el, "%.3f"), p(ratio, "%.2fx"),
