@@ -63,11 +63,13 @@ extern const struct unwind_ops unwind_libunwind_ops;
 const struct unwind_ops *unwind_backend(const char *name);
 
 struct insn_unwinder;
+struct cfi_rows;
 
 /* A backend plus the instruction analysis that takes over where CFI ends. */
 struct native_unwinder {
 	const struct unwind_ops *ops;
 	struct unwinder *backend;
+	struct cfi_rows *rows;      /* libdw's fast path (unwind-cfi.h); NULL otherwise */
 	struct insn_unwinder *insn; /* NULL with --no-insn-unwind */
 };
 
