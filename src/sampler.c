@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 /* Memory for snapshots waiting to be processed, and the fewest kept. */
-#define QUEUE_BYTES (48u << 20)
-#define QUEUE_MIN 64
+#define QUEUE_BYTES (32u << 20)
+#define SNAPSHOT_TYPICAL_BYTES 4096u
 #define SAMPLER_NICE -10
 #define SPIN_BELOW_PERIOD_NS 100000u
 #define SATURATION_WINDOW_NS 200000000u
@@ -24,8 +24,9 @@
 
 void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 {
-	size_t per = (opt->python_only ? 0 : opt->stack_bytes) + 16384;
-	size_t n = QUEUE_BYTES / per;
+	/* Snapshots are bounded by the ring of stack bytes; the pool is sized
+	 * for shallow stacks (a few KiB each). */
+	size_t n = QUEUE_BYTES / SNAPSHOT_TYPICAL_BYTES;
 
 	s->opt = opt;
 	s->period_ns = (uint64_t)(1e9 / opt->hz);
@@ -41,7 +42,7 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	 * batches.  When threads are stopped, a processing thread that runs in
 	 * bursts gets in the way of the stops (p99 stop 120 -> 330 us, 9% fewer
 	 * samples at 9999 Hz), so it is woken for every round. */
-	snap_queue_init(&s->queue, n < QUEUE_MIN ? QUEUE_MIN : n, opt->nonblocking ? 16 : 1);
+	snap_queue_init(&s->queue, n, opt->python_only ? 0 : QUEUE_BYTES, opt->nonblocking ? 16 : 1);
 	processor_init(&s->proc, opt, s->period_ns, out_fd);
 }
 
@@ -105,7 +106,7 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	struct snapshot *snap;
 	uint64_t start = now_ns();
 
-	snap = snap_queue_take_free(&s->queue);
+	snap = snap_queue_take_free(&s->queue, s->opt->python_only ? 0 : s->opt->stack_bytes);
 	if (!snap)
 		return; /* processing is behind: counted as dropped */
 	snapshot_reset(snap);
@@ -120,7 +121,7 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	memcpy(snap->comm, target_thread_comm(th), sizeof(snap->comm));
 	snap->have_regs = !s->opt->nonblocking && arch_get_regs(th->tid, &snap->regs);
 	if (!s->opt->python_only)
-		snapshot_copy_stack(snap, s->opt->stack_bytes);
+		snap_queue_copy_stack(&s->queue, snap, s->opt->stack_bytes);
 	if (s->opt->insn && snap->have_regs)
 		snap->insn_len = (uint8_t)mem_read_partial(th->pid, arch_regs_pc(&snap->regs), snap->insn,
 							   sizeof(snap->insn));

@@ -10,7 +10,7 @@
  * it has gone idle does the next snapshot wake it at once. */
 #define WAIT_NS 2000000
 
-void snap_queue_init(struct snap_queue *q, size_t total, size_t wake_batch)
+void snap_queue_init(struct snap_queue *q, size_t total, size_t ring_bytes, size_t wake_batch)
 {
 	memset(q, 0, sizeof(*q));
 	pthread_condattr_t attr;
@@ -21,10 +21,12 @@ void snap_queue_init(struct snap_queue *q, size_t total, size_t wake_batch)
 	pthread_cond_init(&q->ready, &attr);
 	pthread_condattr_destroy(&attr);
 	q->total = total;
+	q->ring_size = ring_bytes;
+	q->ring = ring_bytes ? xmalloc(ring_bytes) : NULL;
 	q->wake_batch = wake_batch ? wake_batch : 1;
 	q->all = xcalloc(total, sizeof(*q->all));
 	q->free_list = xcalloc(total, sizeof(*q->free_list));
-	q->ring = xcalloc(total, sizeof(*q->ring));
+	q->queued = xcalloc(total, sizeof(*q->queued));
 	for (size_t i = 0; i < total; i++)
 		q->free_list[q->nfree++] = &q->all[i];
 }
@@ -35,28 +37,68 @@ void snap_queue_free(struct snap_queue *q)
 		snapshot_free(&q->all[i]);
 	free(q->all);
 	free(q->free_list);
+	free(q->queued);
 	free(q->ring);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->ready);
 }
 
-struct snapshot *snap_queue_take_free(struct snap_queue *q)
+/*
+ * Where `want` contiguous bytes of the ring are free, or SIZE_MAX.  The
+ * used bytes run from tail to head, wrapping at most once; at least one
+ * byte stays free, so head == tail means empty.  An empty ring with no
+ * snapshot out (one without bytes still marks a position) starts again at
+ * its beginning: a run that keeps up reuses the same pages.
+ */
+static size_t ring_room(struct snap_queue *q, size_t want)
+{
+	if (!q->ring_used && q->nfree == q->total)
+		q->ring_head = q->ring_tail = 0;
+	if (q->ring_head >= q->ring_tail) { /* free: [head, size) and [0, tail) */
+		if (q->ring_size - q->ring_head > want)
+			return q->ring_head;
+		if (q->ring_tail > want)
+			return 0;
+		return SIZE_MAX;
+	}
+	return q->ring_tail - q->ring_head > want ? q->ring_head : SIZE_MAX; /* free: [head, tail) */
+}
+
+struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes)
 {
 	struct snapshot *s = NULL;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->nfree)
+	if (q->nfree && (!stack_bytes || ring_room(q, stack_bytes) != SIZE_MAX)) {
 		s = q->free_list[--q->nfree];
-	else
+		s->stack = NULL;
+		s->stack_len = 0;
+		s->ring_end = q->ring_head;
+	} else {
 		q->dropped++;
+	}
 	pthread_mutex_unlock(&q->lock);
 	return s;
 }
 
-void snap_queue_put_back(struct snap_queue *q, struct snapshot *snap)
+void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t stack_bytes)
 {
+	size_t at;
+
+	/* Only this thread adds to the ring: the room seen stays (the
+	 * processing thread can only free more). */
 	pthread_mutex_lock(&q->lock);
-	q->free_list[q->nfree++] = snap;
+	at = ring_room(q, stack_bytes);
+	pthread_mutex_unlock(&q->lock);
+	if (at == SIZE_MAX)
+		return;
+	snapshot_copy_stack(snap, q->ring + at, stack_bytes);
+	pthread_mutex_lock(&q->lock);
+	if (at == 0 && q->ring_head != 0)
+		q->ring_used += q->ring_size - q->ring_head; /* the gap left at the end */
+	q->ring_head = at + snap->stack_len;
+	q->ring_used += snap->stack_len;
+	snap->ring_end = q->ring_head;
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -66,7 +108,7 @@ void snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, size_t
 		return;
 	pthread_mutex_lock(&q->lock);
 	for (size_t i = 0; i < n; i++)
-		q->ring[(q->head + q->count++) % q->total] = snaps[i];
+		q->queued[(q->head + q->count++) % q->total] = snaps[i];
 	if (q->idle || (q->waiting && q->count >= q->wake_batch))
 		pthread_cond_signal(&q->ready);
 	pthread_mutex_unlock(&q->lock);
@@ -98,7 +140,7 @@ size_t snap_queue_pop(struct snap_queue *q, struct snapshot **out, size_t max)
 	}
 	q->idle = false;
 	while (q->count && n < max) {
-		out[n++] = q->ring[q->head];
+		out[n++] = q->queued[q->head];
 		q->head = (q->head + 1) % q->total;
 		q->count--;
 	}
@@ -109,8 +151,15 @@ size_t snap_queue_pop(struct snap_queue *q, struct snapshot **out, size_t max)
 void snap_queue_release(struct snap_queue *q, struct snapshot *const *snaps, size_t n)
 {
 	pthread_mutex_lock(&q->lock);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* In the order taken: the ring frees up to this one's end. */
+		size_t end = snaps[i]->ring_end;
+		q->ring_used -= end >= q->ring_tail ? end - q->ring_tail
+						    : q->ring_size - q->ring_tail + end;
+		q->ring_tail = end;
+		snaps[i]->stack = NULL;
 		q->free_list[q->nfree++] = snaps[i];
+	}
 	pthread_mutex_unlock(&q->lock);
 }
 

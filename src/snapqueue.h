@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Snapshots handed from the sampling thread to the processing thread.  A
- * fixed pool bounds memory; when processing falls behind and the pool is
- * empty, samples are dropped and counted, and the sampling clock is never
- * held up by unwinding or symbolizing.
+ * pool of snapshots and one ring of bytes for their stack copies bound
+ * memory: each copy takes the bytes it read, not --stack-bytes, so a
+ * queue of shallow stacks holds many samples.  The processing thread
+ * releases snapshots in the order they were taken, which frees the ring
+ * from its tail.  When processing falls behind and the pool or the ring
+ * is full, samples are dropped and counted, and the sampling clock is
+ * never held up by unwinding or symbolizing.
  */
 #ifndef PYSAMPLE_SNAPQUEUE_H
 #define PYSAMPLE_SNAPQUEUE_H
@@ -18,9 +22,11 @@ struct snap_queue {
 	struct snapshot *all;   /* the pool */
 	struct snapshot **free_list;
 	size_t nfree;
-	struct snapshot **ring; /* taken, waiting to be processed, oldest first */
+	struct snapshot **queued; /* taken, waiting to be processed, oldest first */
 	size_t head, count;
 	size_t total;
+	uint8_t *ring;          /* stack copies, in the order taken */
+	size_t ring_size, ring_head, ring_tail, ring_used; /* used: with the gap left at a wrap */
 	bool closed;
 	/* The consumer is waiting: briefly (woken by a batch, or by its own
 	 * timeout) or, after a timeout with nothing to do, until anything. */
@@ -29,15 +35,18 @@ struct snap_queue {
 	uint64_t dropped;       /* samples lost because the pool was empty */
 };
 
-/* `wake_batch`: snapshots queued before a waiting consumer is woken. */
-void snap_queue_init(struct snap_queue *q, size_t total, size_t wake_batch);
+/* `total` snapshots and `ring_bytes` of stack copies at most; `wake_batch`:
+ * snapshots queued before a waiting consumer is woken. */
+void snap_queue_init(struct snap_queue *q, size_t total, size_t ring_bytes, size_t wake_batch);
 void snap_queue_free(struct snap_queue *q);
-/* A snapshot to fill, or NULL (and a drop counted) when all are in use. */
-struct snapshot *snap_queue_take_free(struct snap_queue *q);
+/* A snapshot to fill, with room for a stack copy of `stack_bytes`, or NULL
+ * (and a drop counted) when the pool or the ring is full. */
+struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes);
+/* Copies the stack of `snap` (just taken) into the ring, keeping only the
+ * bytes read. */
+void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t stack_bytes);
 /* Hands filled snapshots over, in order. */
 void snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, size_t n);
-/* Gives back a snapshot that was taken but not filled. */
-void snap_queue_put_back(struct snap_queue *q, struct snapshot *snap);
 /* Waits for filled snapshots; returns 0 only when closed and drained. */
 size_t snap_queue_pop(struct snap_queue *q, struct snapshot **out, size_t max);
 /* Returns processed snapshots to the pool. */

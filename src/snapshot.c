@@ -15,15 +15,11 @@ void snapshot_reset(struct snapshot *s)
 	s->insn_len = 0;
 }
 
-void snapshot_copy_stack(struct snapshot *s, size_t bytes)
+void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t bytes)
 {
-	if (!s->have_regs || !bytes)
+	if (!s->have_regs || !bytes || !buf)
 		return;
-	if (s->stack_cap < bytes) {
-		free(s->stack);
-		s->stack = xmalloc(bytes);
-		s->stack_cap = bytes;
-	}
+	s->stack = buf;
 	s->stack_addr = arch_regs_sp(&s->regs);
 	/* A partial read stops at the first unmapped page: the end of the
 	 * stack mapping (or its guard page) clips the copy by itself. */
@@ -35,9 +31,8 @@ void snapshot_free(struct snapshot *s)
 {
 	free(s->py);
 	s->py = NULL;
-	free(s->stack);
 	s->stack = NULL;
-	s->stack_len = s->stack_cap = 0;
+	s->stack_len = 0;
 	s->npy = s->py_cap = 0;
 }
 

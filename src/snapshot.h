@@ -57,9 +57,11 @@ struct snapshot {
 	uint8_t insn_len;
 
 	/* The top of the stack, from the stack pointer up, as copied at the stop
-	 * (bounded by --stack-bytes and by the end of the mapping). */
+	 * (bounded by --stack-bytes and by the end of the mapping).  The bytes
+	 * live in the snapshot queue's ring (snapqueue.h), not here. */
 	uint8_t *stack;
-	size_t stack_len, stack_cap;
+	size_t stack_len;
+	size_t ring_end; /* the queue's ring position after this snapshot's bytes */
 	uint64_t stack_addr;
 	bool stack_bounded; /* the copy stopped at --stack-bytes, not at the mapping's end */
 
@@ -70,8 +72,8 @@ struct snapshot {
 
 void snapshot_reset(struct snapshot *s);
 void snapshot_free(struct snapshot *s);
-/* Copies up to `bytes` of the stack above the stack pointer. */
-void snapshot_copy_stack(struct snapshot *s, size_t bytes);
+/* Copies up to `bytes` of the stack above the stack pointer into buf. */
+void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t bytes);
 void snapshot_push_py(struct snapshot *s, uint64_t code, uint64_t instr, uint32_t flags);
 
 #endif
