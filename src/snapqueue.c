@@ -46,19 +46,19 @@ void snap_queue_free(struct snap_queue *q)
 /*
  * Where `want` contiguous bytes of the ring are free, or SIZE_MAX.  The
  * used bytes run from tail to head, wrapping at most once; at least one
- * byte stays free, so head == tail means empty.  An empty ring with no
- * snapshot out (one without bytes still marks a position) starts again at
- * its beginning: a run that keeps up reuses the same pages.
+ * byte stays free, so head == tail means empty.  The beginning is taken
+ * whenever it has room: the pages in use stay as few as the samples
+ * waiting need, and a run that keeps up touches little memory.
  */
 static size_t ring_room(struct snap_queue *q, size_t want)
 {
-	if (!q->ring_used && q->nfree == q->total)
+	if (!q->ring_used)
 		q->ring_head = q->ring_tail = 0;
 	if (q->ring_head >= q->ring_tail) { /* free: [head, size) and [0, tail) */
-		if (q->ring_size - q->ring_head > want)
-			return q->ring_head;
 		if (q->ring_tail > want)
 			return 0;
+		if (q->ring_size - q->ring_head > want)
+			return q->ring_head;
 		return SIZE_MAX;
 	}
 	return q->ring_tail - q->ring_head > want ? q->ring_head : SIZE_MAX; /* free: [head, tail) */
@@ -73,7 +73,7 @@ struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes)
 		s = q->free_list[--q->nfree];
 		s->stack = NULL;
 		s->stack_len = 0;
-		s->ring_end = q->ring_head;
+		s->ring_bytes = 0;
 	} else {
 		q->dropped++;
 	}
@@ -94,11 +94,14 @@ void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t s
 		return;
 	snapshot_copy_stack(snap, q->ring + at, stack_bytes);
 	pthread_mutex_lock(&q->lock);
-	if (at == 0 && q->ring_head != 0)
-		q->ring_used += q->ring_size - q->ring_head; /* the gap left at the end */
-	q->ring_head = at + snap->stack_len;
-	q->ring_used += snap->stack_len;
-	snap->ring_end = q->ring_head;
+	if (at == 0 && q->ring_head != 0 && q->ring_used)
+		snap->ring_bytes = q->ring_size - q->ring_head; /* the gap left at the end */
+	snap->ring_bytes += snap->stack_len;
+	if (snap->ring_bytes) {
+		q->ring_head = at + snap->stack_len;
+		q->ring_used += snap->ring_bytes;
+		snap->ring_end = q->ring_head;
+	}
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -153,10 +156,10 @@ void snap_queue_release(struct snap_queue *q, struct snapshot *const *snaps, siz
 	pthread_mutex_lock(&q->lock);
 	for (size_t i = 0; i < n; i++) {
 		/* In the order taken: the ring frees up to this one's end. */
-		size_t end = snaps[i]->ring_end;
-		q->ring_used -= end >= q->ring_tail ? end - q->ring_tail
-						    : q->ring_size - q->ring_tail + end;
-		q->ring_tail = end;
+		if (snaps[i]->ring_bytes) {
+			q->ring_used -= snaps[i]->ring_bytes;
+			q->ring_tail = snaps[i]->ring_end;
+		}
 		snaps[i]->stack = NULL;
 		q->free_list[q->nfree++] = snaps[i];
 	}

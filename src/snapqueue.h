@@ -5,7 +5,8 @@
  * memory: each copy takes the bytes it read, not --stack-bytes, so a
  * queue of shallow stacks holds many samples.  The processing thread
  * releases snapshots in the order they were taken, which frees the ring
- * from its tail.  When processing falls behind and the pool or the ring
+ * from its tail; copies go to the ring's beginning whenever it has room,
+ * so the pages touched are as few as the waiting samples need.  When processing falls behind and the pool or the ring
  * is full, samples are dropped and counted, and the sampling clock is
  * never held up by unwinding or symbolizing.
  */

@@ -61,7 +61,8 @@ struct snapshot {
 	 * live in the snapshot queue's ring (snapqueue.h), not here. */
 	uint8_t *stack;
 	size_t stack_len;
-	size_t ring_end; /* the queue's ring position after this snapshot's bytes */
+	size_t ring_end;   /* the queue's ring position after this snapshot's bytes */
+	size_t ring_bytes; /* what it holds of the ring: its copy, and a gap it left at the end */
 	uint64_t stack_addr;
 	bool stack_bounded; /* the copy stopped at --stack-bytes, not at the mapping's end */
 
