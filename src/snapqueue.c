@@ -46,16 +46,20 @@ void snap_queue_free(struct snap_queue *q)
 /*
  * Where `want` contiguous bytes of the ring are free, or SIZE_MAX.  The
  * used bytes run from tail to head, wrapping at most once; at least one
- * byte stays free, so head == tail means empty.  The beginning is taken
- * whenever it has room: the pages in use stay as few as the samples
- * waiting need, and a run that keeps up touches little memory.
+ * byte stays free, so head == tail means empty.  While processing keeps
+ * up, copies go back to the beginning: a run that keeps up touches little
+ * memory.
  */
 static size_t ring_room(struct snap_queue *q, size_t want)
 {
 	if (!q->ring_used)
 		q->ring_head = q->ring_tail = 0;
 	if (q->ring_head >= q->ring_tail) { /* free: [head, size) and [0, tail) */
-		if (q->ring_tail > want)
+		/* Back to the beginning when little waits (processing keeps
+		 * up) or the end is full; under a backlog going on at the
+		 * head keeps the whole ring usable. */
+		if (q->ring_tail > want &&
+		    (q->ring_used < want || q->ring_size - q->ring_head <= want))
 			return 0;
 		if (q->ring_size - q->ring_head > want)
 			return q->ring_head;
@@ -67,11 +71,15 @@ static size_t ring_room(struct snap_queue *q, size_t want)
 struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes)
 {
 	struct snapshot *s = NULL;
+	size_t at = 0;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->nfree && (!stack_bytes || ring_room(q, stack_bytes) != SIZE_MAX)) {
+	if (q->nfree && (!stack_bytes || (at = ring_room(q, stack_bytes)) != SIZE_MAX)) {
 		s = q->free_list[--q->nfree];
-		s->stack = NULL;
+		/* Where its stack copy goes: only this thread adds to the ring,
+		 * and until the copy is counted the processing thread can only
+		 * free more. */
+		s->stack = stack_bytes ? q->ring + at : NULL;
 		s->stack_len = 0;
 		s->ring_bytes = 0;
 	} else {
@@ -85,14 +93,10 @@ void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t s
 {
 	size_t at;
 
-	/* Only this thread adds to the ring: the room seen stays (the
-	 * processing thread can only free more). */
-	pthread_mutex_lock(&q->lock);
-	at = ring_room(q, stack_bytes);
-	pthread_mutex_unlock(&q->lock);
-	if (at == SIZE_MAX)
+	if (!snap->stack)
 		return;
-	snapshot_copy_stack(snap, q->ring + at, stack_bytes);
+	at = (size_t)(snap->stack - q->ring);
+	snapshot_copy_stack(snap, snap->stack, stack_bytes);
 	pthread_mutex_lock(&q->lock);
 	if (at == 0 && q->ring_head != 0 && q->ring_used)
 		snap->ring_bytes = q->ring_size - q->ring_head; /* the gap left at the end */

@@ -5,10 +5,10 @@
  * memory: each copy takes the bytes it read, not --stack-bytes, so a
  * queue of shallow stacks holds many samples.  The processing thread
  * releases snapshots in the order they were taken, which frees the ring
- * from its tail; copies go to the ring's beginning whenever it has room,
- * so the pages touched are as few as the waiting samples need.  When processing falls behind and the pool or the ring
- * is full, samples are dropped and counted, and the sampling clock is
- * never held up by unwinding or symbolizing.
+ * from its tail; while processing keeps up, copies go back to its
+ * beginning, so few pages are touched.  When processing falls behind and
+ * the pool or the ring is full, samples are dropped and counted, and the
+ * sampling clock is never held up by unwinding or symbolizing.
  */
 #ifndef PYSAMPLE_SNAPQUEUE_H
 #define PYSAMPLE_SNAPQUEUE_H
@@ -40,8 +40,9 @@ struct snap_queue {
  * snapshots queued before a waiting consumer is woken. */
 void snap_queue_init(struct snap_queue *q, size_t total, size_t ring_bytes, size_t wake_batch);
 void snap_queue_free(struct snap_queue *q);
-/* A snapshot to fill, with room for a stack copy of `stack_bytes`, or NULL
- * (and a drop counted) when the pool or the ring is full. */
+/* A snapshot to fill, with its place in the ring set aside for a stack copy
+ * of `stack_bytes`, or NULL (and a drop counted) when the pool or the ring
+ * is full. */
 struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes);
 /* Copies the stack of `snap` (just taken) into the ring, keeping only the
  * bytes read. */
