@@ -7,6 +7,24 @@
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
+enum entry { ENTRY_OK, ENTRY_END, ENTRY_BAD };
+
+/* The CIE or FDE at pos: where it ends and its id (CIE id or CIE pointer).
+ * ENTRY_END at the zero terminator, ENTRY_BAD for 64-bit DWARF or an
+ * entry that runs past the section. */
+static enum entry next_entry(const uint8_t *src, size_t len, size_t pos, size_t *end, uint32_t *id)
+{
+	uint32_t entry = get32(src + pos);
+
+	if (entry == 0)
+		return ENTRY_END;
+	*end = pos + 4 + (size_t)entry;
+	if (entry == 0xffffffffu || entry < 4 || *end > len)
+		return ENTRY_BAD;
+	*id = get32(src + pos + 4);
+	return ENTRY_OK;
+}
+
 static int by_start(const void *a, const void *b)
 {
 	const struct cfi_fde *x = a, *y = b;
@@ -28,13 +46,13 @@ uint8_t *cfi_debug_frame_to_eh_frame(const uint8_t *src, size_t len, uint64_t bi
 	/* Entries shrink or keep their size, so the image fits in len + 4. */
 	img = xcalloc(1, len + 4);
 	while (pos + 8 <= len) {
-		uint32_t entry = get32(src + pos), id;
-		size_t end = pos + 4 + (size_t)entry;
-		if (entry == 0)
+		uint32_t entry = get32(src + pos), id = 0;
+		size_t end = 0;
+		enum entry what = next_entry(src, len, pos, &end, &id);
+		if (what == ENTRY_END)
 			break;
-		if (entry == 0xffffffffu || entry < 4 || end > len)
+		if (what == ENTRY_BAD)
 			goto fail; /* 64-bit DWARF or truncated: not handled */
-		id = get32(src + pos + 4);
 		if (id == 0xffffffffu) {
 			const uint8_t *aug = src + pos + 9, *nul;
 			size_t skip = 0, head;
@@ -185,13 +203,10 @@ struct cfi_fde *cfi_eh_frame_fdes(const uint8_t *src, size_t len, uint64_t vaddr
 	if (len > (256u << 20))
 		return NULL;
 	while (pos + 8 <= len) {
-		uint32_t entry = get32(src + pos), id;
-		size_t end = pos + 4 + (size_t)entry;
-		if (entry == 0)
-			break;
-		if (entry == 0xffffffffu || entry < 4 || end > len)
-			break; /* 64-bit DWARF or truncated: keep what came before */
-		id = get32(src + pos + 4);
+		uint32_t entry = get32(src + pos), id = 0;
+		size_t end = 0;
+		if (next_entry(src, len, pos, &end, &id) != ENTRY_OK)
+			break; /* the end, or 64-bit DWARF or truncated: keep what came before */
 		if (id == 0 && entry >= 6) {
 			grow_array((void **)&cies, &cies_cap, ncies, sizeof(*cies));
 			cies[ncies].offset = pos;

@@ -240,6 +240,42 @@ static uint64_t find_hole(const struct proc_maps *maps, uint64_t low, uint64_t h
 }
 
 /*
+ * Places c->bytes (an .eh_frame image of c->image_len bytes, possibly
+ * none) and after it the search table of the FDEs, in a hole near the
+ * module where libunwind reads them through read_synth: (start, FDE)
+ * offsets from segbase, the FDEs at `fde_base` + offset (0: in the image).
+ * Marks c usable, or frees the bytes when the offsets do not fit.
+ */
+static void place_search_table(struct unwinder *u, struct synth_cfi *c,
+			       const struct cfi_fde *fdes, size_t nfdes, uint64_t fde_base)
+{
+	Dwarf_Addr low, high;
+
+	dwfl_module_info(c->mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
+	c->count = nfdes;
+	c->base = find_hole(&u->mods->maps, low, high, c->len);
+	c->segbase = low;
+	for (size_t i = 0; c->base && i < nfdes; i++) {
+		uint64_t fde = (fde_base ? fde_base : c->base) + fdes[i].offset;
+		int64_t start_off = (int64_t)(fdes[i].start - c->segbase);
+		int64_t fde_off = (int64_t)(fde - c->segbase);
+		if (start_off != (int32_t)start_off || fde_off != (int32_t)fde_off) {
+			c->base = 0;
+			break;
+		}
+		put32(c->bytes + c->image_len + 8 * i, (uint32_t)(int32_t)start_off);
+		put32(c->bytes + c->image_len + 8 * i + 4, (uint32_t)(int32_t)fde_off);
+	}
+	if (!c->base) {
+		free(c->bytes);
+		c->bytes = NULL;
+		c->len = 0;
+		return;
+	}
+	c->failed = false;
+}
+
+/*
  * A module with .eh_frame but no .eh_frame_hdr (static programs are linked
  * without one): libunwind finds FDEs only through a search table, so one
  * is made here, and the FDEs are read where they are, in the module.
@@ -247,7 +283,6 @@ static uint64_t find_hole(const struct proc_maps *maps, uint64_t low, uint64_t h
 static void build_eh_frame_table(struct unwinder *u, struct synth_cfi *c)
 {
 	GElf_Addr bias = 0;
-	Dwarf_Addr low, high;
 	uint64_t hdr, table, count, addr = 0;
 	Elf_Data *d;
 	struct cfi_fde *fdes;
@@ -261,37 +296,17 @@ static void build_eh_frame_table(struct unwinder *u, struct synth_cfi *c)
 	fdes = cfi_eh_frame_fdes(d->d_buf, d->d_size, addr + bias, bias, &nfdes);
 	if (!fdes)
 		return;
-	dwfl_module_info(c->mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
-	c->count = nfdes;
 	c->image_len = 0;
 	c->len = 8 * nfdes;
 	c->bytes = xcalloc(1, c->len + 8);
-	c->base = find_hole(&u->mods->maps, low, high, c->len);
-	c->segbase = low;
-	for (size_t i = 0; c->base && i < nfdes; i++) {
-		int64_t start_off = (int64_t)(fdes[i].start - c->segbase);
-		int64_t fde_off = (int64_t)(addr + bias + fdes[i].offset - c->segbase);
-		if (start_off != (int32_t)start_off || fde_off != (int32_t)fde_off) {
-			c->base = 0;
-			break;
-		}
-		put32(c->bytes + 8 * i, (uint32_t)(int32_t)start_off);
-		put32(c->bytes + 8 * i + 4, (uint32_t)(int32_t)fde_off);
-	}
+	place_search_table(u, c, fdes, nfdes, addr + bias);
 	free(fdes);
-	if (!c->base) {
-		free(c->bytes);
-		c->bytes = NULL;
-		c->len = 0;
-		return;
-	}
-	c->failed = false;
 }
 
 /* Builds the rewritten CFI of one module; marks it failed when impossible. */
 static void build_synth(struct unwinder *u, struct synth_cfi *c)
 {
-	Dwarf_Addr dwbias = 0, low, high;
+	Dwarf_Addr dwbias = 0;
 	Dwarf *dw = dwfl_module_getdwarf(c->mod, &dwbias);
 	Elf_Data *d = dw ? section_data(dwarf_getelf(dw), ".debug_frame", NULL) : NULL;
 	struct cfi_fde *fdes = NULL;
@@ -305,37 +320,17 @@ static void build_synth(struct unwinder *u, struct synth_cfi *c)
 		build_eh_frame_table(u, c);
 		return;
 	}
-	dwfl_module_info(c->mod, NULL, &low, &high, NULL, NULL, NULL, NULL);
 	image = cfi_debug_frame_to_eh_frame(d->d_buf, d->d_size, dwbias, &c->image_len, &fdes,
 					    &nfdes);
 	if (!image)
 		return;
-	/* The image, then its search table of (start, FDE) offsets from segbase. */
-	c->count = nfdes;
+	/* The image, then its search table. */
 	c->len = c->image_len + 8 * nfdes;
 	c->bytes = xcalloc(1, c->len + 8);
 	memcpy(c->bytes, image, c->image_len);
 	free(image);
-	c->base = find_hole(&u->mods->maps, low, high, c->len);
-	c->segbase = low;
-	for (size_t i = 0; c->base && i < nfdes; i++) {
-		int64_t start_off = (int64_t)(fdes[i].start - c->segbase);
-		int64_t fde_off = (int64_t)(c->base + fdes[i].offset - c->segbase);
-		if (start_off != (int32_t)start_off || fde_off != (int32_t)fde_off) {
-			c->base = 0;
-			break;
-		}
-		put32(c->bytes + c->image_len + 8 * i, (uint32_t)(int32_t)start_off);
-		put32(c->bytes + c->image_len + 8 * i + 4, (uint32_t)(int32_t)fde_off);
-	}
+	place_search_table(u, c, fdes, nfdes, 0);
 	free(fdes);
-	if (!c->base) {
-		free(c->bytes);
-		c->bytes = NULL;
-		c->len = 0;
-		return;
-	}
-	c->failed = false;
 }
 
 static int search_synth(struct unwinder *u, Dwfl_Module *mod, unw_word_t ip, unw_proc_info_t *pi,
