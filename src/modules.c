@@ -246,14 +246,26 @@ const struct map_entry *modules_mapping(const struct modules *m, uint64_t addr)
 	return procmaps_find(&m->maps, addr);
 }
 
-static bool cfi_covers(Dwarf_CFI *cfi, Dwarf_Addr addr)
+/* libdw's unwinder looks in .eh_frame first, then .debug_frame, as here. */
+static Dwarf_Frame *cfi_frame(Dwfl_Module *mod, uint64_t addr)
 {
+	Dwarf_Addr bias = 0;
+	Dwarf_CFI *cfi = dwfl_module_eh_cfi(mod, &bias);
 	Dwarf_Frame *frame = NULL;
 
-	if (!cfi || dwarf_cfi_addrframe(cfi, addr, &frame) != 0)
-		return false;
-	free(frame);
-	return true;
+	if (cfi && dwarf_cfi_addrframe(cfi, addr - bias, &frame) == 0)
+		return frame;
+	cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	if (cfi && dwarf_cfi_addrframe(cfi, addr - bias, &frame) == 0)
+		return frame;
+	return NULL;
+}
+
+Dwarf_Frame *modules_cfi_frame(struct modules *m, uint64_t addr)
+{
+	Dwfl_Module *mod = modules_find(m, addr);
+
+	return mod ? cfi_frame(mod, addr) : NULL;
 }
 
 bool modules_has_cfi(struct modules *m, uint64_t addr)
@@ -261,9 +273,8 @@ bool modules_has_cfi(struct modules *m, uint64_t addr)
 	struct cfi_cache_slot *slot =
 		&m->cfi_cache[((addr * 0x9e3779b97f4a7c15ull) >> 40) & (CFI_CACHE_SLOTS - 1)];
 	Dwfl_Module *mod;
-	Dwarf_Addr bias = 0;
-	Dwarf_CFI *cfi;
-	bool covered = false;
+	Dwarf_Frame *frame;
+	bool covered;
 
 	if (slot->addr_plus1 == addr + 1 && slot->generation == m->generation)
 		return slot->covered;
@@ -274,13 +285,9 @@ bool modules_has_cfi(struct modules *m, uint64_t addr)
 	 * stale maps until something else made them be read. */
 	if (!mod)
 		return false;
-	/* libdw looks in .eh_frame first, then .debug_frame, as here. */
-	cfi = dwfl_module_eh_cfi(mod, &bias);
-	covered = cfi_covers(cfi, addr - bias);
-	if (!covered) {
-		cfi = dwfl_module_dwarf_cfi(mod, &bias);
-		covered = cfi_covers(cfi, addr - bias);
-	}
+	frame = cfi_frame(mod, addr);
+	covered = frame != NULL;
+	free(frame);
 	*slot = (struct cfi_cache_slot){ addr + 1, m->generation, covered };
 	return covered;
 }

@@ -57,6 +57,9 @@ const struct map_entry *modules_mapping(const struct modules *m, uint64_t addr);
 /* Does .eh_frame or .debug_frame describe the code at addr (for a caller
  * frame, the address inside its call instruction)? */
 bool modules_has_cfi(struct modules *m, uint64_t addr);
+/* The CFI row for addr (free() it), looked up where libdw's unwinder
+ * looks: .eh_frame, then .debug_frame; NULL when none covers it. */
+Dwarf_Frame *modules_cfi_frame(struct modules *m, uint64_t addr);
 /* The perf map entry for code outside every module, or NULL. */
 const struct perf_map_entry *modules_jit_code(struct modules *m, uint64_t addr);
 

@@ -98,26 +98,16 @@ static bool register_rule(Dwarf_Frame *frame, unsigned regno, struct row *r)
 	return true;
 }
 
-/* Looks libdw's CFI up as the backend would: .eh_frame, then .debug_frame. */
 static void build_row(struct cfi_rows *c, uint64_t lookup, struct row *r)
 {
-	Dwfl_Module *mod = modules_find(c->mods, lookup);
-	Dwarf_Frame *frame = NULL;
-	Dwarf_Addr bias = 0, start, end;
-	Dwarf_CFI *cfi;
+	Dwarf_Frame *frame = modules_cfi_frame(c->mods, lookup);
+	Dwarf_Addr start, end;
 	bool signal = false;
 	int ra;
 
 	r->kind = ROW_BACKEND;
-	if (!mod)
+	if (!frame)
 		return;
-	cfi = dwfl_module_eh_cfi(mod, &bias);
-	if (!cfi || dwarf_cfi_addrframe(cfi, lookup - bias, &frame) != 0) {
-		frame = NULL;
-		cfi = dwfl_module_dwarf_cfi(mod, &bias);
-		if (!cfi || dwarf_cfi_addrframe(cfi, lookup - bias, &frame) != 0)
-			return;
-	}
 	ra = dwarf_frame_info(frame, &start, &end, &signal);
 	if (ra >= 0 && ra < ARCH_DWARF_NREGS && !signal && cfa_rule(frame, r)) {
 		unsigned regno;
