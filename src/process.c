@@ -181,7 +181,7 @@ static void emit_merged(struct processor *p, struct native_process *np,
 	struct unwind_result *ur = &p->unwound;
 	const struct py_runtime *rt = snap->rt;
 	struct merge_input in;
-	uint64_t start = now_ns();
+	uint64_t start = now_ns(), elapsed;
 	bool mismatch;
 	size_t n;
 
@@ -204,8 +204,9 @@ static void emit_merged(struct processor *p, struct native_process *np,
 	grow_array((void **)&p->merged, &p->merged_cap, ur->n + snap->npy, sizeof(*p->merged));
 	n = merge_stacks(&in, p->merged, &mismatch);
 	p->st.merge_mismatch += mismatch && snap->npy;
-	p->st.unwind_ns_total += now_ns() - start;
-	histogram_add(&p->st.unwind_time, now_ns() - start);
+	elapsed = now_ns() - start;
+	p->st.unwind_ns_total += elapsed;
+	histogram_add(&p->st.unwind_time, elapsed);
 	for (size_t i = 0; i < n; i++) {
 		size_t k = p->merged[i].index;
 		if (p->merged[i].kind == MERGED_PYTHON)

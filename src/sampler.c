@@ -10,11 +10,12 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
-
-#include "memread.h"
 #include <unistd.h>
 
-/* Memory for snapshots waiting to be processed, and the fewest kept. */
+#include "memread.h"
+
+/* The ring of stack copies waiting to be processed, and the size of a
+ * typical copy, which sizes the pool of snapshots. */
 #define QUEUE_BYTES (16u << 20)
 #define SNAPSHOT_TYPICAL_BYTES 4096u
 #define SAMPLER_NICE -10
