@@ -269,14 +269,51 @@ static bool load_entry(struct py_code_cache *c, pid_t pid, const struct py_layou
 	return true;
 }
 
-void py_code_resolve(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
-		     const struct py_frame_ref *frames, size_t n, const struct py_code_info **out)
+/*
+ * For each frame, the first frame with the same code object: a recursion
+ * repeats one code object hundreds of times, and each distinct one needs
+ * checking only once per snapshot (the check is a read, and every read
+ * pins a page in the kernel).  `table` has `cap` (a power of two, at least
+ * 2n) slots.
+ */
+static void find_repeats(const struct py_frame_ref *frames, size_t n, size_t *first,
+			 size_t *table, size_t cap)
+{
+	memset(table, 0xff, cap * sizeof(*table));
+	for (size_t i = 0; i < n; i++) {
+		size_t h = (size_t)((frames[i].code * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+		while (table[h] != SIZE_MAX && frames[table[h]].code != frames[i].code)
+			h = (h + 1) & (cap - 1);
+		if (table[h] == SIZE_MAX)
+			table[h] = i;
+		first[i] = table[h];
+	}
+}
+
+/*
+ * Resolves every frame of a snapshot; out[i] is NULL where the code object
+ * could not be read.  One batched read checks the cached entries; only
+ * entries not yet cached cost further reads.
+ */
+static void resolve(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
+		    const struct py_frame_ref *frames, size_t n, struct py_code_info **out)
 {
 	struct mem_request reqs[MAX_BATCH];
 	uint8_t spans[MAX_BATCH][64];
+	size_t which[MAX_BATCH], small_first[64], small_table[128], table_cap = 128;
+	size_t *first = small_first, *table = small_table;
 	int lo, hi;
 
+	if (!n)
+		return;
 	key_span(l, &lo, &hi);
+	if (n > ARRAY_SIZE(small_first)) {
+		while (table_cap < 2 * n)
+			table_cap *= 2;
+		first = xmalloc(n * sizeof(*first));
+		table = xmalloc(table_cap * sizeof(*table));
+	}
+	find_repeats(frames, n, first, table, table_cap);
 	/* Make room before handing out any pointer: growing or clearing later
 	 * in this call would leave earlier out[] entries dangling.  Memory
 	 * stays bounded: at the cap the cache starts over. */
@@ -289,24 +326,29 @@ void py_code_resolve(struct py_code_cache *c, pid_t pid, const struct py_layout 
 		if (cap != c->cap)
 			rehash(c, cap);
 	}
-	for (size_t base = 0; base < n; base += MAX_BATCH) {
-		size_t k = n - base < MAX_BATCH ? n - base : MAX_BATCH;
+	for (size_t next = 0; next < n;) {
+		size_t k = 0;
 
-		for (size_t i = 0; i < k; i++) {
-			reqs[i].addr = frames[base + i].code + (uint64_t)lo;
-			reqs[i].buf = spans[i];
-			reqs[i].len = (size_t)(hi - lo);
-			reqs[i].ok = false;
+		/* The next batch of distinct code objects. */
+		for (; next < n && k < MAX_BATCH; next++) {
+			if (first[next] != next)
+				continue;
+			which[k] = next;
+			reqs[k].addr = frames[next].code + (uint64_t)lo;
+			reqs[k].buf = spans[k];
+			reqs[k].len = (size_t)(hi - lo);
+			reqs[k].ok = false;
+			k++;
 		}
 		if (hi - lo > 64)
 			memset(reqs, 0, sizeof(reqs[0]) * k);
 		else
 			mem_read_batch(pid, reqs, k);
 		for (size_t i = 0; i < k; i++) {
-			uint64_t addr = frames[base + i].code, key[4];
+			uint64_t addr = frames[which[i]].code, key[4];
 			struct py_code_info *slot;
 
-			out[base + i] = NULL;
+			out[which[i]] = NULL;
 			if (!reqs[i].ok) {
 				c->bad++;
 				continue;
@@ -315,7 +357,7 @@ void py_code_resolve(struct py_code_cache *c, pid_t pid, const struct py_layout 
 			slot = find_slot(c, addr);
 			if (slot->addr == addr && memcmp(slot->key, key, sizeof(key)) == 0) {
 				c->hits++;
-				out[base + i] = slot;
+				out[which[i]] = slot;
 				continue;
 			}
 			c->misses++;
@@ -325,32 +367,48 @@ void py_code_resolve(struct py_code_cache *c, pid_t pid, const struct py_layout 
 			}
 			if (load_entry(c, pid, l, addr, key, slot)) {
 				c->used++;
-				out[base + i] = slot;
+				out[which[i]] = slot;
 			} else {
 				c->bad++;
 			}
 		}
 	}
+	/* Distinct ones come first in frame order, so each repeat's first
+	 * is resolved by now. */
+	for (size_t i = 0; i < n; i++)
+		out[i] = out[first[i]];
+	if (first != small_first) {
+		free(first);
+		free(table);
+	}
+}
+
+/* Line of a frame, or -1.  A frame's code object is usually at the same
+ * instruction as last time (each level of a recursion at its call, a loop
+ * sampled again): one remembered answer per code object saves the scan. */
+static int line_of(const struct py_layout *l, struct py_code_info *ci, uint64_t instr)
+{
+	if (!ci->line_known || ci->line_instr != instr) {
+		ci->line_instr = instr;
+		ci->line = linetable_line_for_offset(l->linetable_kind, ci->linetable,
+						     ci->linetable_len, ci->firstlineno, instr);
+		ci->line_known = true;
+	}
+	return ci->line;
 }
 
 void py_code_name_frames(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
 			 struct py_frame_ref *frames, size_t n)
 {
-	const struct py_code_info *small[64], **infos = n <= 64 ? small : xmalloc(n * sizeof(*infos));
+	struct py_code_info *small[64], **infos = n <= 64 ? small : xmalloc(n * sizeof(*infos));
 
-	py_code_resolve(c, pid, l, frames, n, infos);
+	resolve(c, pid, l, frames, n, infos);
 	for (size_t i = 0; i < n; i++) {
-		const struct py_code_info *ci = infos[i];
+		struct py_code_info *ci = infos[i];
 		frames[i].name = ci ? ci->name : NULL;
 		frames[i].filename = ci ? ci->filename : NULL;
-		frames[i].line = ci ? py_code_line(l, ci, frames[i].instr) : -1;
+		frames[i].line = ci ? line_of(l, ci, frames[i].instr) : -1;
 	}
 	if (infos != small)
 		free(infos);
-}
-
-int py_code_line(const struct py_layout *l, const struct py_code_info *ci, uint64_t instr)
-{
-	return linetable_line_for_offset(l->linetable_kind, ci->linetable,
-					 ci->linetable_len, ci->firstlineno, instr);
 }

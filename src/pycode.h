@@ -15,6 +15,10 @@ struct py_code_info {
 	int firstlineno;
 	uint8_t *linetable;
 	size_t linetable_len;
+	/* The line last asked for (see line_of in pycode.c). */
+	uint64_t line_instr;
+	int line;
+	bool line_known;
 };
 
 struct py_code_cache {
@@ -32,22 +36,10 @@ void py_code_cache_init(struct py_code_cache *c);
 void py_code_cache_clear(struct py_code_cache *c);
 void py_code_cache_free(struct py_code_cache *c);
 
-/*
- * Resolves every frame of a snapshot; out[i] is NULL where the code object
- * could not be read.  One batched read checks the cached entries; only
- * entries not yet cached cost further reads.
- */
-void py_code_resolve(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
-		     const struct py_frame_ref *frames, size_t n,
-		     const struct py_code_info **out);
-
 /* Names every Python frame of a snapshot (name, filename, line), so that
  * what is processed later needs nothing more from the target. */
 void py_code_name_frames(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
 			 struct py_frame_ref *frames, size_t n);
-
-/* Line of a frame, or -1. */
-int py_code_line(const struct py_layout *l, const struct py_code_info *ci, uint64_t instr);
 
 /* Decodes a compact str object's bytes (header included) into UTF-8.
  * Exposed for the fuzzer and unit tests. */

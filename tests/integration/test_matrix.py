@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The same stack shapes on every CPython: recursion, deep recursion (600),
+recursion alternating between two call sites (300),
 generators, coroutines, methods, class and static methods, lambdas, nested
 functions and threads.  Each spins on one line after recording its own
 stack (sys._getframe); pysample's Python frames, with --lines, must equal
@@ -11,7 +12,7 @@ import subprocess
 from pstest import TMP, PYSAMPLE, each_interpreter, ok, done, parse, target
 
 SCRIPT = target("matrix.py")
-SCENARIOS = ["recursion", "deep recursion", "generator", "coroutine", "method", "classmethod",
+SCENARIOS = ["recursion", "deep recursion", "alternating recursion", "generator", "coroutine", "method", "classmethod",
              "staticmethod", "lambda", "nested", "thread"]
 
 

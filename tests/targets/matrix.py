@@ -51,6 +51,16 @@ def deep(n):
     return deep(n - 1)
 
 
+def alternate(n):
+    # The same code object at two call sites in turn: each level's line
+    # differs from the one below it.
+    if n == 0:
+        return spin("alternating recursion")
+    if n % 2:
+        return alternate(n - 1)
+    return alternate(n - 1)
+
+
 def generator():
     yield spin("generator")
 
@@ -95,6 +105,7 @@ def main():
     sys.setrecursionlimit(5000)
     recurse(10)
     deep(600)
+    alternate(300)
     consume_generator()
     asyncio.run(coroutine_main())
     Klass().method()
