@@ -24,7 +24,9 @@ void output_init(struct output *o, int fd, const char *event)
 void output_free(struct output *o)
 {
 	free(o->buf);
+	free(o->memo);
 	o->buf = NULL;
+	o->memo = NULL;
 }
 
 static void reserve(struct output *o, size_t more)
@@ -63,9 +65,15 @@ static void appendf(struct output *o, const char *fmt, ...)
 	o->len += (size_t)n;
 }
 
-void output_sanitize(char *dst, size_t dst_len, const char *src, bool is_dso)
+/*
+ * Writes src at dst + pos, never past dst_len - 1 (room for the NUL the
+ * caller may add); returns the new end.  Byte by byte through a branch
+ * only for the rare byte that needs changing: this runs for every frame
+ * line.
+ */
+static size_t sanitize_into(char *dst, size_t dst_len, size_t pos, const char *src, bool is_dso)
 {
-	size_t pos = strlen(dst);
+	static const char digits[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)src;
 
 	for (; *s && pos + 4 < dst_len; s++) {
@@ -73,7 +81,9 @@ void output_sanitize(char *dst, size_t dst_len, const char *src, bool is_dso)
 		if (c < 0x20 || c == 0x7f) {
 			dst[pos++] = '?';
 		} else if (is_dso && (c == ' ' || c == '(' || c == ')' || c == '%')) {
-			pos += (size_t)snprintf(dst + pos, dst_len - pos, "%%%02X", c);
+			dst[pos++] = '%';
+			dst[pos++] = digits[c >> 4];
+			dst[pos++] = digits[c & 15];
 		} else {
 			dst[pos++] = (char)c;
 		}
@@ -84,6 +94,13 @@ void output_sanitize(char *dst, size_t dst_len, const char *src, bool is_dso)
 			pos--;
 	if (*s && pos > 0 && ((unsigned char)dst[pos - 1] & 0xc0) == 0xc0)
 		pos--;
+	return pos;
+}
+
+void output_sanitize(char *dst, size_t dst_len, const char *src, bool is_dso)
+{
+	size_t pos = sanitize_into(dst, dst_len, strlen(dst), src, is_dso);
+
 	dst[pos] = '\0';
 }
 
@@ -141,34 +158,86 @@ static size_t hex(char *out, uint64_t v, int width)
 	return len;
 }
 
+/* Bounds of a frame line's parts, as perf's own are bounded. */
+#define SYM_MAX 2048
+#define DSO_MAX 1024
+
 /* A frame line is written for every frame of every sample (tens of
- * thousands a second): formatted by hand rather than through printf. */
+ * thousands a second): formatted by hand, straight into the buffer. */
 void output_frame(struct output *o, uint64_t addr, const char *sym, uint64_t offset,
 		  const char *dso)
 {
-	char s[2048], d[1024], num[20];
+	size_t n;
+	char *at;
 
-	s[0] = d[0] = '\0';
-	if (sym)
-		output_sanitize(s, sizeof(s), sym, false);
-	if (dso)
-		output_sanitize(d, sizeof(d), dso, true);
-	append(o, "\t", 1);
-	append(o, num, hex(num, addr, 16));
-	if (*s) {
-		append(o, " ", 1);
-		append(o, s, strlen(s));
-		append(o, "+0x", 3);
-		append(o, num, hex(num, offset, 0));
-	} else {
-		append(o, " [unknown]", 10);
+	reserve(o, 1 + 16 + 1 + SYM_MAX + 3 + 16 + 2 + DSO_MAX + 2);
+	at = o->buf + o->len;
+	n = 0;
+	at[n++] = '\t';
+	n += hex(at + n, addr, 16);
+	at[n++] = ' ';
+	{
+		size_t sym_end = sym ? sanitize_into(at + n, SYM_MAX, 0, sym, false) : 0;
+		if (sym_end) {
+			n += sym_end;
+			memcpy(at + n, "+0x", 3);
+			n += 3;
+			n += hex(at + n, offset, 0);
+		} else {
+			memcpy(at + n, "[unknown]", 9);
+			n += 9;
+		}
 	}
-	append(o, " (", 2);
-	if (*d)
-		append(o, d, strlen(d));
-	else
-		append(o, "[unknown]", 9);
-	append(o, ")\n", 2);
+	at[n++] = ' ';
+	at[n++] = '(';
+	{
+		size_t dso_end = dso ? sanitize_into(at + n, DSO_MAX, 0, dso, true) : 0;
+		if (dso_end) {
+			n += dso_end;
+		} else {
+			memcpy(at + n, "[unknown]", 9);
+			n += 9;
+		}
+	}
+	at[n++] = ')';
+	at[n++] = '\n';
+	o->len += n;
+}
+
+/* Direct-mapped: a stack's lines repeat from sample to sample. */
+static struct output_memo_entry *memo_entry(struct output *o, const struct output_memo_key *k)
+{
+	uint64_t h = 0;
+
+	if (!o->memo)
+		o->memo = xcalloc(OUTPUT_MEMO_SLOTS, sizeof(*o->memo));
+	for (size_t i = 0; i < ARRAY_SIZE(k->w); i++)
+		h = (h ^ k->w[i]) * 0x9e3779b97f4a7c15ull;
+	return &o->memo[(h >> 40) & (OUTPUT_MEMO_SLOTS - 1)];
+}
+
+bool output_recall(struct output *o, const struct output_memo_key *k)
+{
+	struct output_memo_entry *e = memo_entry(o, k);
+
+	if (!e->len || memcmp(&e->key, k, sizeof(*k)) != 0)
+		return false;
+	append(o, e->line, e->len);
+	return true;
+}
+
+void output_remember(struct output *o, const struct output_memo_key *k, size_t line_start)
+{
+	struct output_memo_entry *e = memo_entry(o, k);
+	size_t len = o->len - line_start;
+
+	if (line_start > o->len || len > sizeof(e->line)) {
+		e->len = 0; /* too long to keep: formatted each time */
+		return;
+	}
+	e->key = *k;
+	memcpy(e->line, o->buf + line_start, len);
+	e->len = (uint16_t)len;
 }
 
 static bool write_all(struct output *o, const char *p, size_t n)

@@ -10,6 +10,22 @@
 
 #include "common.h"
 
+/*
+ * Frame lines remembered under a key that determines them entirely (the
+ * caller's choice: for a Python frame, its code object, instruction, line
+ * and the interned name and file), so the frames that repeat in every
+ * sample are copied rather than formatted again.
+ */
+#define OUTPUT_MEMO_SLOTS 1024
+struct output_memo_key {
+	uint64_t w[5];
+};
+struct output_memo_entry {
+	struct output_memo_key key;
+	uint16_t len; /* 0: empty */
+	char line[230];
+};
+
 struct output {
 	int fd;
 	char *buf;
@@ -20,6 +36,7 @@ struct output {
 	uint64_t bytes_written;
 	uint64_t committed; /* bytes of whole records known to be written */
 	uint64_t base_offset; /* where the file offset stood at the start */
+	struct output_memo_entry *memo; /* made on first use */
 };
 
 void output_init(struct output *o, int fd, const char *event);
@@ -28,6 +45,10 @@ void output_record_begin(struct output *o, const char *comm, pid_t pid, pid_t ti
 /* sym may be NULL ("[unknown]"), dso may be NULL ("[unknown]"). */
 void output_frame(struct output *o, uint64_t addr, const char *sym, uint64_t offset,
 		  const char *dso);
+/* Appends the line remembered under k, if any; true when it did. */
+bool output_recall(struct output *o, const struct output_memo_key *k);
+/* Remembers the line written since line_start (o->len before it) under k. */
+void output_remember(struct output *o, const struct output_memo_key *k, size_t line_start);
 /* The sampled instruction, after the frames (--insn). */
 void output_insn(struct output *o, const uint8_t *bytes, size_t n, const char *text);
 void output_record_end(struct output *o);

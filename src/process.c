@@ -149,6 +149,12 @@ static void count_status(struct process_stats *st, enum py_snap_status status)
 
 static void emit_python_frame(struct processor *p, const struct py_frame_ref *f)
 {
+	/* Names and files are interned for the whole run (pycode.c): their
+	 * addresses stand for their text. */
+	const struct output_memo_key key = { { f->code, f->instr, (uintptr_t)f->name,
+						(uintptr_t)f->filename,
+						p->opt->lines ? (uint64_t)(uint32_t)f->line : 0 } };
+	size_t start = p->out.len;
 	char sym[4096];
 
 	if (!f->name) {
@@ -156,12 +162,15 @@ static void emit_python_frame(struct processor *p, const struct py_frame_ref *f)
 		output_frame(&p->out, f->code, "py::[unreadable code object]", f->instr, NULL);
 		return;
 	}
+	if (output_recall(&p->out, &key))
+		return;
 	/* CPython's perf trampolines name frames "py::qualname:filename". */
 	if (p->opt->lines)
 		snprintf(sym, sizeof(sym), "py::%s:%s:%d", f->name, f->filename, f->line);
 	else
 		snprintf(sym, sizeof(sym), "py::%s:%s", f->name, f->filename);
 	output_frame(&p->out, f->code, sym, f->instr, f->filename);
+	output_remember(&p->out, &key, start);
 }
 
 static void emit_native_frame(struct processor *p, const struct native_frame *f,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The perf script text, byte for byte, against the layout perf prints. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -58,6 +60,41 @@ static void extreme_numbers(struct output *o)
 	output_record_end(o);
 }
 
+/* The same frames written fresh, then recalled: the memo must give the
+ * same bytes, and a key that differs in any word must miss. */
+static void remembered_frames(struct output *o)
+{
+	const struct output_memo_key a = { { 0x1000, 0x2e, 1, 2, 17 } };
+	struct output_memo_key b = a;
+	size_t start;
+
+	output_record_begin(o, "t", 1, 1, 0, 1);
+	start = o->len;
+	output_frame(o, 0x1000, "py::f:/a.py:17", 0x2e, "/a.py");
+	output_remember(o, &a, start);
+	if (!output_recall(o, &a))
+		output_frame(o, 0xdead, "recall missed", 0, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(b.w); i++) {
+		b = a;
+		b.w[i]++;
+		if (output_recall(o, &b))
+			output_frame(o, 0xbad, "recalled under another key", i, NULL);
+	}
+	/* A line too long to keep is formatted every time, never cut. */
+	{
+		char sym[600];
+		memset(sym, 'x', sizeof(sym) - 1);
+		sym[sizeof(sym) - 1] = '\0';
+		start = o->len;
+		output_frame(o, 0x1, sym, 0, "/b.py");
+		b.w[0] = 0x1;
+		output_remember(o, &b, start);
+		if (output_recall(o, &b))
+			output_frame(o, 0xbad, "long line recalled", 0, NULL);
+	}
+	output_record_end(o);
+}
+
 int main(void)
 {
 	char dst[64] = "";
@@ -87,6 +124,18 @@ int main(void)
 	       "\t               0 g+0xabcdef ([unknown])\n"
 	       "\n",
 	       "addresses padded to 16 hex digits, offsets unpadded, at both extremes");
+	{
+		char want[2048], *got = run(remembered_frames), *nl;
+		snprintf(want, sizeof(want), "t     1/1         0.000000:          1 cpu-clock: \n"
+			 "\t            1000 py::f:/a.py:17+0x2e (/a.py)\n"
+			 "\t            1000 py::f:/a.py:17+0x2e (/a.py)\n"
+			 "\t               1 ");
+		nl = strstr(got, "\t               1 ");
+		ok(nl != NULL && strncmp(got, want, strlen(want)) == 0,
+		   "a remembered frame line is recalled byte for byte, under its key only");
+		ok(nl && strlen(nl) == 1 + 16 + 1 + 599 + 4 + 8 + 2 && strstr(nl, "+0x0 (/b.py)\n\n"),
+		   "a line too long to remember is written whole, and not recalled");
+	}
 	output_sanitize(dst, sizeof(dst), "a b", true);
 	is_str(dst, "a%20b", "sanitize escapes blanks in dso");
 	return tap_done();
