@@ -5,6 +5,7 @@ by side, interleaved, N rounds; prints medians and ratios as a Markdown
 table.
 
     python3 bench/run.py [--rounds 5] [--python PATH] [--workloads split,deep]
+                         [--variants floor,pysample-9999]
 
 Each workload does a fixed amount of work and reports its own elapsed time
 ("elapsed S"), so a sampler's cost shows as the ratio of that time to the
@@ -109,8 +110,11 @@ def run_variant(variant, python, workload, tmp, floor, ext):
         fl = subprocess.Popen([floor, "9999", str(p.pid)], stdout=subprocess.PIPE, text=True)
         stdout = p.communicate()[0]
         fl_out = fl.communicate()[0]
-        m = re.search(r"(\d+) samples", fl_out)
-        res["samples"] = int(m.group(1)) if m else None
+        m = re.search(r"(\d+) samples; stopped median (\d+) us, p99 (\d+) us; CPU ([\d.]+) us", fl_out)
+        if m:
+            res["samples"] = int(m.group(1))
+            res["stop_med"], res["stop_p99"] = float(m.group(2)), float(m.group(3))
+            res["cpu"] = float(m.group(4))
     elif variant.startswith("pysample"):
         args = {"pysample-9999": ["-F", "9999"], "pysample-999": ["-F", "999"],
                 "pysample-nonblocking-9999": ["--nonblocking", "-F", "9999"],
@@ -155,6 +159,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--python", default=os.path.expanduser("~/.pyenv/versions/3.12.1/bin/python"))
     ap.add_argument("--workloads", default="split,threads8,deep,cext,mixed50")
+    ap.add_argument("--variants", help="only these samplers (comma-separated; alone is always run)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="pysample-bench-")
     floor, ext = build(tmp, args.python)
@@ -164,6 +169,12 @@ def main():
         variants.append("perf-dwarf")
         if sh([args.python, "-c", "import sys; sys.exit(sys.version_info < (3, 12))"]).returncode == 0:
             variants.append("perf-dwarf-Xperf")
+    if args.variants:
+        keep = set(args.variants.split(",")) | {"alone"}
+        unknown = keep - set(variants)
+        if unknown:
+            sys.exit("unknown variants: %s (known: %s)" % (", ".join(sorted(unknown)), ", ".join(variants)))
+        variants = [v for v in variants if v in keep]
     workloads = args.workloads.split(",")
     results = {(w, v): [] for w in workloads for v in variants}
     for r in range(args.rounds):

@@ -20,6 +20,7 @@
 #define SNAPSHOT_TYPICAL_BYTES 4096u
 #define SAMPLER_NICE -10
 #define SPIN_BELOW_PERIOD_NS 100000u
+#define STOP_SPIN_NS 100000u
 #define SATURATION_WINDOW_NS 200000000u
 #define SATURATED_PERCENT 10
 
@@ -38,6 +39,10 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	 * between ticks instead of sleeping, at the cost of a CPU. */
 	if (s->period_ns < SPIN_BELOW_PERIOD_NS)
 		s->target.spin_ns = s->period_ns;
+	/* Polling for a stop helps only when the thread runs on another CPU
+	 * meanwhile; on one CPU it would only delay the stop. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		s->target.stop_spin_ns = STOP_SPIN_NS;
 	/* A futex wake per round is a tenth of the sampling thread's time at
 	 * 50 kHz --nonblocking, so there the processing thread is woken for
 	 * batches.  When threads are stopped, a processing thread that runs in

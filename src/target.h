@@ -64,6 +64,9 @@ struct target {
 	/* How long before a deadline target_wait_until stops sleeping and
 	 * polls (0: it sleeps to the deadline). */
 	uint64_t spin_ns;
+	/* How long a round polls for the stops it asked for before it sleeps
+	 * (0: it sleeps at once).  See target_sample_round. */
+	uint64_t stop_spin_ns;
 	/* Signals pysample itself received (SIGINT, SIGTERM, SIGHUP), for main. */
 	int pending_signal;
 	/* SIGPIPE was ignored before pysample ignored it: a launched program
