@@ -151,14 +151,16 @@ static unsigned take_slot(struct mem_window *w, uint64_t keep_lo, uint64_t keep_
 
 /*
  * One process_vm_readv: the requests, then the pages (not held yet) in the
- * order given.  The transfer stops at the first unreadable range, so pages
- * after a failing one stay out.  True when every request was read whole.
+ * order given, then the tail.  The transfer stops at the first unreadable
+ * range, so pages after a failing one stay out, and so does the tail.
+ * True when every request was read whole.
  */
 static bool fill(struct mem_window *w, struct mem_request *reqs, size_t nreqs,
-		 const uint64_t *pages, size_t npages, uint64_t keep_lo, uint64_t keep_hi)
+		 const uint64_t *pages, size_t npages, uint64_t keep_lo, uint64_t keep_hi,
+		 struct mem_tail *tail)
 {
-	struct iovec local[MEM_WINDOW_MAX_REQUESTS + MEM_WINDOW_PAGES];
-	struct iovec remote[MEM_WINDOW_MAX_REQUESTS + MEM_WINDOW_PAGES];
+	struct iovec local[MEM_WINDOW_MAX_REQUESTS + MEM_WINDOW_PAGES + 1];
+	struct iovec remote[MEM_WINDOW_MAX_REQUESTS + MEM_WINDOW_PAGES + 1];
 	unsigned slot[MEM_WINDOW_PAGES];
 	size_t n = 0, wanted = 0, nslots = 0;
 	ssize_t got;
@@ -186,6 +188,13 @@ static bool fill(struct mem_window *w, struct mem_request *reqs, size_t nreqs,
 		local[n].iov_len = remote[n].iov_len = PAGE;
 		n++, nslots++;
 	}
+	bool with_tail = tail && tail->len && !tail->read;
+	if (with_tail) {
+		local[n].iov_base = tail->buf;
+		remote[n].iov_base = (void *)(uintptr_t)tail->addr;
+		local[n].iov_len = remote[n].iov_len = tail->len;
+		n++;
+	}
 	if (!n)
 		return true;
 	do
@@ -202,13 +211,19 @@ static bool fill(struct mem_window *w, struct mem_request *reqs, size_t nreqs,
 	for (size_t j = 0; j < nslots; j++, got -= PAGE)
 		if (got < (ssize_t)PAGE)
 			w->page[slot[j]] = 0; /* not read: the slot is free to reuse */
+	/* Every page went in (got did not go below zero): the transfer
+	 * reached the tail. */
+	if (with_tail && got >= 0) {
+		tail->read = true;
+		tail->got = (size_t)got;
+	}
 	return true;
 }
 
 bool mem_window_read_with(struct mem_window *w, struct mem_request *reqs, size_t nreqs,
-			  const uint64_t *pages, size_t npages)
+			  const uint64_t *pages, size_t npages, struct mem_tail *tail)
 {
-	return fill(w, reqs, nreqs, pages, npages, 1, 0);
+	return fill(w, reqs, nreqs, pages, npages, 1, 0, tail);
 }
 
 size_t mem_window_used_pages(const struct mem_window *w, uint64_t *out, size_t max)
@@ -249,7 +264,7 @@ bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len)
 			want[nwant] = p;
 		}
 		w->reads++;
-		fill(w, NULL, 0, want, nwant, first, last);
+		fill(w, NULL, 0, want, nwant, first, last, NULL);
 	}
 	for (uint64_t p = first, done = 0; p <= last; p += PAGE) {
 		int s = slot_of(w, p);

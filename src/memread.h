@@ -61,13 +61,25 @@ void mem_window_adapt(struct mem_window *w, unsigned items);
  * refilling it; false when unreadable. */
 bool mem_window_read(struct mem_window *w, uint64_t addr, void *out, size_t len);
 /*
+ * A read that may come up short (a stack copy ends where its mapping
+ * does), to go last in a syscall made for something else: `read` tells
+ * whether the syscall got that far, `got` how many bytes it copied.
+ */
+struct mem_tail {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+	size_t got;
+	bool read;
+};
+/*
  * Reads up to MEM_WINDOW_MAX_REQUESTS small requests (a thread state, a
  * word it points to) and, in the same syscall, the `npages` pages of
- * `pages` (a hint: unreadable ones are left out) into the window.  True
- * when every request was read whole.
+ * `pages` (a hint: unreadable ones are left out) into the window, and then
+ * `tail` if not NULL.  True when every request was read whole.
  */
 bool mem_window_read_with(struct mem_window *w, struct mem_request *reqs, size_t nreqs,
-			  const uint64_t *pages, size_t npages);
+			  const uint64_t *pages, size_t npages, struct mem_tail *tail);
 /* The pages served since init, in the order first used (at most max). */
 size_t mem_window_used_pages(const struct mem_window *w, uint64_t *out, size_t max);
 

@@ -376,7 +376,7 @@ static bool current_frame(struct py_reader *r, const uint8_t *ts, uint64_t *fram
  * chain go in together.  False when unreadable or no longer e's.
  */
 static bool read_thread(struct py_reader *r, struct py_thread_entry *e, uint8_t *ts, size_t span,
-			uint64_t *frame)
+			uint64_t *frame, struct mem_tail *also)
 {
 	const struct py_layout *l = &r->rt.layout;
 	bool via_cframe = l->cframe_current_frame != PY_NO_FIELD;
@@ -388,7 +388,7 @@ static bool read_thread(struct py_reader *r, struct py_thread_entry *e, uint8_t 
 		reqs[n++] = (struct mem_request){ e->cframe + (uint64_t)l->cframe_current_frame,
 						  &hinted, sizeof(hinted), false };
 	mem_window_init(&r->window, r->pid);
-	if (!mem_window_read_with(&r->window, reqs, n, e->chain_pages, e->nchain_pages)) {
+	if (!mem_window_read_with(&r->window, reqs, n, e->chain_pages, e->nchain_pages, also)) {
 		/* The CFrame went away with its C frame: without the hints. */
 		e->cframe = 0;
 		if (!read_tstate(r, e, ts, span))
@@ -434,7 +434,7 @@ static bool still_at(struct py_reader *r, const struct py_thread_entry *e, uint6
 }
 
 enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap,
-				       bool running)
+				       bool running, struct mem_tail *also)
 {
 	const struct py_layout *l = &r->rt.layout;
 	struct py_thread_entry *e;
@@ -447,14 +447,14 @@ enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct sn
 		return snap->py_status = PYSNAP_NO_RUNTIME;
 	span = tstate_span(l);
 	e = find_thread(r, tid);
-	if (!e || !read_thread(r, e, ts, span, &frame)) {
+	if (!e || !read_thread(r, e, ts, span, &frame, also)) {
 		uint64_t now = now_ns();
 		for (size_t i = 0; i < ARRAY_SIZE(r->misses); i++)
 			if (r->misses[i].tid == tid && now - r->misses[i].when_ns < RESCAN_INTERVAL_NS)
 				return snap->py_status = PYSNAP_NO_THREAD;
 		scan_thread_states(r);
 		e = find_thread(r, tid);
-		if (!e || !read_thread(r, e, ts, span, &frame)) {
+		if (!e || !read_thread(r, e, ts, span, &frame, also)) {
 			r->misses[r->next_miss].tid = tid;
 			r->misses[r->next_miss].when_ns = now;
 			r->next_miss = (r->next_miss + 1) % ARRAY_SIZE(r->misses);

@@ -66,8 +66,10 @@ pid_t py_reader_gil_holder(struct py_reader *r);
 /* Fills snap->py with tid's frames, leaf first; sets and returns snap->py_status.
  * `tid` is the thread's id in the target's own PID namespace.
  * With `running` (the thread was not stopped), the innermost frame pointer
- * is read again after the walk: if it changed, the sample is PYSNAP_TORN. */
+ * is read again after the walk: if it changed, the sample is PYSNAP_TORN.
+ * `also` (may be NULL), a stack copy, goes into the syscall that reads the
+ * thread state when it can: also->read tells whether it did. */
 enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct snapshot *snap,
-				       bool running);
+				       bool running, struct mem_tail *also);
 
 #endif

@@ -129,12 +129,20 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	/* Read from /proc at most once a second per thread. */
 	memcpy(snap->comm, target_thread_comm(th), sizeof(snap->comm));
 	snap->have_regs = !s->opt->nonblocking && arch_get_regs(th->tid, &snap->regs);
+	/* The stack copy rides on the syscall that reads the thread state
+	 * (one process_vm_readv fewer per stop, 2-4 us here), or is made
+	 * alone when that one is not made or stops short of it. */
+	struct mem_tail stack = { 0 };
+	if (!s->opt->python_only && snap->have_regs && snap->stack)
+		stack = (struct mem_tail){ arch_regs_sp(&snap->regs), snap->stack,
+					   s->opt->stack_bytes, 0, false };
+	py_reader_snapshot(&sp->py, snap->ns_tid, snap, s->opt->nonblocking,
+			   stack.buf ? &stack : NULL);
 	if (!s->opt->python_only)
-		snap_queue_copy_stack(&s->queue, snap, s->opt->stack_bytes);
+		snap_queue_copy_stack(&s->queue, snap, s->opt->stack_bytes, &stack);
 	if (s->opt->insn && snap->have_regs)
 		snap->insn_len = (uint8_t)mem_read_partial(th->pid, arch_regs_pc(&snap->regs), snap->insn,
 							   sizeof(snap->insn));
-	py_reader_snapshot(&sp->py, snap->ns_tid, snap, s->opt->nonblocking);
 	grow_array((void **)&s->round, &s->round_cap, s->nround, sizeof(*s->round));
 	s->round[s->nround++] = snap;
 	s->st.stop_ns_total += now_ns() - start;

@@ -89,14 +89,15 @@ struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes)
 	return s;
 }
 
-void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t stack_bytes)
+void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t stack_bytes,
+			   const struct mem_tail *done)
 {
 	size_t at;
 
 	if (!snap->stack)
 		return;
 	at = (size_t)(snap->stack - q->ring);
-	snapshot_copy_stack(snap, snap->stack, stack_bytes);
+	snapshot_copy_stack(snap, snap->stack, stack_bytes, done);
 	pthread_mutex_lock(&q->lock);
 	if (at == 0 && q->ring_head != 0 && q->ring_used)
 		snap->ring_bytes = q->ring_size - q->ring_head; /* the gap left at the end */

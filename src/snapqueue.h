@@ -45,8 +45,9 @@ void snap_queue_free(struct snap_queue *q);
  * is full. */
 struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes);
 /* Copies the stack of `snap` (just taken) into the ring, keeping only the
- * bytes read. */
-void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t stack_bytes);
+ * bytes read; `done` as for snapshot_copy_stack. */
+void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t stack_bytes,
+			   const struct mem_tail *done);
 /* Hands filled snapshots over, in order. */
 void snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, size_t n);
 /* Waits for filled snapshots; returns 0 only when closed and drained. */

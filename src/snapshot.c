@@ -15,7 +15,8 @@ void snapshot_reset(struct snapshot *s)
 	s->insn_len = 0;
 }
 
-void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t bytes)
+void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t bytes,
+			 const struct mem_tail *done)
 {
 	if (!s->have_regs || !bytes || !buf)
 		return;
@@ -23,7 +24,11 @@ void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t bytes)
 	s->stack_addr = arch_regs_sp(&s->regs);
 	/* A partial read stops at the first unmapped page: the end of the
 	 * stack mapping (or its guard page) clips the copy by itself. */
-	s->stack_len = mem_read_partial(s->pid, s->stack_addr, s->stack, bytes);
+	if (done && done->read && done->buf == buf && done->addr == s->stack_addr &&
+	    done->len == bytes)
+		s->stack_len = done->got;
+	else
+		s->stack_len = mem_read_partial(s->pid, s->stack_addr, s->stack, bytes);
 	s->stack_bounded = s->stack_len == bytes;
 }
 

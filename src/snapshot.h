@@ -9,6 +9,7 @@
 
 #include "arch.h"
 #include "common.h"
+#include "memread.h"
 
 /* One Python frame as read from the target: the code object it runs and
  * where in its bytecode it is. */
@@ -73,8 +74,11 @@ struct snapshot {
 
 void snapshot_reset(struct snapshot *s);
 void snapshot_free(struct snapshot *s);
-/* Copies up to `bytes` of the stack above the stack pointer into buf. */
-void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t bytes);
+/* Copies up to `bytes` of the stack above the stack pointer into buf,
+ * unless `done` (may be NULL) says a syscall made for something else
+ * already read them there. */
+void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t bytes,
+			 const struct mem_tail *done);
 void snapshot_push_py(struct snapshot *s, uint64_t code, uint64_t instr, uint32_t flags);
 
 #endif

@@ -90,7 +90,7 @@ int main(void)
 	hint[1] = (uint64_t)(uintptr_t)(mem + 2 * page);
 	hint[2] = (uint64_t)(uintptr_t)(mem + 11 * page);
 	mem_window_init(&w, getpid());
-	same = mem_window_read_with(&w, reqs, 2, hint, 3);
+	same = mem_window_read_with(&w, reqs, 2, hint, 3, NULL);
 	ok(same && reqs[0].ok && reqs[1].ok && memcmp(hdr, mem + 3 * page + 8, sizeof(hdr)) == 0 &&
 		   memcmp(&word, mem + 7 * page, sizeof(word)) == 0,
 	   "the requests are read together with the hinted pages");
@@ -110,16 +110,54 @@ int main(void)
 
 	mem_window_init(&w, getpid());
 	reqs[1].addr = 8; /* unmapped */
-	ok(!mem_window_read_with(&w, reqs, 2, hint, 3) && !reqs[0].ok && !reqs[1].ok &&
+	ok(!mem_window_read_with(&w, reqs, 2, hint, 3, NULL) && !reqs[0].ok && !reqs[1].ok &&
 		   mem_window_read(&w, hint[0], out, 8) && w.reads == 1,
 	   "one unreadable request fails them all, and no hinted page is kept");
 	mem_window_init(&w, getpid());
 	reqs[1].addr = (uint64_t)(uintptr_t)(mem + 7 * page);
 	hint[1] = 4096; /* unmapped: it and the pages after it are left out */
-	ok(mem_window_read_with(&w, reqs, 2, hint, 3) && reqs[0].ok && reqs[1].ok &&
+	ok(mem_window_read_with(&w, reqs, 2, hint, 3, NULL) && reqs[0].ok && reqs[1].ok &&
 		   mem_window_read(&w, (uint64_t)(uintptr_t)(mem + 12 * page), out, 8) && w.reads == 0 &&
 		   mem_window_read(&w, (uint64_t)(uintptr_t)(mem + 11 * page), out, 8) && w.reads == 1,
 	   "an unreadable hinted page leaves out only the pages from it on");
+
+	/* A stack copy riding on the same syscall: read to where its mapping
+	 * ends, and only when everything before it was read. */
+	{
+		static uint8_t copy[3 * 4096];
+		/* Two readable pages, then one that is not. */
+		uint8_t *stk = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (stk == MAP_FAILED || mprotect(stk + 2 * page, page, PROT_NONE) != 0) {
+			printf("Bail out! mmap\n");
+			return 1;
+		}
+		memset(stk, 0x5a, 2 * page);
+		struct mem_tail tail = { (uint64_t)(uintptr_t)(stk + 100), copy, sizeof(copy), 0,
+					 false };
+		hint[1] = (uint64_t)(uintptr_t)(mem + 2 * page);
+		mem_window_init(&w, getpid());
+		ok(mem_window_read_with(&w, reqs, 2, hint, 3, &tail) && tail.read &&
+			   tail.got == 2 * page - 100 && memcmp(copy, stk + 100, tail.got) == 0,
+		   "the tail is read after the pages, up to the end of its mapping (%zu bytes)",
+		   tail.got);
+		tail.read = false;
+		hint[1] = 4096;
+		mem_window_init(&w, getpid());
+		ok(mem_window_read_with(&w, reqs, 2, hint, 3, &tail) && !tail.read,
+		   "an unreadable hinted page keeps the tail out: it is marked not read");
+		reqs[1].addr = 8;
+		mem_window_init(&w, getpid());
+		ok(!mem_window_read_with(&w, reqs, 2, NULL, 0, &tail) && !tail.read,
+		   "an unreadable request keeps the tail out");
+		reqs[1].addr = (uint64_t)(uintptr_t)(mem + 7 * page);
+		tail.addr = (uint64_t)(uintptr_t)(stk + 2 * page);
+		tail.read = false;
+		mem_window_init(&w, getpid());
+		ok(mem_window_read_with(&w, reqs, 2, NULL, 0, &tail) && tail.read && tail.got == 0,
+		   "a tail that starts unmapped is read as empty");
+		munmap(stk, 3 * page);
+	}
 	munmap(mem, 16 * page);
 	return tap_done();
 }
