@@ -35,6 +35,7 @@ void symbolizer_init(struct symbolizer *s, struct modules *mods)
 	memset(s, 0, sizeof(*s));
 	s->mods = mods;
 	inlines_init(&s->inlines);
+	symtabs_init(&s->symtabs);
 	s->cap = 4096;
 	s->slots = xcalloc(s->cap, sizeof(*s->slots));
 }
@@ -52,6 +53,7 @@ void symbolizer_free(struct symbolizer *s)
 		return;
 	symbolizer_clear(s);
 	inlines_free(&s->inlines);
+	symtabs_free(&s->symtabs);
 	free(s->slots);
 	s->slots = NULL;
 }
@@ -113,8 +115,12 @@ static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
 		return;
 	}
 	e->module = modules_name(mod);
-	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	uint64_t start;
+	name = symtabs_lookup(&s->symtabs, mod, addr, &start);
 	if (name) {
+		e->name = demangled(name);
+		e->start = start;
+	} else if ((name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL))) {
 		e->name = demangled(name);
 		e->start = addr - off;
 	}

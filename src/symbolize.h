@@ -5,6 +5,7 @@
 
 #include "inlines.h"
 #include "modules.h"
+#include "symtab.h"
 
 struct symbol {
 	const char *name;   /* NULL when unknown; C++ names demangled */
@@ -22,6 +23,7 @@ struct sym_entry;
 struct symbolizer {
 	struct modules *mods;
 	struct inlines inlines;
+	struct symtabs symtabs;
 	struct sym_entry *slots;
 	size_t cap, used;
 	uint64_t hits, misses;
