@@ -21,6 +21,7 @@
 #define SAMPLER_NICE -10
 #define SPIN_BELOW_PERIOD_NS 100000u
 #define STOP_SPIN_NS 100000u
+#define WAKE_BATCH 16
 #define SATURATION_WINDOW_NS 200000000u
 #define SATURATED_PERCENT 10
 
@@ -43,15 +44,17 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	 * meanwhile; on one CPU it would only delay the stop. */
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
 		s->target.stop_spin_ns = STOP_SPIN_NS;
-	/* A futex wake per round is a tenth of the sampling thread's time at
-	 * 50 kHz --nonblocking, so there the processing thread is woken for
-	 * batches.  When threads are stopped, a processing thread that runs in
-	 * bursts gets in the way of the stops (p99 stop 120 -> 330 us, 9% fewer
-	 * samples at 9999 Hz), so it is woken for every round. */
+	/* The processing thread is woken for batches, not for every round: a
+	 * futex wake per round was a tenth of the sampling thread's time at
+	 * 50 kHz --nonblocking, and at 9999 Hz each wake-up lands the
+	 * processing thread on the target's CPU, in its way (5 interleaved runs,
+	 * split.py at 9999 Hz: slowdown 2.52x woken per round, 1.71x per 16;
+	 * the floor's 1.54x).  Waking it per round was once needed because
+	 * its bursts were long (slow symbol look-ups); they no longer are. */
 	/* A --stack-bytes near the ring's size would leave room for one copy. */
 	size_t ring = opt->stack_bytes * 4 > QUEUE_BYTES ? opt->stack_bytes * 4 : QUEUE_BYTES;
 
-	snap_queue_init(&s->queue, n, opt->python_only ? 0 : ring, opt->nonblocking ? 16 : 1);
+	snap_queue_init(&s->queue, n, opt->python_only ? 0 : ring, WAKE_BATCH);
 	processor_init(&s->proc, opt, s->period_ns, out_fd);
 }
 
