@@ -23,6 +23,7 @@
 
 struct process_stats {
 	uint64_t records;        /* samples written */
+	uint64_t priority_raised; /* times the processing thread fell behind while giving way */
 	uint64_t regs_failed;
 	uint64_t py_ok, py_no_runtime, py_no_thread, py_read_failed, py_truncated;
 	uint64_t torn;           /* --nonblocking reads the thread outran: dropped */
@@ -74,6 +75,9 @@ struct processor {
 	struct merged_frame *merged;
 	size_t merged_cap;
 
+	bool gives_way; /* lowers its priority while it keeps up (give_way in process.c) */
+	bool yielding;  /* at that lower priority now */
+	int base_nice; /* the priority it goes back to when behind */
 	struct process_stats st;
 };
 

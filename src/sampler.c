@@ -446,9 +446,14 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 			"pysample: cost: each sampled thread stopped median %.1f us, p99 %.1f us; ",
 			(double)histogram_quantile(&ts->stop_time, 0.5) / 1e3,
 			(double)histogram_quantile(&ts->stop_time, 0.99) / 1e3);
-	fprintf(out, "pysample CPU %.1f us per sample, peak RSS %.1f MiB; sampling thread %s\n",
+	fprintf(out, "pysample CPU %.1f us per sample, peak RSS %.1f MiB; sampling thread %s; ",
 		ps->records ? cpu * 1e6 / (double)ps->records : 0.0, (double)ru.ru_maxrss / 1024.0,
 		s->priority ? s->priority : "normal");
+	if (s->proc.gives_way)
+		fprintf(out, "processing thread nice 19 while it keeps up (%llu times behind)\n",
+			(unsigned long long)ps->priority_raised);
+	else
+		fprintf(out, "processing thread normal\n");
 	if (s->proc.out.write_failed)
 		fprintf(out, "pysample: error: the profile could not be written completely\n");
 }

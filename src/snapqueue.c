@@ -156,6 +156,18 @@ size_t snap_queue_pop(struct snap_queue *q, struct snapshot **out, size_t max)
 	return n;
 }
 
+unsigned snap_queue_fill_percent(struct snap_queue *q)
+{
+	size_t by_count, by_bytes = 0;
+
+	pthread_mutex_lock(&q->lock);
+	by_count = q->total ? q->count * 100 / q->total : 0;
+	if (q->ring_size)
+		by_bytes = q->ring_used * 100 / q->ring_size;
+	pthread_mutex_unlock(&q->lock);
+	return (unsigned)(by_count > by_bytes ? by_count : by_bytes);
+}
+
 void snap_queue_release(struct snap_queue *q, struct snapshot *const *snaps, size_t n)
 {
 	pthread_mutex_lock(&q->lock);

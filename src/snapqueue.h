@@ -52,6 +52,9 @@ void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t s
 void snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, size_t n);
 /* Waits for filled snapshots; returns 0 only when closed and drained. */
 size_t snap_queue_pop(struct snap_queue *q, struct snapshot **out, size_t max);
+/* How full the queue is, in percent of its snapshots or of its ring,
+ * whichever is fuller. */
+unsigned snap_queue_fill_percent(struct snap_queue *q);
 /* Returns processed snapshots to the pool. */
 void snap_queue_release(struct snap_queue *q, struct snapshot *const *snaps, size_t n);
 /* No more snapshots will come. */
