@@ -297,18 +297,42 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
  * The processing thread gives way to the target while it keeps up: on a
  * machine with as many busy threads as CPUs, it shares a CPU with the
  * target, and at normal priority it took that CPU from it at every batch
- * (split.py at 9999 Hz, 5 interleaved runs: slowdown 2.12x, against 1.64x
- * when it ran only where the sampling thread idled).  When the queue
- * fills it goes back to normal priority until it has caught up, so a
- * target that keeps every CPU busy does not starve it.  Only where it is
- * allowed to go back (CAP_SYS_NICE, or RLIMIT_NICE): else it keeps the
- * priority it started with throughout.
+ * (split.py at 9999 Hz, 7 interleaved runs: slowdown 2.33x, against 2.09x
+ * at nice 19).  When the queue fills, the sampling thread, which sees it
+ * first, puts it back to its own priority (processor_note_backlog); once
+ * it has caught up it gives way again.  Raising it from the processing
+ * thread itself came too late: at nice 19 it waited for a CPU for
+ * milliseconds, and --nonblocking at 50 kHz dropped 20% of its samples.
+ * Only where a thread may raise its priority again (CAP_SYS_NICE,
+ * RLIMIT_NICE): else it keeps the priority it started with throughout.
  */
-static void give_way(struct processor *p, bool yield)
+static void give_way_at_start(struct processor *p)
 {
-	if (p->yielding != yield &&
-	    setpriority(PRIO_PROCESS, (id_t)gettid(), yield ? YIELD_NICE : p->base_nice) == 0)
-		p->yielding = yield;
+	/* getpriority returns -1 for nice -1 too: errno tells. */
+	errno = 0;
+	p->tid = gettid();
+	p->base_nice = getpriority(PRIO_PROCESS, (id_t)p->tid);
+	if (errno != 0 || p->base_nice >= YIELD_NICE ||
+	    setpriority(PRIO_PROCESS, (id_t)p->tid, p->base_nice - 1) != 0)
+		return;
+	if (setpriority(PRIO_PROCESS, (id_t)p->tid, YIELD_NICE) != 0) {
+		setpriority(PRIO_PROCESS, (id_t)p->tid, p->base_nice);
+		return;
+	}
+	atomic_store(&p->yielding, true);
+	atomic_store_explicit(&p->gives_way, true, memory_order_release);
+}
+
+void processor_note_backlog(struct processor *p, unsigned fill_percent)
+{
+	if (fill_percent < BEHIND_PERCENT ||
+	    !atomic_load_explicit(&p->gives_way, memory_order_acquire) ||
+	    !atomic_load(&p->yielding))
+		return;
+	if (setpriority(PRIO_PROCESS, (id_t)p->tid, p->base_nice) == 0) {
+		atomic_store(&p->yielding, false);
+		p->times_behind++;
+	}
 }
 
 static void *thread_main(void *arg)
@@ -316,30 +340,14 @@ static void *thread_main(void *arg)
 	struct processor *p = arg;
 	struct snapshot *batch[POP_BATCH];
 	size_t n;
-	bool may_yield;
 
-	/* Whether it may raise its priority again: try one step above the
-	 * one it has (getpriority returns -1 for nice -1 too: errno tells). */
-	errno = 0;
-	p->base_nice = getpriority(PRIO_PROCESS, (id_t)gettid());
-	may_yield = errno == 0 && p->base_nice < YIELD_NICE &&
-		    setpriority(PRIO_PROCESS, (id_t)gettid(), p->base_nice - 1) == 0;
-	if (may_yield) {
-		setpriority(PRIO_PROCESS, (id_t)gettid(), p->base_nice);
-		give_way(p, true);
-		p->gives_way = p->yielding;
-	}
+	give_way_at_start(p);
 	while ((n = snap_queue_pop(p->queue, batch, POP_BATCH)) > 0) {
-		if (may_yield) {
-			unsigned fill = snap_queue_fill_percent(p->queue);
-			if (fill >= BEHIND_PERCENT) {
-				if (p->yielding)
-					p->st.priority_raised++;
-				give_way(p, false);
-			} else if (fill == 0) {
-				give_way(p, true);
-			}
-		}
+		/* Caught up: give way again. */
+		if (atomic_load_explicit(&p->gives_way, memory_order_relaxed) &&
+		    !atomic_load(&p->yielding) && snap_queue_fill_percent(p->queue) == 0 &&
+		    setpriority(PRIO_PROCESS, (id_t)p->tid, YIELD_NICE) == 0)
+			atomic_store(&p->yielding, true);
 		for (size_t i = 0; i < n; i++)
 			processor_handle(p, batch[i]);
 		snap_queue_release(p->queue, batch, n);

@@ -9,6 +9,7 @@
 #define PYSAMPLE_PROCESS_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "insn.h"
 #include "merge.h"
@@ -23,7 +24,6 @@
 
 struct process_stats {
 	uint64_t records;        /* samples written */
-	uint64_t priority_raised; /* times the processing thread fell behind while giving way */
 	uint64_t regs_failed;
 	uint64_t py_ok, py_no_runtime, py_no_thread, py_read_failed, py_truncated;
 	uint64_t torn;           /* --nonblocking reads the thread outran: dropped */
@@ -75,14 +75,22 @@ struct processor {
 	struct merged_frame *merged;
 	size_t merged_cap;
 
-	bool gives_way; /* lowers its priority while it keeps up (give_way in process.c) */
-	bool yielding;  /* at that lower priority now */
-	int base_nice; /* the priority it goes back to when behind */
+	/* Giving way to the target while it keeps up (see process.c): set by
+	 * the processing thread when it starts; then the sampling thread raises
+	 * its priority when behind, and it lowers it when caught up. */
+	atomic_bool gives_way;
+	atomic_bool yielding; /* at the lower priority now */
+	pid_t tid;
+	int base_nice;        /* the priority it goes back to when behind */
+	uint64_t times_behind; /* written by the sampling thread */
 	struct process_stats st;
 };
 
 void processor_init(struct processor *p, const struct options *opt, uint64_t period_ns,
 		    int out_fd);
+/* Called by the sampling thread with the queue's fill after each round:
+ * a processing thread giving way that falls behind gets its priority back. */
+void processor_note_backlog(struct processor *p, unsigned fill_percent);
 /* Starts the thread; it runs until the queue is closed and drained. */
 bool processor_start(struct processor *p, struct snap_queue *q);
 void processor_join(struct processor *p);

@@ -206,7 +206,7 @@ static void flush_round(struct sampler *s)
 					    snap->npy);
 	}
 	s->st.snapshots += s->nround;
-	snap_queue_push(&s->queue, s->round, s->nround);
+	processor_note_backlog(&s->proc, snap_queue_push(&s->queue, s->round, s->nround));
 	s->nround = 0;
 }
 
@@ -449,9 +449,9 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 	fprintf(out, "pysample CPU %.1f us per sample, peak RSS %.1f MiB; sampling thread %s; ",
 		ps->records ? cpu * 1e6 / (double)ps->records : 0.0, (double)ru.ru_maxrss / 1024.0,
 		s->priority ? s->priority : "normal");
-	if (s->proc.gives_way)
+	if (atomic_load(&s->proc.gives_way))
 		fprintf(out, "processing thread nice 19 while it keeps up (%llu times behind)\n",
-			(unsigned long long)ps->priority_raised);
+			(unsigned long long)s->proc.times_behind);
 	else
 		fprintf(out, "processing thread normal\n");
 	if (s->proc.out.write_failed)

@@ -110,16 +110,28 @@ void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t s
 	pthread_mutex_unlock(&q->lock);
 }
 
-void snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, size_t n)
+/* Snapshots queued, or ring bytes in use, whichever is fuller. */
+static unsigned fill_locked(const struct snap_queue *q)
 {
-	if (!n)
-		return;
+	size_t by_count = q->total ? q->count * 100 / q->total : 0, by_bytes = 0;
+
+	if (q->ring_size)
+		by_bytes = q->ring_used * 100 / q->ring_size;
+	return (unsigned)(by_count > by_bytes ? by_count : by_bytes);
+}
+
+unsigned snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, size_t n)
+{
+	unsigned fill;
+
 	pthread_mutex_lock(&q->lock);
 	for (size_t i = 0; i < n; i++)
 		q->queued[(q->head + q->count++) % q->total] = snaps[i];
-	if (q->idle || (q->waiting && q->count >= q->wake_batch))
+	if (n && (q->idle || (q->waiting && q->count >= q->wake_batch)))
 		pthread_cond_signal(&q->ready);
+	fill = fill_locked(q);
 	pthread_mutex_unlock(&q->lock);
+	return fill;
 }
 
 size_t snap_queue_pop(struct snap_queue *q, struct snapshot **out, size_t max)
@@ -158,14 +170,12 @@ size_t snap_queue_pop(struct snap_queue *q, struct snapshot **out, size_t max)
 
 unsigned snap_queue_fill_percent(struct snap_queue *q)
 {
-	size_t by_count, by_bytes = 0;
+	unsigned fill;
 
 	pthread_mutex_lock(&q->lock);
-	by_count = q->total ? q->count * 100 / q->total : 0;
-	if (q->ring_size)
-		by_bytes = q->ring_used * 100 / q->ring_size;
+	fill = fill_locked(q);
 	pthread_mutex_unlock(&q->lock);
-	return (unsigned)(by_count > by_bytes ? by_count : by_bytes);
+	return fill;
 }
 
 void snap_queue_release(struct snap_queue *q, struct snapshot *const *snaps, size_t n)

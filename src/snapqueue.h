@@ -48,8 +48,9 @@ struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes);
  * bytes read; `done` as for snapshot_copy_stack. */
 void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t stack_bytes,
 			   const struct mem_tail *done);
-/* Hands filled snapshots over, in order. */
-void snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, size_t n);
+/* Hands filled snapshots over, in order; returns how full the queue is
+ * then (as snap_queue_fill_percent). */
+unsigned snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, size_t n);
 /* Waits for filled snapshots; returns 0 only when closed and drained. */
 size_t snap_queue_pop(struct snap_queue *q, struct snapshot **out, size_t max);
 /* How full the queue is, in percent of its snapshots or of its ring,
