@@ -16,34 +16,28 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as bench  # noqa: E402  (bench/run.py: building, running, parsing)
 
 
-def run(sampler, args, python, workload, floor, out):
+def run(sampler, hz, target, env, floor, out):
+    """(elapsed, samples per second, median stop) of one run."""
     if sampler == "floor":
-        target = subprocess.Popen([python, workload], stdout=subprocess.PIPE, text=True)
-        fl = subprocess.Popen([floor, str(args.hz), str(target.pid)], stdout=subprocess.PIPE, text=True)
-        stdout, report = target.communicate()[0], fl.communicate()[0]
-        m = re.search(r"(\d+) samples; stopped median (\d+) us", report)
-        samples, stop = (int(m.group(1)), float(m.group(2))) if m else (None, None)
+        stdout, res = bench.run_floor(floor, hz, target, env)
     else:
         binary, _, extra = sampler.partition(":")
-        p = subprocess.run([binary, "-F", str(args.hz)] + [a for a in extra.split(",") if a] +
-                           ["-o", out, "--", python, workload], capture_output=True, text=True)
-        stdout = p.stdout
-        m = re.search(r"(\d+) samples from", p.stderr)
-        samples = int(m.group(1)) if m else None
-        m = re.search(r"stopped median ([\d.]+) us", p.stderr)
-        stop = float(m.group(1)) if m else None
+        p = bench.sh([binary, "-F", str(hz)] + [a for a in extra.split(",") if a] +
+                     ["-o", out, "--"] + target, env=env)
+        stdout, res = p.stdout, bench.parse_summary(p.stderr)
     m = re.search(r"elapsed ([\d.]+)", stdout)
     if not m:
-        sys.exit("%s printed no elapsed time" % sampler)
+        sys.exit("%s: the workload printed no elapsed time" % sampler)
     elapsed = float(m.group(1))
-    return elapsed, (samples / elapsed if samples else None), stop
+    samples = res.get("samples")
+    return elapsed, (samples / elapsed if samples else None), res.get("stop_med")
 
 
 def main():
@@ -56,20 +50,20 @@ def main():
     args = ap.parse_args()
     workload = args.workload
     if not os.path.exists(workload):
-        workload = os.path.join(TOP, "bench", "workloads", workload + ".py")
+        workload = os.path.join(bench.WORK, workload + ".py")
     tmp = tempfile.mkdtemp(prefix="pysample-compare-")
-    floor = os.path.join(tmp, "floor")
-    if subprocess.run(["cc", "-O2", "-o", floor, os.path.join(TOP, "bench", "floor.c")]).returncode:
-        sys.exit("cannot build bench/floor.c")
+    floor, ext = bench.build(tmp, args.python)
+    env = dict(os.environ, CEXT_DIR=ext)
+    target = [args.python, workload]
     out = os.path.join(tmp, "out.perf")
     results = {s: [] for s in ["alone"] + args.samplers}
     for _ in range(args.rounds):
         for s in results:
             if s == "alone":
-                p = subprocess.run([args.python, workload], capture_output=True, text=True)
-                results[s].append((float(re.search(r"elapsed ([\d.]+)", p.stdout).group(1)), None, None))
+                stdout = bench.sh(target, env=env).stdout
+                results[s].append((float(re.search(r"elapsed ([\d.]+)", stdout).group(1)), None, None))
             else:
-                results[s].append(run(s, args, args.python, workload, floor, out))
+                results[s].append(run(s, args.hz, target, env, floor, out))
     alone = statistics.median(r[0] for r in results["alone"])
     for s, rs in results.items():
         def med(i):

@@ -99,6 +99,22 @@ def hot_share(path):
     return hot / (hot + cold) if hot + cold else None
 
 
+def run_floor(floor, hz, target, env=None):
+    """The workload under the floor at hz: its standard output, and the
+    floor's samples, stop times and CPU per sample."""
+    p = subprocess.Popen(target, stdout=subprocess.PIPE, text=True, env=env)
+    fl = subprocess.Popen([floor, str(hz), str(p.pid)], stdout=subprocess.PIPE, text=True)
+    stdout = p.communicate()[0]
+    fl_out = fl.communicate()[0]
+    res = {}
+    m = re.search(r"(\d+) samples; stopped median (\d+) us, p99 (\d+) us; CPU ([\d.]+) us", fl_out)
+    if m:
+        res["samples"] = int(m.group(1))
+        res["stop_med"], res["stop_p99"] = float(m.group(2)), float(m.group(3))
+        res["cpu"] = float(m.group(4))
+    return stdout, res
+
+
 def run_variant(variant, python, workload, tmp, floor, ext):
     env = dict(os.environ, CEXT_DIR=ext)
     target = [python] + (["-X", "perf"] if variant == "perf-dwarf-Xperf" else []) + \
@@ -106,15 +122,7 @@ def run_variant(variant, python, workload, tmp, floor, ext):
     out = os.path.join(tmp, "out.perf")
     res = {}
     if variant == "floor":
-        p = subprocess.Popen(target, stdout=subprocess.PIPE, text=True, env=env)
-        fl = subprocess.Popen([floor, "9999", str(p.pid)], stdout=subprocess.PIPE, text=True)
-        stdout = p.communicate()[0]
-        fl_out = fl.communicate()[0]
-        m = re.search(r"(\d+) samples; stopped median (\d+) us, p99 (\d+) us; CPU ([\d.]+) us", fl_out)
-        if m:
-            res["samples"] = int(m.group(1))
-            res["stop_med"], res["stop_p99"] = float(m.group(2)), float(m.group(3))
-            res["cpu"] = float(m.group(4))
+        stdout, res = run_floor(floor, 9999, target, env)
     elif variant.startswith("pysample"):
         args = {"pysample-9999": ["-F", "9999"], "pysample-999": ["-F", "999"],
                 "pysample-nonblocking-9999": ["--nonblocking", "-F", "9999"],
