@@ -28,6 +28,15 @@ char *xstrdup(const char *s);
 /* Grows *array (of *cap elements of elem_size) so that index `need` fits. */
 void grow_array(void **array, size_t *cap, size_t need, size_t elem_size);
 
+/* An index into a table of `slots` (a power of two, at most 2^32) for a
+ * key such as an address: multiplied by 2^64 / phi, whose middle bits
+ * depend on every bit of the key (aligned addresses differ only above
+ * their low bits). */
+static inline size_t hash_index(uint64_t key, size_t slots)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (slots - 1);
+}
+
 /* Monotonic clock in nanoseconds. */
 uint64_t now_ns(void);
 

@@ -271,7 +271,7 @@ Dwarf_Frame *modules_cfi_frame(struct modules *m, uint64_t addr)
 bool modules_has_cfi(struct modules *m, uint64_t addr)
 {
 	struct cfi_cache_slot *slot =
-		&m->cfi_cache[((addr * 0x9e3779b97f4a7c15ull) >> 40) & (CFI_CACHE_SLOTS - 1)];
+		&m->cfi_cache[hash_index(addr, CFI_CACHE_SLOTS)];
 	Dwfl_Module *mod;
 	Dwarf_Frame *frame;
 	bool covered;

@@ -211,9 +211,11 @@ static struct output_memo_entry *memo_entry(struct output *o, const struct outpu
 
 	if (!o->memo)
 		o->memo = xcalloc(OUTPUT_MEMO_SLOTS, sizeof(*o->memo));
+	/* Each word rotated by its place, so equal words in different places
+	 * do not cancel out. */
 	for (size_t i = 0; i < ARRAY_SIZE(k->w); i++)
-		h = (h ^ k->w[i]) * 0x9e3779b97f4a7c15ull;
-	return &o->memo[(h >> 40) & (OUTPUT_MEMO_SLOTS - 1)];
+		h = (h << 13 | h >> 51) ^ k->w[i];
+	return &o->memo[hash_index(h, OUTPUT_MEMO_SLOTS)];
 }
 
 bool output_recall(struct output *o, const struct output_memo_key *k)

@@ -44,8 +44,7 @@ void py_code_cache_free(struct py_code_cache *c)
 
 static size_t slot_of(const struct py_code_cache *c, uint64_t addr)
 {
-	uint64_t h = addr * 0x9e3779b97f4a7c15ull;
-	return (size_t)(h >> 20) & (c->cap - 1);
+	return hash_index(addr, c->cap);
 }
 
 static struct py_code_info *find_slot(struct py_code_cache *c, uint64_t addr)
@@ -281,7 +280,7 @@ static void find_repeats(const struct py_frame_ref *frames, size_t n, size_t *fi
 {
 	memset(table, 0xff, cap * sizeof(*table));
 	for (size_t i = 0; i < n; i++) {
-		size_t h = (size_t)((frames[i].code * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+		size_t h = hash_index(frames[i].code, cap);
 		while (table[h] != SIZE_MAX && frames[table[h]].code != frames[i].code)
 			h = (h + 1) & (cap - 1);
 		if (table[h] == SIZE_MAX)

@@ -60,7 +60,7 @@ void symbolizer_free(struct symbolizer *s)
 
 static struct sym_entry *slot_for(struct sym_entry *slots, size_t cap, uint64_t key)
 {
-	size_t i = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+	size_t i = hash_index(key, cap);
 	while (slots[i].key && slots[i].key != key)
 		i = (i + 1) & (cap - 1);
 	return &slots[i];

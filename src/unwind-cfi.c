@@ -126,7 +126,7 @@ static void build_row(struct cfi_rows *c, uint64_t lookup, struct row *r)
 
 static const struct row *row_for(struct cfi_rows *c, uint64_t lookup)
 {
-	struct row *r = &c->rows[((lookup * 0x9e3779b97f4a7c15ull) >> 40) & (ROW_SLOTS - 1)];
+	struct row *r = &c->rows[hash_index(lookup, ROW_SLOTS)];
 
 	if (r->kind == ROW_EMPTY || r->lookup != lookup || r->generation != c->mods->generation) {
 		memset(r, 0, sizeof(*r));

@@ -136,7 +136,7 @@ static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struc
 static const struct row_slot *cached_row(struct insn_unwinder *iu, uint64_t pc, bool is_caller)
 {
 	uint64_t key = (pc << 1 | is_caller) + 1;
-	struct row_slot *slot = &iu->rows[((key * 0x9e3779b97f4a7c15ull) >> 40) & (ROW_CACHE_SLOTS - 1)];
+	struct row_slot *slot = &iu->rows[hash_index(key, ROW_CACHE_SLOTS)];
 
 	if (slot->key != key || slot->generation != iu->mods->generation) {
 		slot->key = key;
