@@ -44,6 +44,9 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	 * meanwhile; on one CPU it would only delay the stop. */
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
 		s->target.stop_spin_ns = STOP_SPIN_NS;
+	/* A --stack-bytes near the ring's size would leave room for one copy. */
+	size_t ring = opt->stack_bytes * 4 > QUEUE_BYTES ? opt->stack_bytes * 4 : QUEUE_BYTES;
+
 	/* The processing thread is woken for batches, not for every round: a
 	 * futex wake per round was a tenth of the sampling thread's time at
 	 * 50 kHz --nonblocking, and at 9999 Hz each wake-up lands the
@@ -51,9 +54,6 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	 * split.py at 9999 Hz: slowdown 2.52x woken per round, 1.71x per 16;
 	 * the floor's 1.54x).  Waking it per round was once needed because
 	 * its bursts were long (slow symbol look-ups); they no longer are. */
-	/* A --stack-bytes near the ring's size would leave room for one copy. */
-	size_t ring = opt->stack_bytes * 4 > QUEUE_BYTES ? opt->stack_bytes * 4 : QUEUE_BYTES;
-
 	snap_queue_init(&s->queue, n, opt->python_only ? 0 : ring, WAKE_BATCH);
 	processor_init(&s->proc, opt, s->period_ns, out_fd);
 }
@@ -136,7 +136,7 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	 * (one process_vm_readv fewer per stop, 2-4 us here), or is made
 	 * alone when that one is not made or stops short of it. */
 	struct mem_tail stack = { 0 };
-	if (!s->opt->python_only && snap->have_regs && snap->stack)
+	if (snap->have_regs && snap->stack) /* a place in the ring: not --python-only */
 		stack = (struct mem_tail){ arch_regs_sp(&snap->regs), snap->stack,
 					   s->opt->stack_bytes, 0, false };
 	py_reader_snapshot(&sp->py, snap->ns_tid, snap, s->opt->nonblocking,

@@ -33,7 +33,7 @@ struct snap_queue {
 	 * timeout) or, after a timeout with nothing to do, until anything. */
 	bool waiting, idle;
 	size_t wake_batch;
-	uint64_t dropped;       /* samples lost because the pool was empty */
+	uint64_t dropped;       /* samples lost because the pool or the ring was full */
 };
 
 /* `total` snapshots and `ring_bytes` of stack copies at most; `wake_batch`:

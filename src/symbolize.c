@@ -115,14 +115,13 @@ static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
 		return;
 	}
 	e->module = modules_name(mod);
-	uint64_t start;
+	uint64_t start = addr;
 	name = symtabs_lookup(&s->symtabs, mod, addr, &start);
+	if (!name && (name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL)))
+		start = addr - off;
 	if (name) {
 		e->name = demangled(name);
 		e->start = start;
-	} else if ((name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL))) {
-		e->name = demangled(name);
-		e->start = addr - off;
 	}
 	{
 		char *names[MAX_INLINE_DEPTH];
