@@ -119,7 +119,10 @@ def c_target_tests():
            "--insn: every record has an insn line, and no profile reader takes it for a frame")
 
     # perf map files are read only when the target's user or root owns them.
-    proc = subprocess.Popen([exe, "blob", "3"], stdout=subprocess.PIPE, text=True)
+    # It must outlive two attaches, each with pysample's start-up (slow
+    # under ASan on a busy machine): at 3 s it once exited before the
+    # second, which then failed.  It is killed at the end.
+    proc = subprocess.Popen([exe, "blob", "60"], stdout=subprocess.PIPE, text=True)
     try:
         line = wait_for_line(proc, "ready")
         pid, addr, size = line.split()[1], line.split()[2], line.split()[3]
