@@ -13,6 +13,8 @@
 #include "pidns.h"
 #include "pyruntime.h"
 
+/* Longer than processing lags behind sampling (an exit is held 3 s at most). */
+#define VANISHED_CODE_KEEP_NS 10000000000ull
 #define REFRESH_MIN_NS 100000000u /* an unknown pc re-reads the maps at most this often */
 #define REFRESH_STALE_NS 5000000u /* ... or this often when the maps we hold cannot explain it */
 
@@ -182,6 +184,10 @@ static void modules_reread(struct modules *m, uint64_t now)
 		procmaps_free(&fresh);
 		return;
 	}
+	/* JIT code freed since the last read (a -X perf interpreter unmaps
+	 * its trampolines while finalising) is kept: samples taken before
+	 * may still be waiting to be unwound through it. */
+	procmaps_keep_vanished_code(&fresh, &m->maps, now, VANISHED_CODE_KEEP_NS);
 	procmaps_free(&m->maps);
 	m->maps = fresh;
 	m->refreshes++;

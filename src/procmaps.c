@@ -188,6 +188,71 @@ void procmaps_free(struct proc_maps *maps)
 	maps->count = 0;
 }
 
+/* Anonymous executable memory: JIT code, perf trampolines, code copied at
+ * run time; not [vdso] and friends, which never go away. */
+static bool is_anonymous_code(const struct map_entry *e)
+{
+	return e->executable && (e->path[0] == '\0' || strncmp(e->path, "[anon", 5) == 0);
+}
+
+/* Whether an entry of the old maps is carried over into the fresh ones. */
+static bool keeps(const struct proc_maps *fresh, const struct map_entry *o, uint64_t now,
+		  uint64_t keep_ns)
+{
+	return is_anonymous_code(o) && (!o->gone_ns || now - o->gone_ns < keep_ns) &&
+	       !procmaps_overlaps(fresh, o->start, o->end);
+}
+
+size_t procmaps_keep_vanished_code(struct proc_maps *fresh, const struct proc_maps *old,
+				   uint64_t now, uint64_t keep_ns)
+{
+	size_t kept = 0, n = fresh->count, j = 0, i = 0, k = 0;
+	struct map_entry *merged;
+
+	for (size_t m = 0; m < old->count; m++)
+		kept += keeps(fresh, &old->entries[m], now, keep_ns);
+	if (!kept)
+		return 0;
+	merged = xcalloc(n + kept, sizeof(*merged));
+	/* Both lists are sorted and the kept entries overlap nothing fresh:
+	 * one merge keeps the result sorted. */
+	for (;;) {
+		while (i < old->count && !keeps(fresh, &old->entries[i], now, keep_ns))
+			i++;
+		if (i < old->count && (k == n || old->entries[i].start < fresh->entries[k].start)) {
+			merged[j] = old->entries[i++];
+			merged[j].path = xstrdup(merged[j].path);
+			if (!merged[j].gone_ns)
+				merged[j].gone_ns = now;
+			j++;
+		} else if (k < n) {
+			merged[j++] = fresh->entries[k++];
+		} else {
+			break;
+		}
+	}
+	free(fresh->entries);
+	fresh->entries = merged;
+	fresh->count = j;
+	return kept;
+}
+
+bool procmaps_overlaps(const struct proc_maps *maps, uint64_t start, uint64_t end)
+{
+	size_t lo = 0, hi = maps->count;
+
+	/* The first entry ending after start: sorted by start, and mappings do
+	 * not overlap, so their ends are sorted too. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (maps->entries[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < maps->count && maps->entries[lo].start < end;
+}
+
 const struct map_entry *procmaps_find(const struct proc_maps *maps, uint64_t addr)
 {
 	size_t lo = 0, hi = maps->count;

@@ -11,6 +11,7 @@ struct map_entry {
 	uint64_t inode;
 	bool readable, writable, executable;
 	bool deleted; /* the file was unlinked (" (deleted)" suffix, removed from path) */
+	uint64_t gone_ns; /* when it was found unmapped (procmaps_keep_vanished_code); 0: mapped */
 	char *path;   /* "" for anonymous mappings, "[stack]", "[heap]", ... */
 };
 
@@ -27,6 +28,17 @@ bool procmaps_read(pid_t pid, struct proc_maps *out);
 void procmaps_free(struct proc_maps *maps);
 /* The mapping containing addr, or NULL. */
 const struct map_entry *procmaps_find(const struct proc_maps *maps, uint64_t addr);
+/* Whether any mapping overlaps [start, end). */
+bool procmaps_overlaps(const struct proc_maps *maps, uint64_t start, uint64_t end);
+/*
+ * Carries over into `fresh` the anonymous executable mappings of `old`
+ * (JIT code, perf trampolines) that have gone and whose range nothing new
+ * overlaps, for `keep_ns` after they were first found gone (`now_ns`):
+ * samples taken before the code was unmapped may still wait to be unwound
+ * through it.  Returns how many were kept.
+ */
+size_t procmaps_keep_vanished_code(struct proc_maps *fresh, const struct proc_maps *old,
+				   uint64_t now_ns, uint64_t keep_ns);
 /* Basename of a mapping path ("" for anonymous). */
 const char *procmaps_basename(const char *path);
 

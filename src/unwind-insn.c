@@ -98,7 +98,7 @@ static bool is_entry_point(Dwfl_Module *mod, uint64_t start)
 }
 
 static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struct insn_row *row,
-		    bool *outermost, const char **why)
+		    bool *outermost, const char **why, bool *unreadable)
 {
 	uint64_t lookup = is_caller ? pc - 1 : pc, start, lo, hi;
 	/* Also re-reads stale maps: new JIT code. */
@@ -121,6 +121,10 @@ static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struc
 		if (got >= pc - start &&
 		    insn_analyze_from_start(iu->an, iu->code, got, start, pc, row, why))
 			return true;
+		if (got < pc - start) {
+			*why = "the code is unreadable";
+			*unreadable = true;
+		}
 	} else {
 		*why = "no symbol or perf map entry gives the function's start";
 	}
@@ -130,7 +134,12 @@ static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struc
 	lo = pc - map->start > SCAN_BEFORE_PC ? pc - SCAN_BEFORE_PC : map->start;
 	hi = map->end - pc > SCAN_AFTER_PC ? pc + SCAN_AFTER_PC : map->end;
 	got = mem_read_partial(iu->mods->pid, lo, iu->code, (size_t)(hi - lo));
-	return got > pc - lo && insn_analyze_to_return(iu->an, iu->code, got, lo, pc, row, why);
+	if (got <= pc - lo) {
+		*why = "the code is unreadable";
+		*unreadable = true;
+		return false;
+	}
+	return insn_analyze_to_return(iu->an, iu->code, got, lo, pc, row, why);
 }
 
 static const struct row_slot *cached_row(struct insn_unwinder *iu, uint64_t pc, bool is_caller)
@@ -139,8 +148,24 @@ static const struct row_slot *cached_row(struct insn_unwinder *iu, uint64_t pc, 
 	struct row_slot *slot = &iu->rows[hash_index(key, ROW_CACHE_SLOTS)];
 
 	if (slot->key != key || slot->generation != iu->mods->generation) {
+		struct insn_row row;
+		const char *why = NULL;
+		bool outermost = false, unreadable = false, ok;
+
+		memset(&row, 0, sizeof(row));
+		ok = analyze(iu, pc, is_caller, &row, &outermost, &why, &unreadable);
+
+		/* New maps may mean new code at this address, so the analysis is
+		 * redone; but code that can no longer be read (unmapped JIT code,
+		 * a process that has exited) was what the samples still queued
+		 * ran: the analysis it had stands. */
+		if (ok || !unreadable || slot->key != key || !slot->ok) {
+			slot->ok = ok;
+			slot->row = row;
+			slot->outermost = outermost;
+			slot->why = why;
+		}
 		slot->key = key;
-		slot->ok = analyze(iu, pc, is_caller, &slot->row, &slot->outermost, &slot->why);
 		slot->generation = iu->mods->generation;
 	}
 	return slot;

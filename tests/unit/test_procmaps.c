@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "procmaps.h"
@@ -47,6 +48,50 @@ int main(void)
 		procmaps_free(&maps);
 	}
 	ok(good == 1, "only the one well-formed short line of the bad inputs parses (got %zu)", good);
+
+	/* JIT code unmapped since the last read is carried over for a while,
+	 * unless something new took its place. */
+	static const char before[] =
+		"1000-2000 r-xp 00000000 fe:01 7 /usr/bin/python3\n"
+		"10000-11000 r-xp 00000000 00:00 0 \n"       /* JIT, unmapped below */
+		"20000-21000 r-xp 00000000 00:00 0 \n"       /* JIT, replaced by data */
+		"30000-31000 rw-p 00000000 00:00 0 \n"       /* data, unmapped */
+		"40000-41000 r-xp 00000000 00:00 0 [anon:jit]\n"
+		"50000-51000 r-xp 00000000 fe:01 8 /usr/lib/libx.so\n";
+	static const char after[] =
+		"1000-2000 r-xp 00000000 fe:01 7 /usr/bin/python3\n"
+		"20000-20800 rw-p 00000000 00:00 0 \n"
+		"60000-61000 r-xp 00000000 00:00 0 \n";
+	struct proc_maps old, fresh, later;
+	procmaps_parse(before, sizeof(before) - 1, &old);
+	procmaps_parse(after, sizeof(after) - 1, &fresh);
+	size_t kept = procmaps_keep_vanished_code(&fresh, &old, 1000, 500);
+	ok(kept == 2 && fresh.count == 5, "two unmapped JIT regions kept (got %zu, %zu entries)", kept,
+	   fresh.count);
+	bool sorted = true;
+	for (size_t i = 1; i < fresh.count; i++)
+		sorted &= fresh.entries[i - 1].end <= fresh.entries[i].start;
+	ok(sorted, "the merged maps stay sorted and disjoint");
+	e = procmaps_find(&fresh, 0x10800);
+	ok(e && e->executable && e->gone_ns == 1000, "unmapped JIT code found, marked gone");
+	e = procmaps_find(&fresh, 0x40800);
+	ok(e && strcmp(e->path, "[anon:jit]") == 0, "a named anonymous region is kept too");
+	e = procmaps_find(&fresh, 0x20400);
+	ok(e && !e->executable && !procmaps_find(&fresh, 0x20c00),
+	   "a region mapped over JIT code replaces it");
+	ok(!procmaps_find(&fresh, 0x30800) && !procmaps_find(&fresh, 0x50800),
+	   "unmapped data and files are not kept");
+	procmaps_parse(after, sizeof(after) - 1, &later);
+	kept = procmaps_keep_vanished_code(&later, &fresh, 1400, 500);
+	e = procmaps_find(&later, 0x10800);
+	ok(kept == 2 && e && e->gone_ns == 1000, "kept again while young, with the time first found gone");
+	procmaps_free(&fresh);
+	procmaps_parse(after, sizeof(after) - 1, &fresh);
+	kept = procmaps_keep_vanished_code(&fresh, &later, 1600, 500);
+	ok(kept == 0 && fresh.count == 3, "dropped once older than the bound");
+	procmaps_free(&old);
+	procmaps_free(&fresh);
+	procmaps_free(&later);
 
 	ok(procmaps_read(getpid(), &maps) && maps.count > 3, "reads its own /proc/self/maps");
 	e = procmaps_find(&maps, (uint64_t)(uintptr_t)&main);
