@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "memread.h"
@@ -323,10 +324,9 @@ static void give_way_at_start(struct processor *p)
 	atomic_store_explicit(&p->gives_way, true, memory_order_release);
 }
 
-void processor_note_backlog(struct processor *p, unsigned fill_percent)
+void processor_hurry(struct processor *p)
 {
-	if (fill_percent < BEHIND_PERCENT ||
-	    !atomic_load_explicit(&p->gives_way, memory_order_acquire) ||
+	if (!atomic_load_explicit(&p->gives_way, memory_order_acquire) ||
 	    !atomic_load(&p->yielding))
 		return;
 	if (setpriority(PRIO_PROCESS, (id_t)p->tid, p->base_nice) == 0) {
@@ -335,21 +335,52 @@ void processor_note_backlog(struct processor *p, unsigned fill_percent)
 	}
 }
 
+void processor_note_backlog(struct processor *p, unsigned fill_percent)
+{
+	if (fill_percent >= BEHIND_PERCENT)
+		processor_hurry(p);
+}
+
+/*
+ * For the test suite only: processing that starts late, or that takes
+ * long for every snapshot, as on a loaded machine, so that samples are
+ * processed after their target exited or unmapped code
+ * (tests/integration/test_exit.py).
+ */
+static long test_knob(const char *name, long max)
+{
+	const char *text = getenv(name);
+	long v = text ? strtol(text, NULL, 10) : 0;
+
+	return v > 0 && v <= max ? v : 0;
+}
+
+static void test_sleep_us(long us)
+{
+	if (us)
+		nanosleep(&(struct timespec){ us / 1000000, (us % 1000000) * 1000 }, NULL);
+}
+
 static void *thread_main(void *arg)
 {
 	struct processor *p = arg;
 	struct snapshot *batch[POP_BATCH];
 	size_t n;
 
+	long delay_each_us = test_knob("PYSAMPLE_TEST_PROCESS_EACH_US", 100000);
+
 	give_way_at_start(p);
+	test_sleep_us(1000 * test_knob("PYSAMPLE_TEST_PROCESS_DELAY_MS", 60000));
 	while ((n = snap_queue_pop(p->queue, batch, POP_BATCH)) > 0) {
 		/* Caught up: give way again. */
 		if (atomic_load_explicit(&p->gives_way, memory_order_relaxed) &&
 		    !atomic_load(&p->yielding) && snap_queue_fill_percent(p->queue) == 0 &&
 		    setpriority(PRIO_PROCESS, (id_t)p->tid, YIELD_NICE) == 0)
 			atomic_store(&p->yielding, true);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			test_sleep_us(delay_each_us);
 			processor_handle(p, batch[i]);
+		}
 		snap_queue_release(p->queue, batch, n);
 	}
 	output_flush(&p->out);

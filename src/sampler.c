@@ -210,6 +210,20 @@ static void flush_round(struct sampler *s)
 	s->nround = 0;
 }
 
+/* A process's exit waits (target_release_exits) until the samples taken
+ * before it are processed; the processing thread need not give way to a
+ * target that is stopped. */
+static void let_exits_go(struct sampler *s)
+{
+	uint64_t pushed, released;
+
+	if (!s->target.nexit_held)
+		return;
+	snap_queue_progress(&s->queue, &pushed, &released);
+	if (target_release_exits(&s->target, pushed, released))
+		processor_hurry(&s->proc);
+}
+
 /*
  * The clock must not wait for a CPU.  When the target has as many runnable
  * threads as there are CPUs, a woken thread of normal priority waits for
@@ -293,6 +307,7 @@ void sampler_run(struct sampler *s)
 
 		target_wait_until(&s->target, end && end < next ? end : next, take_snapshot, s);
 		flush_round(s);
+		let_exits_go(s);
 		if (s->target.exited) {
 			s->stop_reason = "target exited";
 			break;
@@ -356,6 +371,7 @@ void sampler_run(struct sampler *s)
 	if (!s->opt->nonblocking) {
 		target_collect_pending(&s->target, take_snapshot, s);
 		flush_round(s);
+		let_exits_go(s);
 	}
 	snap_queue_close(&s->queue);
 	processor_join(&s->proc);
@@ -450,10 +466,16 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		ps->records ? cpu * 1e6 / (double)ps->records : 0.0, (double)ru.ru_maxrss / 1024.0,
 		s->priority ? s->priority : "normal");
 	if (atomic_load(&s->proc.gives_way))
-		fprintf(out, "processing thread nice 19 while it keeps up (%llu times behind)\n",
+		fprintf(out, "processing thread nice 19 while it keeps up (%llu times behind)",
 			(unsigned long long)s->proc.times_behind);
 	else
-		fprintf(out, "processing thread normal\n");
+		fprintf(out, "processing thread normal");
+	if (ts->exits_held)
+		fprintf(out, "; %llu exit%s held for processing to catch up, longest %.1f ms%s",
+			(unsigned long long)ts->exits_held, ts->exits_held == 1 ? "" : "s",
+			(double)ts->exit_hold_max_ns / 1e6,
+			ts->exits_hold_timeouts ? " (some let go before it had)" : "");
+	fputc('\n', out);
 	if (s->proc.out.write_failed)
 		fprintf(out, "pysample: error: the profile could not be written completely\n");
 }

@@ -127,6 +127,7 @@ unsigned snap_queue_push(struct snap_queue *q, struct snapshot *const *snaps, si
 	pthread_mutex_lock(&q->lock);
 	for (size_t i = 0; i < n; i++)
 		q->queued[(q->head + q->count++) % q->total] = snaps[i];
+	q->pushed += n;
 	if (n && (q->idle || (q->waiting && q->count >= q->wake_batch)))
 		pthread_cond_signal(&q->ready);
 	fill = fill_locked(q);
@@ -190,6 +191,15 @@ void snap_queue_release(struct snap_queue *q, struct snapshot *const *snaps, siz
 		snaps[i]->stack = NULL;
 		q->free_list[q->nfree++] = snaps[i];
 	}
+	q->released += n;
+	pthread_mutex_unlock(&q->lock);
+}
+
+void snap_queue_progress(struct snap_queue *q, uint64_t *pushed, uint64_t *released)
+{
+	pthread_mutex_lock(&q->lock);
+	*pushed = q->pushed;
+	*released = q->released;
 	pthread_mutex_unlock(&q->lock);
 }
 

@@ -34,6 +34,7 @@ struct snap_queue {
 	bool waiting, idle;
 	size_t wake_batch;
 	uint64_t dropped;       /* samples lost because the pool or the ring was full */
+	uint64_t pushed, released; /* since the start; released in the order pushed */
 };
 
 /* `total` snapshots and `ring_bytes` of stack copies at most; `wake_batch`:
@@ -58,6 +59,10 @@ size_t snap_queue_pop(struct snap_queue *q, struct snapshot **out, size_t max);
 unsigned snap_queue_fill_percent(struct snap_queue *q);
 /* Returns processed snapshots to the pool. */
 void snap_queue_release(struct snap_queue *q, struct snapshot *const *snaps, size_t n);
+/* How many snapshots were handed over, and how many of them processed
+ * and released, since the start: every snapshot among the first
+ * `released` handed over has been processed. */
+void snap_queue_progress(struct snap_queue *q, uint64_t *pushed, uint64_t *released);
 /* No more snapshots will come. */
 void snap_queue_close(struct snap_queue *q);
 

@@ -24,7 +24,8 @@
 #define DETACH_TIMEOUT_NS 2000000000u
 #define RESTOP_TIMEOUT_NS 500000000u
 #define COMM_REFRESH_NS 1000000000u
-#define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+#define EXIT_HOLD_MAX_NS 3000000000u /* a process's exit is held up at most this long */
+#define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 #define FOLLOW_OPTIONS (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 #define MAX_PROCESSES 256 /* followed at once; more are let go and counted */
 
@@ -141,6 +142,8 @@ static void remove_thread(struct target *t, struct thread *th)
 {
 	if (th->state_fd >= 0)
 		close(th->state_fd);
+	if (th->exit_held)
+		t->nexit_held--;
 	*th = t->threads[--t->nthreads];
 }
 
@@ -328,6 +331,24 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		resume(pid, 0);
 		return was_in_round;
 	}
+	case PTRACE_EVENT_EXIT: {
+		/* The last moment the thread's process is whole.  A leader's
+		 * exit is the process's (or, rarely, only the leader's own): it
+		 * waits here while samples taken before still need its memory.
+		 * Threads that a group exit kills do not stop here at all. */
+		bool sampled = sample_at_other_stop(t, th, fn, ctx);
+		th->exiting = true;
+		if (th->tid == th->pid && !th->exit_held) {
+			th->exit_held = true;
+			th->exit_held_ns = now_ns();
+			th->exit_hold_mark = UINT64_MAX;
+			t->nexit_held++;
+			t->stats.exits_held++;
+		} else if (!th->exit_held) {
+			resume(tid, 0);
+		}
+		return sampled;
+	}
 	case 0: {
 		/* Signal-delivery stop: pass the signal on untouched. */
 		bool sampled = sample_at_other_stop(t, th, fn, ctx);
@@ -437,7 +458,8 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 			th->in_round = false;
 			t->stats.samples_lost_timeout++;
 		}
-		if (th->group_stopped || th->foreign || (only_tid && th->tid != only_tid))
+		if (th->group_stopped || th->foreign || th->exiting ||
+		    (only_tid && th->tid != only_tid))
 			continue;
 		/* An interrupt whose stop never came (given up on after
 		 * STOP_TIMEOUT_NS) would keep the thread out of every later
@@ -501,7 +523,8 @@ size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_
 	reap(t, noop_stop, NULL);
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread *th = &t->threads[i];
-		if (th->group_stopped || th->foreign || (only_tid && th->tid != only_tid) ||
+		if (th->group_stopped || th->foreign || th->exiting ||
+		    (only_tid && th->tid != only_tid) ||
 		    (!idle && !runstate_running(th->state_fd)))
 			continue;
 		fn(ctx, t, th);
@@ -533,6 +556,34 @@ static void wait_until_stopped(const pid_t *tids, size_t n)
 	}
 }
 
+size_t target_release_exits(struct target *t, uint64_t queued, uint64_t processed)
+{
+	uint64_t now;
+
+	if (!t->nexit_held)
+		return 0;
+	now = now_ns();
+	for (size_t i = 0; i < t->nthreads; i++) {
+		struct thread *th = &t->threads[i];
+		uint64_t held;
+		if (!th->exit_held)
+			continue;
+		if (th->exit_hold_mark == UINT64_MAX)
+			th->exit_hold_mark = queued;
+		held = now - th->exit_held_ns;
+		if (processed < th->exit_hold_mark && held < EXIT_HOLD_MAX_NS)
+			continue;
+		if (processed < th->exit_hold_mark)
+			t->stats.exits_hold_timeouts++;
+		if (held > t->stats.exit_hold_max_ns)
+			t->stats.exit_hold_max_ns = held;
+		th->exit_held = false;
+		t->nexit_held--;
+		resume(th->tid, 0);
+	}
+	return t->nexit_held;
+}
+
 void target_detach(struct target *t)
 {
 	uint64_t give_up = now_ns() + DETACH_TIMEOUT_NS;
@@ -542,6 +593,15 @@ void target_detach(struct target *t)
 	if (t->exited)
 		return;
 	restopping = xcalloc(restop_cap, sizeof(*restopping));
+	/* An exit held is a ptrace stop already: let it finish exiting. */
+	for (size_t i = t->nthreads; i-- > 0;)
+		if (t->threads[i].exit_held) {
+			uint64_t held = now_ns() - t->threads[i].exit_held_ns;
+			if (held > t->stats.exit_hold_max_ns)
+				t->stats.exit_hold_max_ns = held;
+			ptrace(PTRACE_DETACH, t->threads[i].tid, NULL, NULL);
+			remove_thread(t, &t->threads[i]);
+		}
 	/* Stop everyone (job-stopped threads too: PTRACE_DETACH needs a ptrace
 	 * stop), then detach each.  Signal-delivery stops are detached with
 	 * their signal so nothing is lost. */

@@ -22,6 +22,13 @@ struct thread {
 	char comm[17];
 	uint64_t comm_read_ns;
 	pid_t ns_tid; /* the id in the target's own PID namespace */
+	bool exiting;        /* past its exit stop: never sampled again */
+	/* A process leader stopped at its exit (PTRACE_EVENT_EXIT), its
+	 * memory still readable, until the samples taken before are
+	 * processed: see target_release_exits. */
+	bool exit_held;
+	uint64_t exit_held_ns;
+	uint64_t exit_hold_mark; /* snapshots queued when held; UINT64_MAX: not yet known */
 };
 
 struct target_stats {
@@ -33,6 +40,9 @@ struct target_stats {
 	uint64_t execs;
 	uint64_t processes_followed;  /* --subprocesses: children traced */
 	uint64_t processes_let_go;    /* over the bound on followed processes */
+	uint64_t exits_held;          /* process exits held until processing caught up */
+	uint64_t exits_hold_timeouts; /* let go before processing caught up */
+	uint64_t exit_hold_max_ns;
 	/* From PTRACE_INTERRUPT to PTRACE_CONT, per sampled thread: what the
 	 * target pays for each sample. */
 	struct histogram stop_time;
@@ -61,6 +71,7 @@ struct target {
 	struct target_process *procs; /* procs[0] is the target itself */
 	size_t nprocs, procs_cap;
 	struct target_stats stats;
+	size_t nexit_held; /* threads with exit_held */
 	/* How long before a deadline target_wait_until stops sleeping and
 	 * polls (0: it sleeps to the deadline). */
 	uint64_t spin_ns;
@@ -118,6 +129,16 @@ void target_collect_pending(struct target *t, target_stop_fn fn, void *ctx);
  * for each thread while it runs (--nonblocking). */
 size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
 			    void *ctx);
+
+/*
+ * Lets a held exit go once every snapshot queued up to its exit has been
+ * processed (`processed`, counted in the order queued, has reached the
+ * `queued` count seen at the first call after the hold), or after
+ * EXIT_HOLD_MAX_NS.  Unwinding and naming a sample read the target's
+ * memory (code without CFI, JIT maps, code objects): after the exit they
+ * would fail.  Returns the number of exits still held.
+ */
+size_t target_release_exits(struct target *t, uint64_t queued, uint64_t processed);
 
 /* Lets every thread go, delivering any signal caught in a stop. */
 void target_detach(struct target *t);
