@@ -39,5 +39,7 @@ static inline size_t hash_index(uint64_t key, size_t slots)
 
 /* Monotonic clock in nanoseconds. */
 uint64_t now_ns(void);
+/* CPU time the calling thread has used. */
+uint64_t thread_cpu_ns(void);
 
 #endif

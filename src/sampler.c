@@ -24,6 +24,7 @@
 #define WAKE_BATCH 16
 #define SATURATION_WINDOW_NS 200000000u
 #define SATURATED_PERCENT 10
+#define SATURATED_BUSY_PERCENT 50 /* of the window, on the sampling thread's CPU clock */
 
 void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 {
@@ -246,6 +247,7 @@ static void raise_priority(struct sampler *s)
 	    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) == 0) {
 		s->priority = "SCHED_FIFO";
 		s->realtime_since_ns = now_ns();
+		s->realtime_cpu_ns = thread_cpu_ns();
 		return;
 	}
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), SAMPLER_NICE) == 0) {
@@ -258,20 +260,25 @@ static void raise_priority(struct sampler *s)
 
 /*
  * Real-time priority is for a sampling thread that wakes, copies and
- * sleeps.  One that misses over 10% of its ticks even so (a rate its
- * per-sample work cannot sustain: deep stacks at 9999 Hz) would only take
- * CPU from the target: it goes back to normal scheduling for the rest of
- * the run.
+ * sleeps.  One that misses over 10% of its ticks while busy most of the
+ * time (a rate its per-sample work cannot sustain: deep stacks at 9999 Hz)
+ * would only take CPU from the target: it goes back to normal scheduling
+ * for the rest of the run.  Ticks missed while mostly idle (a loaded
+ * machine, a hypervisor that took the CPU away) are no reason: at normal
+ * priority it would miss more of them, and whole seconds of a busy test
+ * suite went unsampled that way.
  */
 static void check_saturation(struct sampler *s)
 {
-	uint64_t now = now_ns(), ticks, missed;
+	uint64_t now = now_ns(), ticks, missed, cpu;
 
 	if (!s->realtime_since_ns || now - s->realtime_since_ns < SATURATION_WINDOW_NS)
 		return;
 	ticks = s->st.rounds - s->realtime_rounds;
 	missed = s->st.ticks_missed - s->realtime_missed;
-	if (missed * 100 > (ticks + missed) * SATURATED_PERCENT) {
+	cpu = thread_cpu_ns();
+	if (missed * 100 > (ticks + missed) * SATURATED_PERCENT &&
+	    (cpu - s->realtime_cpu_ns) * 100 > (now - s->realtime_since_ns) * SATURATED_BUSY_PERCENT) {
 		struct sched_param param = { .sched_priority = 0 };
 		if (sched_setscheduler(0, SCHED_OTHER, &param) == 0) {
 			s->priority = "SCHED_FIFO, then normal (saturated)";
@@ -280,6 +287,7 @@ static void check_saturation(struct sampler *s)
 		}
 	}
 	s->realtime_since_ns = now;
+	s->realtime_cpu_ns = cpu;
 	s->realtime_rounds = s->st.rounds;
 	s->realtime_missed = s->st.ticks_missed;
 }
@@ -366,12 +374,12 @@ void sampler_run(struct sampler *s)
 			target_sample_round(&s->target, any_state, only, take_snapshot, s, next);
 		s->st.rounds++;
 		flush_round(s);
+		let_exits_go(s);
 	}
 	s->st.end_ns = now_ns();
 	if (!s->opt->nonblocking) {
 		target_collect_pending(&s->target, take_snapshot, s);
 		flush_round(s);
-		let_exits_go(s);
 	}
 	snap_queue_close(&s->queue);
 	processor_join(&s->proc);

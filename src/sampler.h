@@ -47,7 +47,7 @@ struct sampler {
 	const char *stop_reason;
 	const char *priority; /* the sampling thread's scheduling */
 	/* At SCHED_FIFO: the window in which saturation is measured. */
-	uint64_t realtime_since_ns, realtime_rounds, realtime_missed;
+	uint64_t realtime_since_ns, realtime_rounds, realtime_missed, realtime_cpu_ns;
 };
 
 /* The target must be launched or attached already. */
