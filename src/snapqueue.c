@@ -14,8 +14,19 @@ void snap_queue_init(struct snap_queue *q, size_t total, size_t ring_bytes, size
 {
 	memset(q, 0, sizeof(*q));
 	pthread_condattr_t attr;
+	pthread_mutexattr_t lock_attr;
 
-	pthread_mutex_init(&q->lock, NULL);
+	/* The sampling thread runs at real-time priority, the processing
+	 * thread at nice 19 while it keeps up: preempted while it held the
+	 * lock, it would keep the clock waiting until a busy target left it
+	 * a CPU, hundreds of milliseconds on a loaded machine.  Priority
+	 * inheritance lends it the waiter's priority for as long as it holds
+	 * the lock. */
+	pthread_mutexattr_init(&lock_attr);
+	pthread_mutexattr_setprotocol(&lock_attr, PTHREAD_PRIO_INHERIT);
+	if (pthread_mutex_init(&q->lock, &lock_attr) != 0)
+		pthread_mutex_init(&q->lock, NULL);
+	pthread_mutexattr_destroy(&lock_attr);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&q->ready, &attr);
