@@ -200,6 +200,21 @@ static bool status_field(pid_t pid, const char *key, int base, unsigned long lon
 	return found;
 }
 
+/* The state letter of /proc/PID/stat ('R', 'S', 'T', 'Z', ...), or 0
+ * when it cannot be read (the process is gone). */
+static char proc_state(pid_t pid)
+{
+	char path[64], *text, *paren, state = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	text = read_small_file(path, 4096, NULL);
+	paren = text ? strrchr(text, ')') : NULL;
+	if (paren && paren[1] == ' ')
+		state = paren[2];
+	free(text);
+	return state;
+}
+
 static pid_t tgid_of(pid_t tid)
 {
 	unsigned long long tgid;
@@ -541,15 +556,11 @@ static void wait_until_stopped(const pid_t *tids, size_t n)
 	uint64_t give_up = now_ns() + RESTOP_TIMEOUT_NS;
 
 	for (size_t i = 0; i < n; i++) {
-		char path[64], *text, *paren;
 		bool stopped = false;
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)tids[i]);
 		while (!stopped && now_ns() < give_up) {
-			text = read_small_file(path, 4096, NULL);
-			paren = text ? strrchr(text, ')') : NULL;
+			char state = proc_state(tids[i]);
 			/* Gone counts as settled too. */
-			stopped = !paren || paren[1] != ' ' || paren[2] == 'T' || paren[2] == 'Z';
-			free(text);
+			stopped = !state || state == 'T' || state == 'Z';
 			if (!stopped)
 				nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 		}
@@ -728,8 +739,17 @@ static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
 	unsigned long long tracer_pid = 0;
 	int tracer = status_field(pid, "TracerPid:", 10, &tracer_pid) ? (int)tracer_pid : 0;
 
+	char state = proc_state(pid);
+
 	if (err == ESRCH) {
 		snprintf(out, len, "no process %d: check the pid (it may have exited)", (int)pid);
+	} else if (state == 'Z' || state == 'X') {
+		/* The kernel answers EPERM for a process that has exited but is
+		 * not reaped yet: nothing else is wrong. */
+		snprintf(out, len,
+			 "process %d has exited (a zombie its parent has not reaped yet): there is "
+			 "nothing left to profile",
+			 (int)pid);
 	} else if (err == EPERM && tracer) {
 		snprintf(out, len,
 			 "process %d is already traced by process %d (a debugger or another "

@@ -30,6 +30,20 @@ while os.path.exists("/proc/%d" % pid):
 r = run_pysample(["-p", str(pid), "--duration", "1"], timeout=20)
 ok(r.returncode == 3 and "no process %d" % pid in r.stderr, "nonexistent pid: clear error", r.stderr)
 
+# A process that has exited but is not reaped: the kernel answers EPERM,
+# and the message must not blame privileges or namespaces.
+zombie = subprocess.Popen(["/bin/true"])
+for _ in range(100):
+    with open("/proc/%d/stat" % zombie.pid) as f:
+        if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+    time.sleep(0.02)
+r = subprocess.run([PYSAMPLE, "-p", str(zombie.pid), "-d", "0.2"], capture_output=True, text=True,
+                   timeout=30)
+zombie.wait()
+ok(r.returncode == 3 and "process %d has exited" % zombie.pid in r.stderr and
+   "CAP_SYS_PTRACE" not in r.stderr, "exited, unreaped process: says it has exited", r.stderr)
+
 # A kernel thread (PF_KTHREAD in /proc/PID/stat): said plainly.
 def kernel_thread():
     for name in sorted(os.listdir("/proc"), key=lambda n: (len(n), n)):
