@@ -324,21 +324,26 @@ static void give_way_at_start(struct processor *p)
 	atomic_store_explicit(&p->gives_way, true, memory_order_release);
 }
 
-void processor_hurry(struct processor *p)
+/* Back to its own priority if it was giving way; true if it was. */
+static bool stop_giving_way(struct processor *p)
 {
 	if (!atomic_load_explicit(&p->gives_way, memory_order_acquire) ||
-	    !atomic_load(&p->yielding))
-		return;
-	if (setpriority(PRIO_PROCESS, (id_t)p->tid, p->base_nice) == 0) {
-		atomic_store(&p->yielding, false);
-		p->times_behind++;
-	}
+	    !atomic_load(&p->yielding) ||
+	    setpriority(PRIO_PROCESS, (id_t)p->tid, p->base_nice) != 0)
+		return false;
+	atomic_store(&p->yielding, false);
+	return true;
+}
+
+void processor_hurry(struct processor *p)
+{
+	stop_giving_way(p);
 }
 
 void processor_note_backlog(struct processor *p, unsigned fill_percent)
 {
-	if (fill_percent >= BEHIND_PERCENT)
-		processor_hurry(p);
+	if (fill_percent >= BEHIND_PERCENT && stop_giving_way(p))
+		p->times_behind++;
 }
 
 /*

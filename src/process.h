@@ -91,7 +91,8 @@ void processor_init(struct processor *p, const struct options *opt, uint64_t per
 /* Called by the sampling thread with the queue's fill after each round:
  * a processing thread giving way that falls behind gets its priority back. */
 void processor_note_backlog(struct processor *p, unsigned fill_percent);
-/* The same, whatever the backlog: something waits for it to catch up. */
+/* The same, whatever the backlog, and not counted as falling behind: an
+ * exit waits for it to catch up. */
 void processor_hurry(struct processor *p);
 /* Starts the thread; it runs until the queue is closed and drained. */
 bool processor_start(struct processor *p, struct snap_queue *q);
