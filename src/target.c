@@ -353,7 +353,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		 * Threads that a group exit kills do not stop here at all. */
 		bool sampled = sample_at_other_stop(t, th, fn, ctx);
 		th->exiting = true;
-		if (th->tid == th->pid && !th->exit_held) {
+		if (th->tid == th->pid && !th->foreign && !th->exit_held) {
 			th->exit_held = true;
 			th->exit_held_ns = now_ns();
 			th->exit_hold_mark = UINT64_MAX;
