@@ -188,6 +188,36 @@ void procmaps_free(struct proc_maps *maps)
 	maps->count = 0;
 }
 
+/* The first mapping that ends after addr (maps->count if none): sorted by
+ * start, and mappings do not overlap, so their ends are sorted too. */
+static size_t first_ending_after(const struct proc_maps *maps, uint64_t addr)
+{
+	size_t lo = 0, hi = maps->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (maps->entries[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool procmaps_overlaps(const struct proc_maps *maps, uint64_t start, uint64_t end)
+{
+	size_t i = first_ending_after(maps, start);
+
+	return i < maps->count && maps->entries[i].start < end;
+}
+
+const struct map_entry *procmaps_find(const struct proc_maps *maps, uint64_t addr)
+{
+	size_t i = first_ending_after(maps, addr);
+
+	return i < maps->count && maps->entries[i].start <= addr ? &maps->entries[i] : NULL;
+}
+
 /* Anonymous executable memory: JIT code, perf trampolines, code copied at
  * run time; not [vdso] and friends, which never go away. */
 static bool is_anonymous_code(const struct map_entry *e)
@@ -235,39 +265,6 @@ size_t procmaps_keep_vanished_code(struct proc_maps *fresh, const struct proc_ma
 	fresh->entries = merged;
 	fresh->count = j;
 	return kept;
-}
-
-bool procmaps_overlaps(const struct proc_maps *maps, uint64_t start, uint64_t end)
-{
-	size_t lo = 0, hi = maps->count;
-
-	/* The first entry ending after start: sorted by start, and mappings do
-	 * not overlap, so their ends are sorted too. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (maps->entries[mid].end <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < maps->count && maps->entries[lo].start < end;
-}
-
-const struct map_entry *procmaps_find(const struct proc_maps *maps, uint64_t addr)
-{
-	size_t lo = 0, hi = maps->count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct map_entry *e = &maps->entries[mid];
-		if (addr < e->start)
-			hi = mid;
-		else if (addr >= e->end)
-			lo = mid + 1;
-		else
-			return e;
-	}
-	return NULL;
 }
 
 const char *procmaps_basename(const char *path)
