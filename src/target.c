@@ -567,6 +567,18 @@ static void wait_until_stopped(const pid_t *tids, size_t n)
 	}
 }
 
+/* Ends a thread's exit hold, counting how long it lasted; the caller lets
+ * the thread go on exiting. */
+static void end_exit_hold(struct target *t, struct thread *th, uint64_t now)
+{
+	uint64_t held = now - th->exit_held_ns;
+
+	if (held > t->stats.exit_hold_max_ns)
+		t->stats.exit_hold_max_ns = held;
+	th->exit_held = false;
+	t->nexit_held--;
+}
+
 size_t target_release_exits(struct target *t, uint64_t queued, uint64_t processed)
 {
 	uint64_t now;
@@ -576,20 +588,16 @@ size_t target_release_exits(struct target *t, uint64_t queued, uint64_t processe
 	now = now_ns();
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread *th = &t->threads[i];
-		uint64_t held;
 		if (!th->exit_held)
 			continue;
 		if (th->exit_hold_mark == UINT64_MAX)
 			th->exit_hold_mark = queued;
-		held = now - th->exit_held_ns;
-		if (processed < th->exit_hold_mark && held < EXIT_HOLD_MAX_NS)
-			continue;
-		if (processed < th->exit_hold_mark)
+		if (processed < th->exit_hold_mark) {
+			if (now - th->exit_held_ns < EXIT_HOLD_MAX_NS)
+				continue;
 			t->stats.exits_hold_timeouts++;
-		if (held > t->stats.exit_hold_max_ns)
-			t->stats.exit_hold_max_ns = held;
-		th->exit_held = false;
-		t->nexit_held--;
+		}
+		end_exit_hold(t, th, now);
 		resume(th->tid, 0);
 	}
 	return t->nexit_held;
@@ -607,9 +615,7 @@ void target_detach(struct target *t)
 	/* An exit held is a ptrace stop already: let it finish exiting. */
 	for (size_t i = t->nthreads; i-- > 0;)
 		if (t->threads[i].exit_held) {
-			uint64_t held = now_ns() - t->threads[i].exit_held_ns;
-			if (held > t->stats.exit_hold_max_ns)
-				t->stats.exit_hold_max_ns = held;
+			end_exit_hold(t, &t->threads[i], now_ns());
 			ptrace(PTRACE_DETACH, t->threads[i].tid, NULL, NULL);
 			remove_thread(t, &t->threads[i]);
 		}
@@ -738,7 +744,6 @@ static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
 	}
 	unsigned long long tracer_pid = 0;
 	int tracer = status_field(pid, "TracerPid:", 10, &tracer_pid) ? (int)tracer_pid : 0;
-
 	char state = proc_state(pid);
 
 	if (err == ESRCH) {
