@@ -134,9 +134,10 @@ static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struc
 	lo = pc - map->start > SCAN_BEFORE_PC ? pc - SCAN_BEFORE_PC : map->start;
 	hi = map->end - pc > SCAN_AFTER_PC ? pc + SCAN_AFTER_PC : map->end;
 	got = mem_read_partial(iu->mods->pid, lo, iu->code, (size_t)(hi - lo));
-	if (got <= pc - lo) {
+	/* This read decides: code it could read is not unreadable. */
+	*unreadable = got <= pc - lo;
+	if (*unreadable) {
 		*why = "the code is unreadable";
-		*unreadable = true;
 		return false;
 	}
 	return insn_analyze_to_return(iu->an, iu->code, got, lo, pc, row, why);
