@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procmaps.h"
+#include "procfs.h"
 
 pid_t pidns_parse_status(const char *status)
 {
@@ -34,7 +34,7 @@ pid_t pidns_target_id(pid_t pid, pid_t tid)
 	pid_t id = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
-	text = read_small_file(path, 1 << 16, NULL);
+	text = procfs_read_file(path, 1 << 16, NULL);
 	if (text)
 		id = pidns_parse_status(text);
 	free(text);

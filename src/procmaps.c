@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "procfs.h"
+
 /* Parses one hex number; advances *p.  False when no digit was found. */
 static bool parse_hex(const char **p, const char *end, uint64_t *out)
 {
@@ -128,42 +130,6 @@ size_t procmaps_parse(const char *text, size_t len, struct proc_maps *out)
 	return skipped;
 }
 
-char *read_small_file(const char *path, size_t max, size_t *len_out)
-{
-	size_t cap = 4096, len = 0;
-	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	buf = xmalloc(cap + 1);
-	for (;;) {
-		ssize_t n;
-		if (len == cap) {
-			if (cap >= max)
-				break;
-			cap = cap * 2 > max ? max : cap * 2;
-			buf = xrealloc(buf, cap + 1);
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (len_out)
-		*len_out = len;
-	return buf;
-}
-
 bool procmaps_read(pid_t pid, struct proc_maps *out)
 {
 	char path[64];
@@ -171,7 +137,7 @@ bool procmaps_read(pid_t pid, struct proc_maps *out)
 	char *text;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	text = read_small_file(path, 64u << 20, &len);
+	text = procfs_read_file(path, 64u << 20, &len);
 	if (!text)
 		return false;
 	procmaps_parse(text, len, out);

@@ -42,7 +42,4 @@ size_t procmaps_keep_vanished_code(struct proc_maps *fresh, const struct proc_ma
 /* Basename of a mapping path ("" for anonymous). */
 const char *procmaps_basename(const char *path);
 
-/* Reads a whole (small, /proc) file into a NUL-terminated buffer, at most max bytes. */
-char *read_small_file(const char *path, size_t max, size_t *len_out);
-
 #endif

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "pidns.h"
-#include "procmaps.h"
+#include "procfs.h"
 #include "runstate.h"
 
 #define STOP_TIMEOUT_NS 200000000u  /* a stop that takes longer is given up on */
@@ -156,7 +156,7 @@ const char *target_thread_comm(struct thread *th)
 		size_t len = 0;
 		char *text;
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)th->pid, (int)th->tid);
-		text = read_small_file(path, 64, &len);
+		text = procfs_read_file(path, 64, &len);
 		if (text) {
 			while (len && text[len - 1] == '\n')
 				text[--len] = '\0';
@@ -177,49 +177,6 @@ static void resume(pid_t tid, int sig)
 static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
-/* A number in /proc/PID/status (pid 0: pysample's own), after `key` such
- * as "Tgid:"; false when the file or the line is missing. */
-static bool status_field(pid_t pid, const char *key, int base, unsigned long long *value)
-{
-	char path[64], needle[32], *text, *p;
-	bool found = false;
-
-	snprintf(needle, sizeof(needle), "\n%s", key);
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/status");
-	text = read_small_file(path, 1 << 16, NULL);
-	if (text && (p = strstr(text, needle)) != NULL) {
-		*value = strtoull(p + strlen(needle), NULL, base);
-		found = true;
-	}
-	free(text);
-	return found;
-}
-
-/* The state letter of /proc/PID/stat ('R', 'S', 'T', 'Z', ...), or 0
- * when it cannot be read (the process is gone). */
-static char proc_state(pid_t pid)
-{
-	char path[64], *text, *paren, state = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	text = read_small_file(path, 4096, NULL);
-	paren = text ? strrchr(text, ')') : NULL;
-	if (paren && paren[1] == ' ')
-		state = paren[2];
-	free(text);
-	return state;
-}
-
-static pid_t tgid_of(pid_t tid)
-{
-	unsigned long long tgid;
-
-	return status_field(tid, "Tgid:", 10, &tgid) ? (pid_t)tgid : -1;
 }
 
 /*
@@ -272,7 +229,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 	int event = status >> 16;
 
 	if (!th)
-		th = add_new_thread(t, tid, tgid_of(tid));
+		th = add_new_thread(t, tid, procfs_tgid(tid));
 	switch (event) {
 	case PTRACE_EVENT_STOP:
 		if (th->foreign) {
@@ -315,7 +272,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		    !find_thread(t, (pid_t)msg)) {
 			/* fork and vfork make a process; clone a thread, unless
 			 * without CLONE_THREAD. */
-			pid_t tgid = event == PTRACE_EVENT_CLONE ? tgid_of((pid_t)msg) : (pid_t)msg;
+			pid_t tgid = event == PTRACE_EVENT_CLONE ? procfs_tgid((pid_t)msg) : (pid_t)msg;
 			if (tgid == parent)
 				add_thread(t, (pid_t)msg, parent);
 			else
@@ -558,7 +515,7 @@ static void wait_until_stopped(const pid_t *tids, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		bool stopped = false;
 		while (!stopped && now_ns() < give_up) {
-			char state = proc_state(tids[i]);
+			char state = procfs_state(tids[i]);
 			/* Gone counts as settled too. */
 			stopped = !state || state == 'T' || state == 'Z';
 			if (!stopped)
@@ -709,7 +666,7 @@ static bool is_kernel_thread(pid_t pid, char *comm, size_t comm_len)
 	bool kthread = false;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	text = read_small_file(path, 4096, NULL);
+	text = procfs_read_file(path, 4096, NULL);
 	if (!text)
 		return false;
 	open_paren = strchr(text, '(');
@@ -728,7 +685,7 @@ static bool have_cap_sys_ptrace(void)
 	unsigned long long caps;
 
 	/* CapEff is a hex mask; CAP_SYS_PTRACE is bit 19. */
-	return status_field(0, "CapEff:", 16, &caps) && ((caps >> 19) & 1);
+	return procfs_status_field(0, 0, "CapEff:", 16, &caps) && ((caps >> 19) & 1);
 }
 
 static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
@@ -743,8 +700,8 @@ static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
 		return;
 	}
 	unsigned long long tracer_pid = 0;
-	int tracer = status_field(pid, "TracerPid:", 10, &tracer_pid) ? (int)tracer_pid : 0;
-	char state = proc_state(pid);
+	int tracer = procfs_status_field(pid, 0, "TracerPid:", 10, &tracer_pid) ? (int)tracer_pid : 0;
+	char state = procfs_state(pid);
 
 	if (err == ESRCH) {
 		snprintf(out, len, "no process %d: check the pid (it may have exited)", (int)pid);
@@ -814,13 +771,6 @@ static void seize_threads(struct target *t, pid_t pid)
 	}
 }
 
-static pid_t parent_of(pid_t pid)
-{
-	unsigned long long ppid;
-
-	return status_field(pid, "PPid:", 10, &ppid) ? (pid_t)ppid : -1;
-}
-
 /* The existing descendants of the target, parents before children; new
  * ones forked meanwhile are caught by TRACEFORK from a parent seized
  * already, so passes repeat until nothing new is found. */
@@ -839,7 +789,7 @@ static void seize_descendants(struct target *t)
 			pid_t ppid;
 			if (pid <= 0 || target_process(t, pid))
 				continue;
-			ppid = parent_of(pid);
+			ppid = procfs_parent(pid);
 			if (ppid <= 0 || !target_process(t, ppid) || target_process(t, ppid)->gone)
 				continue;
 			if (!seize(pid, seize_options(t)))
