@@ -39,6 +39,11 @@ bool arch_get_regs(pid_t tid, struct arch_regs *regs);
 uint64_t arch_regs_pc(const struct arch_regs *regs);
 uint64_t arch_regs_sp(const struct arch_regs *regs);
 
+/* Whether a stopped thread last entered the kernel by a system call (and
+ * stopped on its way out of it) rather than by an interrupt or a fault:
+ * 1 or 0, or -1 when it cannot tell. */
+int arch_stopped_in_syscall(pid_t tid, const struct arch_regs *regs);
+
 /* Value of a register by DWARF number; false for numbers outside the
  * general registers. */
 bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_t *value);
@@ -57,5 +62,14 @@ bool arch_dwarf_callee_saved(unsigned dwarf_regno);
 /* A return address as stored, made a plain address (aarch64 pointer
  * authentication signs the upper bits). */
 uint64_t arch_strip_return_address(uint64_t ra);
+
+/* Whether an address is in the kernel's half of the address space (a
+ * sample the kernel took while the thread ran kernel code). */
+static inline bool arch_kernel_address(uint64_t addr)
+{
+	/* Both x86_64 and aarch64 give the kernel the addresses with the top
+	 * bit set. */
+	return (addr >> 63) != 0;
+}
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,24 @@ static int exit_status_of(int wait_status)
 	return 0;
 }
 
+/* Each thread of the target can hold a file of pysample's (its CPU-time
+ * timer, and with --idle its run state): the soft limit on open files
+ * (often 1024) is raised to the hard one, as a process that needs many
+ * may.  A launched program gets the limit pysample found. */
+static void raise_file_limit(struct rlimit *found)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+		return;
+	*found = lim;
+	if (lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+			pys_debug("cannot raise the open file limit: %s", strerror(errno));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -92,6 +111,7 @@ int main(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.target.sigpipe_was_ignored = sigpipe_was_ignored;
+	raise_file_limit(&s.target.file_limit);
 	s.target.follow_children = opt.subprocesses;
 	if (!target_setup_signals(&s.target)) {
 		pys_error("cannot set up signal handling: %s", strerror(errno));
@@ -105,7 +125,10 @@ int main(int argc, char **argv)
 	}
 	sampler_init(&s, &opt, out_fd);
 	sampler_run(&s);
+	/* The snapshots are copies: the target runs on while they are
+	 * processed, rather than wait stopped for the last of them. */
 	target_detach(&s.target);
+	sampler_finish(&s);
 	if (s.target.launched)
 		status = exit_status_of(target_wait_child(&s.target));
 	sampler_print_summary(&s, stderr);

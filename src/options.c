@@ -58,6 +58,12 @@ void options_usage(FILE *out)
 	      "                         _Py_DebugOffsets cookie instead of by symbols\n"
 	      "      --dump-layout=X.Y  print the CPython X.Y structure offsets pysample uses\n"
 	      "                         (with -p: those of the running target) and exit\n"
+	      "      --stop-by=HOW      how a running thread is stopped for its sample: timer\n"
+	      "                         (default; its own CPU-time timer, a perf event, stops\n"
+	      "                         it where it is at the tick) or interrupt (pysample's\n"
+	      "                         clock sends PTRACE_INTERRUPT, which arrives late:\n"
+	      "                         samples drift toward system calls); without perf\n"
+	      "                         events, interrupt\n"
 	      "      --no-realtime      keep the sampling thread at normal scheduling (by\n"
 	      "                         default it runs at SCHED_FIFO 1 when allowed, else at\n"
 	      "                         nice -10, so the clock never waits for a CPU; above\n"
@@ -92,7 +98,7 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
-	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME
+	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME, OPT_STOP_BY
 };
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt)
@@ -113,6 +119,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "no-insn-unwind", no_argument, NULL, OPT_NO_INSN_UNWIND },
 		{ "insn", no_argument, NULL, OPT_INSN },
 		{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
+		{ "stop-by", required_argument, NULL, OPT_STOP_BY },
 		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "dump-layout", required_argument, NULL, OPT_DUMP_LAYOUT },
@@ -196,6 +203,13 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_NO_REALTIME:
 			opt->realtime = false;
+			break;
+		case OPT_STOP_BY:
+			if (strcmp(optarg, "timer") != 0 && strcmp(optarg, "interrupt") != 0) {
+				pys_error("invalid --stop-by '%s': use timer or interrupt", optarg);
+				return PARSE_USAGE;
+			}
+			opt->stop_by_interrupt = strcmp(optarg, "interrupt") == 0;
 			break;
 		case OPT_STACK_BYTES:
 			if (!parse_number(optarg, 256, 64 << 20, &v)) {

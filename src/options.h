@@ -16,6 +16,7 @@ struct options {
 	bool idle;            /* sample threads that are not on a CPU too */
 	bool subprocesses;    /* follow children (fork, vfork, clone, exec) */
 	bool realtime;        /* the sampling thread at SCHED_FIFO 1 when allowed */
+	bool stop_by_interrupt; /* no per-thread timers: PTRACE_INTERRUPT at each tick */
 	bool gil;             /* only the thread holding the GIL */
 	bool pid_namespace_target; /* print ids as the target's PID namespace sees them */
 	bool lines;           /* split Python frames per line */

@@ -25,6 +25,10 @@
 #define SATURATION_WINDOW_NS 200000000u
 #define SATURATED_PERCENT 10
 #define SATURATED_BUSY_PERCENT 50 /* of the window, on the sampling thread's CPU clock */
+/* With every thread on a timer, how often the clock still wakes: to find
+ * the interpreter, follow new processes, and end the run on time. */
+#define HOUSEKEEPING_NS 10000000u
+#define EXIT_POLL_NS 1000000u
 
 void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 {
@@ -57,6 +61,13 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	 * its bursts were long (slow symbol look-ups); they no longer are. */
 	snap_queue_init(&s->queue, n, opt->python_only ? 0 : ring, WAKE_BATCH);
 	processor_init(&s->proc, opt, s->period_ns, out_fd);
+	if (opt->nonblocking)
+		return;
+	if (opt->stop_by_interrupt)
+		snprintf(s->target.timers.why, sizeof(s->target.timers.why), "--stop-by=interrupt");
+	else if (!target_start_timers(&s->target, s->period_ns))
+		pys_warn("running threads are stopped by interrupts, and samples drift toward system "
+			 "calls: %s", s->target.timers.why);
 }
 
 void sampler_free(struct sampler *s)
@@ -110,15 +121,72 @@ static struct sampled_process *sampled_process(struct sampler *s, pid_t pid)
 	return sp;
 }
 
+/*
+ * Counts how the stop came and how late it was seen; false for a tick
+ * whose stop is not where the thread was at the tick (the signal was
+ * blocked for a while, so the thread ran on): such a sample would put the
+ * time somewhere else, so it is dropped and counted.
+ */
+static bool stop_is_timely(struct sampler *s, struct thread *th, const struct stop *why,
+			   const struct arch_regs *regs)
+{
+	struct stop_timing *tm = &s->timing;
+
+	tm->by_cause[why->cause]++;
+	if (why->asked_ns && why->seen_ns >= why->asked_ns)
+		histogram_add(&tm->seen_after, why->seen_ns - why->asked_ns);
+	if (regs) {
+		int in_syscall = arch_stopped_in_syscall(th->tid, regs);
+		if (in_syscall >= 0) {
+			tm->syscall_known++;
+			tm->on_syscall_exit += (uint64_t)in_syscall;
+		}
+	}
+	if (why->cause != STOP_TICK || !why->have_tick)
+		return true;
+	tm->unrecorded += why->tick.lost;
+	/* A tick in kernel mode (a system call, a page fault) stops the thread
+	 * on its way back to user mode, where it entered the kernel. */
+	if (arch_kernel_address(why->tick.ip)) {
+		tm->in_kernel++;
+		return true;
+	}
+	if (regs && arch_regs_pc(regs) != why->tick.ip) {
+		tm->late++;
+		return false;
+	}
+	return true;
+}
+
+/* --gil: whether a thread that stopped at its tick holds the GIL; the
+ * holder is read while the thread is stopped, so it cannot change hands
+ * meanwhile (unless to another thread, which then holds it). */
+static bool holds_gil(struct sampled_process *sp, const struct thread *th)
+{
+	pid_t holder = py_reader_gil_holder(&sp->py);
+
+	return holder < 0 || holder == (th->ns_tid ? th->ns_tid : th->tid);
+}
+
 /* Runs while the thread is stopped: copy, nothing else. */
-static void take_snapshot(void *ctx, struct target *t, struct thread *th)
+static void take_snapshot(void *ctx, struct target *t, struct thread *th, const struct stop *why)
 {
 	struct sampler *s = ctx;
 	struct sampled_process *sp = sampled_process(s, th->pid);
 	const struct target_process *tp = target_process(t, th->pid);
 	struct snapshot *snap;
+	struct arch_regs regs;
+	bool have_regs = false;
 	uint64_t start = now_ns();
 
+	if (why->cause != STOP_NONE)
+		have_regs = arch_get_regs(th->tid, &regs);
+	if (!stop_is_timely(s, th, why, have_regs ? &regs : NULL))
+		return;
+	if (s->opt->gil && why->cause == STOP_TICK && !holds_gil(sp, th)) {
+		s->timing.not_gil++;
+		return;
+	}
 	snap = snap_queue_take_free(&s->queue, s->opt->python_only ? 0 : s->opt->stack_bytes);
 	if (!snap)
 		return; /* processing is behind: counted as dropped */
@@ -132,7 +200,9 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th)
 	snap->rt = sp->py.published;
 	/* Read from /proc at most once a second per thread. */
 	memcpy(snap->comm, target_thread_comm(th), sizeof(snap->comm));
-	snap->have_regs = !s->opt->nonblocking && arch_get_regs(th->tid, &snap->regs);
+	snap->have_regs = have_regs;
+	if (have_regs)
+		snap->regs = regs;
 	/* The stack copy rides on the syscall that reads the thread state
 	 * (one process_vm_readv fewer per stop, 2-4 us here), or is made
 	 * alone when that one is not made or stops short of it. */
@@ -311,11 +381,16 @@ void sampler_run(struct sampler *s)
 	if (s->opt->duration > 0)
 		end = s->st.start_ns + (uint64_t)(s->opt->duration * 1e9);
 	for (;;) {
-		uint64_t now;
+		uint64_t now, wake = next;
 
-		target_wait_until(&s->target, end && end < next ? end : next, take_snapshot, s);
+		/* A held exit is looked at again soon: processing may catch up
+		 * before the next tick, which can be far away. */
+		if (s->target.nexit_held && now_ns() + EXIT_POLL_NS < wake)
+			wake = now_ns() + EXIT_POLL_NS;
+		target_wait_until(&s->target, end && end < wake ? end : wake, take_snapshot, s);
 		flush_round(s);
 		let_exits_go(s);
+
 		if (s->target.exited) {
 			s->stop_reason = "target exited";
 			break;
@@ -329,6 +404,20 @@ void sampler_run(struct sampler *s)
 		}
 		if (now < next)
 			continue;
+		sync_processes(s);
+		target_check_timers(&s->target);
+		for (size_t i = 0; i < s->nprocs; i++)
+			if (target_process(&s->target, s->procs[i]->pid) &&
+			    !target_process(&s->target, s->procs[i]->pid)->gone)
+				py_reader_prepare(&s->procs[i]->py);
+		/* Threads on a CPU stop by themselves at their timers' ticks; the
+		 * clock's rounds are for the others (--idle, --gil, threads
+		 * without a timer).  Without any, it only keeps house. */
+		if (!s->opt->nonblocking &&
+		    !target_rounds_needed(&s->target, s->opt->idle || s->opt->gil)) {
+			next = now + (s->period_ns > HOUSEKEEPING_NS ? s->period_ns : HOUSEKEEPING_NS);
+			continue;
+		}
 		if (now - next >= s->period_ns) {
 			/* Fell behind: skip the lost deadlines and count them, rather
 			 * than sampling in a burst or silently less often. */
@@ -338,12 +427,7 @@ void sampler_run(struct sampler *s)
 		}
 		next += s->period_ns;
 
-		sync_processes(s);
 		check_saturation(s);
-		for (size_t i = 0; i < s->nprocs; i++)
-			if (target_process(&s->target, s->procs[i]->pid) &&
-			    !target_process(&s->target, s->procs[i]->pid)->gone)
-				py_reader_prepare(&s->procs[i]->py);
 		pid_t only = 0;
 		if (s->opt->gil) {
 			/* The holder is read before anyone is stopped: a tid, or
@@ -377,10 +461,16 @@ void sampler_run(struct sampler *s)
 		let_exits_go(s);
 	}
 	s->st.end_ns = now_ns();
+	s->timer_cpu_ns = target_timer_cpu_ns(&s->target);
+	target_stop_timers(&s->target);
 	if (!s->opt->nonblocking) {
 		target_collect_pending(&s->target, take_snapshot, s);
 		flush_round(s);
 	}
+}
+
+void sampler_finish(struct sampler *s)
+{
 	snap_queue_close(&s->queue);
 	processor_join(&s->proc);
 }
@@ -400,15 +490,27 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 		      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 
+	const struct stop_timing *tm = &s->timing;
+	uint64_t ticks = tm->by_cause[STOP_TICK] + tm->not_gil;
+	double timer_secs = (double)s->timer_cpu_ns / 1e9;
+
 	if (secs <= 0)
 		secs = 1e-9;
+	/* The rate achieved: of the clock's rounds, or with timers alone, of
+	 * the ticks per second of the threads' CPU time (what they count). */
+	bool by_timers = !st->rounds && timer_secs > 0;
 	fprintf(out,
 		"pysample: %llu samples from %llu thread%s in %.2f s (%s); "
-		"requested %.0f Hz, achieved %.1f Hz (%.0f samples/s), %llu ticks missed\n",
+		"requested %.0f Hz, achieved %.1f Hz%s (%.0f samples/s), %llu ticks missed",
 		(unsigned long long)ps->records, (unsigned long long)ts->threads_seen,
 		ts->threads_seen == 1 ? "" : "s", secs, s->stop_reason ? s->stop_reason : "stopped",
-		s->opt->hz, (double)st->rounds / secs, (double)ps->records / secs,
-		(unsigned long long)st->ticks_missed);
+		s->opt->hz, by_timers ? (double)ticks / timer_secs : (double)st->rounds / secs,
+		by_timers ? " of CPU time" : "", (double)ps->records / secs,
+		(unsigned long long)(by_timers ? tm->late + tm->unrecorded : st->ticks_missed));
+	if (timer_secs > 0)
+		fprintf(out, "; timers: %llu ticks in %.2f s of CPU time", (unsigned long long)ticks,
+			timer_secs);
+	fputc('\n', out);
 	if (s->target.follow_children)
 		fprintf(out,
 			"pysample: --subprocesses: %llu child processes followed, %llu let go (over "
@@ -424,6 +526,31 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		(unsigned long long)ps->torn,
 		(unsigned long long)ps->regs_failed, (unsigned long long)ps->py_read_failed,
 		(unsigned long long)ps->py_truncated);
+	if (!s->opt->nonblocking) {
+		fprintf(out,
+			"pysample: stops: %llu at their thread's CPU-time tick (timer), %llu by "
+			"interrupt, %llu at another stop; seen median %.1f us, p99 %.1f us after "
+			"the tick or interrupt; %.1f%% on a system call's exit; %llu late ticks "
+			"dropped (not at the tick's instruction), %llu ticks unrecorded, %llu in "
+			"kernel mode",
+			(unsigned long long)tm->by_cause[STOP_TICK],
+			(unsigned long long)tm->by_cause[STOP_INTERRUPT],
+			(unsigned long long)tm->by_cause[STOP_OTHER],
+			(double)histogram_quantile(&tm->seen_after, 0.5) / 1e3,
+			(double)histogram_quantile(&tm->seen_after, 0.99) / 1e3,
+			tm->syscall_known ? 100.0 * (double)tm->on_syscall_exit /
+						    (double)tm->syscall_known
+					  : 0.0,
+			(unsigned long long)tm->late, (unsigned long long)tm->unrecorded,
+			(unsigned long long)tm->in_kernel);
+		if (!s->target.timers.available)
+			fprintf(out, "; timers off (%s)", s->target.timers.why);
+		else if (ts->threads_without_timer)
+			fprintf(out, "; %llu thread%s without a timer (%s)",
+				(unsigned long long)ts->threads_without_timer,
+				ts->threads_without_timer == 1 ? "" : "s", s->target.timer_why);
+		fputc('\n', out);
+	}
 	fprintf(out,
 		"pysample: without Python frames: %llu not in Python (no thread state), "
 		"%llu interpreter not found or not ready; %llu Python frames unnamed (code object "
@@ -461,8 +588,10 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 	if (s->opt->gil)
 		fprintf(out,
 			"pysample: --gil: %llu ticks with the GIL free (nothing sampled), %llu with "
-			"the holder unknown (all threads sampled)\n",
-			(unsigned long long)st->gil_free, (unsigned long long)st->gil_unknown);
+			"the holder unknown (all threads sampled), %llu timer ticks of threads not "
+			"holding it\n",
+			(unsigned long long)st->gil_free, (unsigned long long)st->gil_unknown,
+			(unsigned long long)tm->not_gil);
 	if (s->opt->nonblocking)
 		fprintf(out, "pysample: cost: threads never stopped; ");
 	else

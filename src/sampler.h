@@ -15,6 +15,19 @@
 #include "snapqueue.h"
 #include "target.h"
 
+/* When and where each sampled thread stopped, against when its sample
+ * was due: what tells a sample taken where the thread was at the tick
+ * from one that drifted. */
+struct stop_timing {
+	uint64_t by_cause[STOP_NONE + 1]; /* enum stop_cause */
+	uint64_t late;       /* ticks whose stop was not at the tick's instruction: dropped */
+	uint64_t in_kernel;  /* ticks that came while the thread ran kernel code */
+	uint64_t unrecorded; /* ticks whose record the timer's ring could not hold */
+	uint64_t not_gil;    /* --gil: ticks of threads not holding the GIL */
+	uint64_t on_syscall_exit, syscall_known;
+	struct histogram seen_after; /* from the tick or interrupt to the stop seen */
+};
+
 struct sampler_stats {
 	uint64_t start_ns, end_ns;
 	uint64_t rounds;
@@ -44,6 +57,9 @@ struct sampler {
 	size_t nround, round_cap;
 	uint64_t period_ns;
 	struct sampler_stats st;
+	struct stop_timing timing;
+	uint64_t timer_cpu_ns; /* CPU time the timers counted, at the end */
+
 	const char *stop_reason;
 	const char *priority; /* the sampling thread's scheduling */
 	/* At SCHED_FIFO: the window in which saturation is measured. */
@@ -53,8 +69,11 @@ struct sampler {
 /* The target must be launched or attached already. */
 void sampler_init(struct sampler *s, const struct options *opt, int out_fd);
 /* Samples until the target exits, the duration ends or a signal arrives;
- * returns when every snapshot has been processed and written. */
+ * returns with every sample taken and handed to the processing thread,
+ * the target still attached (target_detach lets it go). */
 void sampler_run(struct sampler *s);
+/* Waits until every snapshot has been processed and written. */
+void sampler_finish(struct sampler *s);
 void sampler_free(struct sampler *s);
 
 /* Did any sampled process show an initialised CPython runtime? */

@@ -28,6 +28,12 @@
 #define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 #define FOLLOW_OPTIONS (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 #define MAX_PROCESSES 256 /* followed at once; more are let go and counted */
+/* Waiting for timer ticks: how long past the time a tick's stop was due
+ * the sampling thread keeps polling for it (a thread that blocked meanwhile
+ * will not tick), and its guess of its own wake-up lateness at the start. */
+#define TICK_SLACK_NS 100000u
+#define WAKE_LATE_GUESS_NS 60000u
+#define TIMER_CHECK_NS 200000000u /* how often threads are checked for blocked ticks */
 
 static unsigned long seize_options(const struct target *t)
 {
@@ -94,7 +100,38 @@ static struct target_process *add_process(struct target *t, pid_t pid)
 	return p;
 }
 
-static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid)
+static void no_timer(struct target *t, struct thread *th, const char *why)
+{
+	t->stats.threads_without_timer++;
+	if (!t->timer_why[0])
+		snprintf(t->timer_why, sizeof(t->timer_why), "%s", why);
+	pys_debug("thread %d is sampled by interrupts: %s", (int)th->tid, why);
+}
+
+static void start_timer(struct target *t, struct thread *th, bool new_thread)
+{
+	char why[256];
+
+	if (!t->timers_on || th->foreign || th->exiting || cpu_timer_active(&th->timer))
+		return;
+	th->ticks_checked = th->ticks;
+	th->cpu_checked = 0;
+	if (!cpu_timer_open(&th->timer, &t->timers, th->pid, th->tid, new_thread, why, sizeof(why)))
+		no_timer(t, th, why);
+}
+
+static void stop_timer(struct target *t, struct thread *th)
+{
+	if (!cpu_timer_active(&th->timer))
+		return;
+	t->stats.timer_cpu_ns += cpu_timer_cpu_ns(&th->timer);
+	cpu_timer_close(&th->timer);
+}
+
+/* `followed`: of a process pysample samples (else it is let go at its
+ * first stop); `new_thread`: one being created, not one found running. */
+static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid, bool followed,
+				 bool new_thread)
 {
 	struct thread *th = find_thread(t, tid);
 
@@ -105,9 +142,14 @@ static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid)
 	memset(th, 0, sizeof(*th));
 	th->tid = tid;
 	th->pid = pid;
-	th->state_fd = runstate_open(pid, tid);
+	th->state_fd = -2;
+	th->timer.fd = th->timer.closed_fd = -1;
+	th->foreign = !followed;
+	if (!followed)
+		return th;
 	th->ns_tid = pidns_target_id(pid, tid);
 	t->stats.threads_seen++;
+	start_timer(t, th, new_thread);
 	return th;
 }
 
@@ -115,22 +157,27 @@ static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid)
  * parent's clone event): whose is it, and is that process followed? */
 static struct thread *add_new_thread(struct target *t, pid_t tid, pid_t tgid)
 {
-	struct thread *th;
 	bool followed = tgid == t->pid ||
 			(t->follow_children && tgid > 0 && add_process(t, tgid) != NULL);
 
-	th = add_thread(t, tid, tgid > 0 ? tgid : tid);
-	th->foreign = !followed;
-	if (th->foreign)
-		t->stats.threads_seen--;
-	return th;
+	return add_thread(t, tid, tgid > 0 ? tgid : tid, followed, true);
+}
+
+/* Whether a thread is on a CPU (or waiting for one) right now. */
+static bool thread_running(struct thread *th)
+{
+	if (th->state_fd == -2)
+		th->state_fd = runstate_open(th->pid, th->tid);
+	return runstate_running(th->state_fd);
 }
 
 void target_free(struct target *t)
 {
-	for (size_t i = 0; i < t->nthreads; i++)
+	for (size_t i = 0; i < t->nthreads; i++) {
+		stop_timer(t, &t->threads[i]);
 		if (t->threads[i].state_fd >= 0)
 			close(t->threads[i].state_fd);
+	}
 	free(t->threads);
 	free(t->procs);
 	t->threads = NULL;
@@ -140,6 +187,7 @@ void target_free(struct target *t)
 
 static void remove_thread(struct target *t, struct thread *th)
 {
+	stop_timer(t, th);
 	if (th->state_fd >= 0)
 		close(th->state_fd);
 	if (th->exit_held)
@@ -179,6 +227,13 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+static void sample(struct target *t, struct thread *th, target_stop_fn fn, void *ctx,
+		   const struct stop *why)
+{
+	t->stops_sampled++;
+	fn(ctx, t, th, why);
+}
+
 /*
  * Any ptrace stop clears a pending PTRACE_INTERRUPT (the kernel drops the
  * STOP trap at every trap), so a thread that stops for an event or a
@@ -193,9 +248,59 @@ static bool sample_at_other_stop(struct target *t, struct thread *th, target_sto
 	if (!sampled)
 		return false;
 	th->in_round = false;
-	fn(ctx, t, th);
+	sample(t, th, fn, ctx, &(struct stop){ STOP_OTHER, th->interrupt_ns, now_ns(), false, { 0 } });
 	histogram_add(&t->stats.stop_time, now_ns() - th->interrupt_ns);
 	return true;
+}
+
+/* A signal-delivery stop for the thread's own timer: its tick (the timer
+ * may have been closed since the tick was sent). */
+static bool is_tick(struct thread *th, int sig)
+{
+	siginfo_t si;
+
+	return sig == th->timer.signo && ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) == 0 &&
+	       cpu_timer_is_tick(&th->timer, &si);
+}
+
+/* The thread stopped at its tick: sample it there, and let it run on
+ * without the signal.  A round's interrupt on its way is served too (the
+ * stop cleared it), with the better sample. */
+static bool sample_tick(struct target *t, struct thread *th, target_stop_fn fn, void *ctx)
+{
+	struct stop why = { STOP_TICK, 0, now_ns(), false, { 0 } };
+	bool in_round = th->in_round;
+
+	if (!cpu_timer_active(&th->timer)) {
+		/* Sent before its timer was closed (the run is ending): the
+		 * signal is dropped, as every tick's is. */
+		resume(th->tid, 0);
+		return false;
+	}
+	th->ticks++;
+	th->interrupt_sent = false;
+	th->in_round = false;
+	why.have_tick = cpu_timer_last_tick(&th->timer, &why.tick);
+	if (why.have_tick)
+		why.asked_ns = why.tick.time_ns;
+	sample(t, th, fn, ctx, &why);
+	resume(th->tid, 0);
+	uint64_t now = now_ns();
+	if (why.have_tick)
+		histogram_add(&t->stats.stop_time, now - why.tick.time_ns);
+	/* Between two ticks of a thread that ran all along: the next one's
+	 * stop is due that long after this resume.  Quick to learn a shorter
+	 * gap (a long one may include pysample's own lateness), slow to
+	 * believe a longer one. */
+	if (th->resumed_ns && why.seen_ns - th->resumed_ns < 3 * t->timers.period_ns) {
+		uint64_t gap = why.seen_ns - th->resumed_ns;
+		if (!th->tick_gap_ns || gap < th->tick_gap_ns)
+			th->tick_gap_ns = gap;
+		else
+			th->tick_gap_ns += (gap - th->tick_gap_ns) / 16;
+	}
+	th->resumed_ns = now;
+	return in_round;
 }
 
 /*
@@ -230,6 +335,8 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 
 	if (!th)
 		th = add_new_thread(t, tid, procfs_tgid(tid));
+	if (event == 0 && is_tick(th, sig))
+		return sample_tick(t, th, fn, ctx);
 	switch (event) {
 	case PTRACE_EVENT_STOP:
 		if (th->foreign) {
@@ -255,7 +362,8 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		th->interrupt_sent = false;
 		if (th->in_round) {
 			th->in_round = false;
-			fn(ctx, t, th);
+			sample(t, th, fn, ctx,
+			       &(struct stop){ STOP_INTERRUPT, th->interrupt_ns, now_ns(), false, { 0 } });
 			resume(tid, 0);
 			histogram_add(&t->stats.stop_time, now_ns() - th->interrupt_ns);
 			return true;
@@ -274,7 +382,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 			 * without CLONE_THREAD. */
 			pid_t tgid = event == PTRACE_EVENT_CLONE ? procfs_tgid((pid_t)msg) : (pid_t)msg;
 			if (tgid == parent)
-				add_thread(t, (pid_t)msg, parent);
+				add_thread(t, (pid_t)msg, parent, !th->foreign, true);
 			else
 				add_new_thread(t, (pid_t)msg, tgid > 0 ? tgid : (pid_t)msg);
 		}
@@ -289,8 +397,12 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		for (size_t i = t->nthreads; i-- > 0;)
 			if (t->threads[i].pid == pid && t->threads[i].tid != pid)
 				remove_thread(t, &t->threads[i]);
-		th = add_thread(t, pid, pid);
+		th = add_thread(t, pid, pid, true, false);
 		th->comm_read_ns = 0;
+		/* Its timer was the task's before the exec, or another thread's
+		 * whose tid this one took: a new one, for this task. */
+		stop_timer(t, th);
+		start_timer(t, th, false);
 		/* An interrupt sent before the exec is consumed by it: without
 		 * this reset the leader would never be sampled again. */
 		th->interrupt_sent = false;
@@ -364,11 +476,12 @@ static bool wait_signalfd(struct target *t, uint64_t deadline_ns)
 	return r > 0;
 }
 
-static void noop_stop(void *ctx, struct target *t, struct thread *th)
+static void noop_stop(void *ctx, struct target *t, struct thread *th, const struct stop *why)
 {
 	(void)ctx;
 	(void)t;
 	(void)th;
+	(void)why;
 }
 
 /* Reaps every status that is ready; returns how many threads finished their
@@ -386,16 +499,57 @@ static size_t reap(struct target *t, target_stop_fn fn, void *ctx)
 	return finished;
 }
 
+/*
+ * When the next tick's stop is due, of the threads that ran on since their
+ * last one (UINT64_MAX: none is).  A thread stopped at its tick waits for
+ * pysample: a sampling thread asleep then wakes 30-50 us late (more on a
+ * virtual machine), every bit of it added to the target's stop.  So it
+ * wakes before the stop is due, and polls.
+ */
+static uint64_t next_tick_due(const struct target *t, uint64_t now)
+{
+	uint64_t due = UINT64_MAX;
+
+	if (!t->timers_on)
+		return due;
+	for (size_t i = 0; i < t->nthreads; i++) {
+		const struct thread *th = &t->threads[i];
+		uint64_t at;
+		if (!th->resumed_ns || !cpu_timer_active(&th->timer))
+			continue;
+		at = th->resumed_ns + (th->tick_gap_ns ? th->tick_gap_ns : t->timers.period_ns);
+		if (at + TICK_SLACK_NS > now && at < due)
+			due = at;
+	}
+	return due;
+}
+
 void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn, void *ctx)
 {
+	uint64_t sampled = t->stops_sampled;
+
+	if (!t->wake_late_ns)
+		t->wake_late_ns = WAKE_LATE_GUESS_NS;
 	for (;;) {
-		uint64_t now;
+		uint64_t now, due, margin = t->wake_late_ns + t->wake_late_ns / 2;
 		reap(t, fn, ctx);
-		if (t->exited || t->pending_signal)
+		if (t->exited || t->pending_signal || t->stops_sampled != sampled)
 			return;
 		now = now_ns();
 		if (now >= deadline_ns)
 			return;
+		due = next_tick_due(t, now);
+		if (due != UINT64_MAX && due <= now + margin)
+			continue; /* a tick's stop is due: poll for it */
+		if (due != UINT64_MAX && due - margin < deadline_ns) {
+			/* Sleep until shortly before it, learning how late that is. */
+			uint64_t until = due - margin;
+			if (!wait_signalfd(t, until) && now_ns() > until) {
+				uint64_t late = now_ns() - until;
+				t->wake_late_ns += ((int64_t)late - (int64_t)t->wake_late_ns) / 8;
+			}
+			continue;
+		}
 		/* Closer to the deadline than a wake-up takes: spin on the
 		 * clock (no syscall: a wait4 and a signalfd read per turn were
 		 * a quarter of the sampling thread at 50 kHz).  What arrives
@@ -438,7 +592,13 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 		 * round: ask again once it is well overdue. */
 		if (th->interrupt_sent && now - th->interrupt_ns < 5 * STOP_TIMEOUT_NS)
 			continue;
-		if (!idle && !runstate_running(th->state_fd))
+		/* A thread on a CPU is its timer's to sample, at its tick; an
+		 * interrupt would reach it tens of microseconds later, or at the
+		 * end of its next system call.  One not on a CPU stops where it
+		 * is (asleep in a system call, or where it was preempted). */
+		if (cpu_timer_active(&th->timer) && (!idle || thread_running(th)))
+			continue;
+		if (!idle && !thread_running(th))
 			continue;
 		th->interrupt_ns = now_ns();
 		if (ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL) != 0)
@@ -496,10 +656,9 @@ size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread *th = &t->threads[i];
 		if (th->group_stopped || th->foreign || th->exiting ||
-		    (only_tid && th->tid != only_tid) ||
-		    (!idle && !runstate_running(th->state_fd)))
+		    (only_tid && th->tid != only_tid) || (!idle && !thread_running(th)))
 			continue;
-		fn(ctx, t, th);
+		sample(t, th, fn, ctx, &(struct stop){ STOP_NONE, 0, now_ns(), false, { 0 } });
 		n++;
 	}
 	return n;
@@ -560,12 +719,108 @@ size_t target_release_exits(struct target *t, uint64_t queued, uint64_t processe
 	return t->nexit_held;
 }
 
+/*
+ * A tick signal queued for the thread, which it does not block: after
+ * detach it would be delivered for real (ignored, unless the program
+ * catches it).  Closing a timer stops new ticks; one already sent waits in
+ * the thread's own queue.
+ */
+static bool tick_pending(const struct thread *th)
+{
+	struct __ptrace_peeksiginfo_args args = { 0, 0, 16 };
+	siginfo_t queued[16];
+	uint64_t blocked = 0;
+	long n;
+
+	if (!th->timer.signo)
+		return false;
+	n = ptrace(PTRACE_PEEKSIGINFO, th->tid, &args, queued);
+	if (n <= 0)
+		return false;
+	if (ptrace(PTRACE_GETSIGMASK, th->tid, (void *)sizeof(blocked), &blocked) != 0)
+		blocked = 0;
+	for (long i = 0; i < n && i < 16; i++)
+		if (cpu_timer_is_tick(&th->timer, &queued[i]) &&
+		    !(blocked & (1ull << (queued[i].si_signo - 1))))
+			return true;
+	return false;
+}
+
+bool target_start_timers(struct target *t, uint64_t period_ns)
+{
+	if (!cpu_timer_setup(&t->timers, period_ns))
+		return false;
+	t->timers_on = true;
+	for (size_t i = 0; i < t->nthreads; i++)
+		start_timer(t, &t->threads[i], false);
+	return true;
+}
+
+void target_check_timers(struct target *t)
+{
+	uint64_t now = now_ns();
+
+	if (!t->timers_on || now - t->timers_checked_ns < TIMER_CHECK_NS)
+		return;
+	t->timers_checked_ns = now;
+	for (size_t i = 0; i < t->nthreads; i++) {
+		struct thread *th = &t->threads[i];
+		uint64_t cpu;
+		if (!cpu_timer_active(&th->timer))
+			continue;
+		cpu = cpu_timer_cpu_ns(&th->timer);
+		/* Four periods of CPU time and not one stop: its ticks wait,
+		 * blocked.  They will come when it unblocks them, at a place
+		 * that is not the tick's (and be dropped as late). */
+		if (th->cpu_checked && th->ticks == th->ticks_checked &&
+		    cpu - th->cpu_checked > 4 * t->timers.period_ns &&
+		    !cpu_timer_change_signal(&th->timer, th->pid, th->tid)) {
+			char why[96];
+			snprintf(why, sizeof(why), "thread %d blocks SIGURG and SIGWINCH", (int)th->tid);
+			stop_timer(t, th);
+			no_timer(t, th, why);
+			continue;
+		}
+		th->ticks_checked = th->ticks;
+		th->cpu_checked = cpu;
+	}
+}
+
+void target_stop_timers(struct target *t)
+{
+	t->timers_on = false;
+	for (size_t i = 0; i < t->nthreads; i++)
+		stop_timer(t, &t->threads[i]);
+}
+
+uint64_t target_timer_cpu_ns(struct target *t)
+{
+	uint64_t ns = t->stats.timer_cpu_ns;
+
+	for (size_t i = 0; i < t->nthreads; i++)
+		ns += cpu_timer_cpu_ns(&t->threads[i].timer);
+	return ns;
+}
+
+bool target_rounds_needed(const struct target *t, bool idle)
+{
+	if (idle || !t->timers_on)
+		return true;
+	for (size_t i = 0; i < t->nthreads; i++) {
+		const struct thread *th = &t->threads[i];
+		if (!th->foreign && !th->exiting && !cpu_timer_active(&th->timer))
+			return true;
+	}
+	return false;
+}
+
 void target_detach(struct target *t)
 {
 	uint64_t give_up = now_ns() + DETACH_TIMEOUT_NS;
 	size_t restop_cap = t->nthreads + 1, nrestopping = 0;
 	pid_t *restopping;
 
+	target_stop_timers(t);
 	if (t->exited)
 		return;
 	restopping = xcalloc(restop_cap, sizeof(*restopping));
@@ -617,10 +872,13 @@ void target_detach(struct target *t)
 			/* The new thread is traced already and will stop; wait for it. */
 			unsigned long msg = 0;
 			if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg)
-				add_thread(t, (pid_t)msg, th->pid)->interrupt_sent = true;
+				add_thread(t, (pid_t)msg, th->pid, true, true)->interrupt_sent = true;
 			th = find_thread(t, tid);
 		}
 		if (event == 0) {
+			/* A tick of a timer closed meanwhile is not the target's. */
+			if (is_tick(th, sig))
+				sig = 0;
 			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig);
 		} else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig)) {
 			/* In a job-control stop: leave it stopped, as it was, by
@@ -629,6 +887,12 @@ void target_detach(struct target *t)
 			if (nrestopping < restop_cap)
 				restopping[nrestopping++] = tid;
 		} else if (event == PTRACE_EVENT_STOP || th->interrupt_sent) {
+			/* A tick queued before its timer was closed: let the thread
+			 * take it to its signal-delivery stop, where it is dropped. */
+			if (tick_pending(th)) {
+				resume(tid, 0);
+				continue;
+			}
 			ptrace(PTRACE_DETACH, tid, NULL, NULL);
 		} else {
 			resume(tid, 0);
@@ -765,7 +1029,7 @@ static void seize_threads(struct target *t, pid_t pid)
 				continue;
 			if (seize(tid, seize_options(t)) || errno == EPERM)
 				added = true;
-			add_thread(t, tid, pid);
+			add_thread(t, tid, pid, true, false);
 		}
 		closedir(d);
 	}
@@ -798,7 +1062,7 @@ static void seize_descendants(struct target *t)
 				ptrace(PTRACE_DETACH, pid, NULL, NULL);
 				continue;
 			}
-			add_thread(t, pid, pid);
+			add_thread(t, pid, pid, true, false);
 			seize_threads(t, pid);
 			added = true;
 		}
@@ -814,7 +1078,7 @@ bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len)
 		return false;
 	}
 	add_process(t, pid);
-	add_thread(t, pid, pid);
+	add_thread(t, pid, pid, true, false);
 	seize_threads(t, pid);
 	if (t->follow_children)
 		seize_descendants(t);
@@ -842,11 +1106,13 @@ bool target_launch(struct target *t, char *const argv[], char *err, size_t err_l
 	if (child == 0) {
 		/* Wait until the parent has seized us, so the program is traced
 		 * from its first instruction, then become the program.  The
-		 * signal mask and SIGPIPE's disposition are the user's again
-		 * (an ignored SIGPIPE survives exec: `yes | head` would end in
-		 * write errors instead of the signal). */
+		 * signal mask, SIGPIPE's disposition and the limit on open files
+		 * are the user's again (an ignored SIGPIPE survives exec: `yes |
+		 * head` would end in write errors instead of the signal). */
 		if (!t->sigpipe_was_ignored)
 			sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
+		if (t->file_limit.rlim_max)
+			setrlimit(RLIMIT_NOFILE, &t->file_limit);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(go[1]);
@@ -873,7 +1139,7 @@ bool target_launch(struct target *t, char *const argv[], char *err, size_t err_l
 		return false;
 	}
 	add_process(t, child);
-	add_thread(t, child, child);
+	add_thread(t, child, child, true, false);
 	close(go[1]);
 	do
 		n = read(report[0], &child_errno, sizeof(child_errno));

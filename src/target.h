@@ -7,7 +7,10 @@
 #ifndef PYSAMPLE_TARGET_H
 #define PYSAMPLE_TARGET_H
 
+#include <sys/resource.h>
+
 #include "common.h"
+#include "cputimer.h"
 #include "histogram.h"
 
 struct thread {
@@ -18,7 +21,12 @@ struct thread {
 	bool group_stopped;  /* in a job-control stop (PTRACE_LISTEN) */
 	bool foreign;        /* a process not followed: detach at first stop */
 	uint64_t interrupt_ns; /* when the pending PTRACE_INTERRUPT was sent */
-	int state_fd;        /* runstate_open's file: is it running? */
+	int state_fd;        /* runstate_open's file: is it running? (-2: not opened yet) */
+	struct cpu_timer timer; /* stops it at each tick of its CPU time (fd -1: none) */
+	uint64_t resumed_ns;    /* when the stop at its last tick let it go (0: none yet) */
+	uint64_t tick_gap_ns;   /* learnt: from there to the next tick's stop, running */
+	uint64_t ticks;         /* stops at its timer's ticks so far */
+	uint64_t ticks_checked, cpu_checked; /* at the last target_check_timers */
 	char comm[17];
 	uint64_t comm_read_ns;
 	pid_t ns_tid; /* the id in the target's own PID namespace */
@@ -43,6 +51,8 @@ struct target_stats {
 	uint64_t exits_held;          /* process exits held until processing caught up */
 	uint64_t exits_hold_timeouts; /* let go before processing caught up */
 	uint64_t exit_hold_max_ns;
+	uint64_t threads_without_timer; /* sampled by PTRACE_INTERRUPT instead */
+	uint64_t timer_cpu_ns;  /* CPU time counted by timers since closed */
 	/* From PTRACE_INTERRUPT to PTRACE_CONT, per sampled thread: what the
 	 * target pays for each sample. */
 	struct histogram stop_time;
@@ -83,10 +93,39 @@ struct target {
 	/* SIGPIPE was ignored before pysample ignored it: a launched program
 	 * inherits the disposition pysample found, not pysample's own. */
 	bool sigpipe_was_ignored;
+	/* The limit on open files pysample started with (it raises its own):
+	 * a launched program gets this one.  rlim_max 0: not read. */
+	struct rlimit file_limit;
+	/* Per-thread CPU-time timers (cputimer.h), when available: each
+	 * running thread then stops by itself at its ticks. */
+	struct cpu_timer_config timers;
+	bool timers_on;
+	char timer_why[256]; /* the first thread that could not have one: why */
+	uint64_t stops_sampled; /* fn calls so far */
+	uint64_t wake_late_ns;  /* learnt: how late a timed sleep of the sampling thread ends */
+	uint64_t timers_checked_ns;
+};
+
+/* Why a thread is stopped when it is sampled. */
+enum stop_cause {
+	STOP_TICK,      /* its CPU-time timer expired: it is where it was at the tick */
+	STOP_INTERRUPT, /* the PTRACE_INTERRUPT of a round */
+	STOP_OTHER,     /* another stop (a signal, a clone, an exit) while a round's
+			   interrupt was on its way */
+	STOP_NONE,      /* not stopped: read while it runs (--nonblocking) */
+};
+
+struct stop {
+	enum stop_cause cause;
+	uint64_t asked_ns; /* the tick, or the PTRACE_INTERRUPT (0: unknown) */
+	uint64_t seen_ns;  /* when pysample saw the thread stopped */
+	bool have_tick;    /* STOP_TICK with the kernel's record of it */
+	struct cpu_tick tick;
 };
 
 /* Called for each thread while it is stopped; return quickly. */
-typedef void (*target_stop_fn)(void *ctx, struct target *t, struct thread *th);
+typedef void (*target_stop_fn)(void *ctx, struct target *t, struct thread *th,
+			       const struct stop *why);
 
 /* Blocks the signals pysample handles through its signalfd. */
 bool target_setup_signals(struct target *t);
@@ -101,17 +140,36 @@ bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len);
 struct target_process *target_process(struct target *t, pid_t pid);
 
 /*
+ * Gives every followed thread, now and as they come, a CPU-time timer
+ * (cputimer.h) ticking every `period_ns` of its CPU time, where perf events
+ * are allowed; false with the reason in t->timers.why when they are not.
+ * Threads without a timer are sampled by the rounds' PTRACE_INTERRUPT.
+ */
+bool target_start_timers(struct target *t, uint64_t period_ns);
+/* Closes every timer: no tick stops a thread after this. */
+void target_stop_timers(struct target *t);
+/* Now and then: a thread whose timer counts CPU time but whose ticks stop
+ * no more blocks their signal; it gets another, or interrupts. */
+void target_check_timers(struct target *t);
+/* CPU time the threads with timers used, so far (ns). */
+uint64_t target_timer_cpu_ns(struct target *t);
+/* Whether the rounds have threads to stop: with `idle`, every thread that
+ * is not on a CPU; otherwise, only those a timer does not sample. */
+bool target_rounds_needed(const struct target *t, bool idle);
+
+/*
  * Handles pending tracee events and signals until `deadline_ns` (monotonic),
- * returning early when the process exits or pysample gets a signal.  A
- * thread that reaches the stop an earlier round asked for is sampled (fn)
- * and resumed.
+ * returning early when the process exits, pysample gets a signal, or a
+ * thread was sampled (fn): one whose timer ticked, or that reached the
+ * stop an earlier round asked for.  Sampled threads run again at once.
  */
 void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn, void *ctx);
 
 /*
- * One sampling round: asks the selected threads to stop (all, or only those
- * runnable unless `idle`; only `only_tid` when it is not 0; none that is
- * still on its way to an earlier round's stop), calls fn for each as soon as
+ * One sampling round: asks the selected threads to stop (those running and
+ * without a timer; with `idle` also every thread not on a CPU; only
+ * `only_tid` when it is not 0; none that is still on its way to an
+ * earlier round's stop), calls fn for each as soon as
  * it is stopped and resumes it right after.  Waits for the stops until
  * `wait_until_ns` at most (the next tick): a thread that must first wait
  * for a CPU is collected later, without holding up the clock.  A stop that

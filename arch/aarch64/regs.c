@@ -18,6 +18,24 @@ bool arch_get_regs(pid_t tid, struct arch_regs *regs)
 uint64_t arch_regs_pc(const struct arch_regs *regs) { return regs->gregs[AARCH64_PC]; }
 uint64_t arch_regs_sp(const struct arch_regs *regs) { return regs->gregs[AARCH64_SP]; }
 
+#ifndef NT_ARM_SYSTEM_CALL
+#define NT_ARM_SYSTEM_CALL 0x404
+#endif
+
+int arch_stopped_in_syscall(pid_t tid, const struct arch_regs *regs)
+{
+	/* pt_regs->syscallno: the system call's number, or -1 (NO_SYSCALL)
+	 * when the kernel was entered by an exception or an interrupt; not in
+	 * the general registers, it has a register set of its own. */
+	int syscallno = -1;
+	struct iovec iov = { &syscallno, sizeof(syscallno) };
+
+	(void)regs;
+	if (ptrace(PTRACE_GETREGSET, tid, (void *)NT_ARM_SYSTEM_CALL, &iov) != 0)
+		return -1;
+	return syscallno >= 0;
+}
+
 /* DWARF for AArch64: 0-30 are x0-x30, 31 is sp; pc has no DWARF number of
  * its own, pysample uses 32 for it as libdw's frame state does. */
 bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_t *value)

@@ -21,6 +21,14 @@ bool arch_get_regs(pid_t tid, struct arch_regs *regs)
 uint64_t arch_regs_pc(const struct arch_regs *regs) { return regs->gregs[GREG(rip)]; }
 uint64_t arch_regs_sp(const struct arch_regs *regs) { return regs->gregs[GREG(rsp)]; }
 
+int arch_stopped_in_syscall(pid_t tid, const struct arch_regs *regs)
+{
+	(void)tid;
+	/* The entry code stores the system call's number in orig_rax, and -1
+	 * there for an interrupt or an exception. */
+	return (int64_t)regs->gregs[GREG(orig_rax)] >= 0;
+}
+
 /* DWARF numbering of the x86-64 psABI: rax, rdx, rcx, rbx, rsi, rdi, rbp,
  * rsp, r8-r15, then 16 = the return address (rip). */
 static const unsigned char dwarf_to_greg[ARCH_DWARF_NREGS] = {

@@ -3,7 +3,8 @@
 #                                   forkserver) of 2 workers, 4 tasks
 #   workers.py run SECONDS          subprocess.run([sys.executable, chain.py])
 #   workers.py exe SECONDS PROGRAM ARGS...  a non-Python child
-# Prints "ready PID" once the children are started, and the workers' pids.
+# Prints "ready PID" once the children are started, the workers' pids, and
+# the CPU time each spent in work() ("cpu PID:SECONDS ...").
 import multiprocessing
 import os
 import subprocess
@@ -12,11 +13,12 @@ import time
 
 
 def work(seconds):
+    cpu = time.thread_time()
     end = time.perf_counter() + seconds
     x = 0
     while time.perf_counter() < end:
         x += 1
-    return os.getpid()
+    return os.getpid(), time.thread_time() - cpu
 
 
 def main():
@@ -27,7 +29,12 @@ def main():
         with multiprocessing.Pool(2) as pool:
             result = pool.map_async(work, [seconds / 2] * 4, chunksize=1)
             print("ready", os.getpid(), flush=True)
-            print("workers", *sorted(set(result.get())), flush=True)
+            done = result.get()
+            cpu = {}
+            for pid, seconds in done:
+                cpu[pid] = cpu.get(pid, 0.0) + seconds
+            print("workers", *sorted(cpu), flush=True)
+            print("cpu", *("%d:%.3f" % item for item in sorted(cpu.items())), flush=True)
     elif mode == "run":
         chain = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chain.py")
         print("ready", os.getpid(), flush=True)

@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A sample is where the thread was at the tick.  A PTRACE_INTERRUPT sent
+from pysample's clock reaches a running thread tens of microseconds later,
+and a thread that enters the kernel meanwhile stops on its way out: code
+that makes frequent system calls got its samples pulled to them (a C loop
+with one system call per 5,000 iterations: 1.6% of its time, 99% of the
+samples).  Checked against truths nobody here computes: the programs'
+own measure of their CPU-time split, and perf record on the same process
+at the same time.  Every function over 5% of the time must be within 2
+percentage points, at 999 and 9999 Hz, by default and with --idle."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+from pstest import (PYSAMPLE, TMP, diag, done, interpreters, ok, parse, profile, skip, target)
+
+CC = os.environ.get("CC", "cc").split()
+TOLERANCE = 0.02
+
+
+def build(name, flags=()):
+    exe = os.path.join(TMP, name)
+    cc = subprocess.run(CC + ["-O2", "-g"] + list(flags) + ["-o", exe, target(name + ".c")],
+                        capture_output=True, text=True)
+    return exe if ok(cc.returncode == 0, "%s builds" % name, cc.stderr) else None
+
+
+def truth_of(stdout, names):
+    m = re.search(r"^split " + " ".join(r"%s ([\d.]+)" % n for n in names), stdout, re.M)
+    return dict(zip(names, (float(g) for g in m.groups()))) if m else None
+
+
+def in_stack(record, name):
+    return any(s == name or s.startswith(name + ".") or s.startswith("py::%s:" % name)
+               for s in record.syms())
+
+
+def shares(records, names):
+    """Share of each function among the samples in any of them."""
+    counts = {n: sum(1 for r in records if in_stack(r, n)) for n in names}
+    total = sum(counts.values())
+    return {n: c / total for n, c in counts.items()} if total else None, total
+
+
+def check(what, measured, total, truth, min_samples):
+    far = {n: (measured[n], truth[n]) for n in truth
+           if truth[n] > 0.05 and abs(measured[n] - truth[n]) > TOLERANCE} if measured else truth
+    return ok(measured is not None and total >= min_samples and not far,
+              "%s: %s (truth %s, %d samples)" % (
+                  what, " ".join("%s %.1f%%" % (n, 100 * v) for n, v in (measured or {}).items()),
+                  " ".join("%.1f%%" % (100 * v) for v in truth.values()), total),
+              far)
+
+
+def summary_field(stderr, pattern):
+    m = re.search(pattern, stderr)
+    return float(m.group(1)) if m else None
+
+
+# A C loop: 500 iterations per getppid (the call 13% of the time) and
+# 5,000 (1.6%: under 5%, but the computing around it must keep its 98%).
+syscalls = build("syscalls")
+names = ("compute", "call_kernel")
+if syscalls:
+    for every in (500, 5000):
+        for hz in ("999", "9999"):
+            for mode in ([], ["--idle"]):
+                out = os.path.join(TMP, "syscalls-%d-%s%s.perf" % (every, hz, "".join(mode)))
+                p, records, err = profile(mode + ["-F", hz, "--", syscalls, str(every), "2"], out)
+                truth = truth_of(p.stdout, names)
+                if not ok(records is not None and truth, "C loop, a system call per %d: runs"
+                          % every, (err or "") + p.stdout + p.stderr):
+                    continue
+                measured, total = shares(records, names)
+                check("C loop, a system call per %d, -F %s %s" % (every, hz, " ".join(mode)),
+                      measured, total, truth, 1000 if hz == "999" else 5000)
+    # What the summary says: few stops on a system call's exit with timers.
+    out = os.path.join(TMP, "syscalls-summary.perf")
+    p, records, _ = profile(["-F", "999", "--", syscalls, "500", "1"], out)
+    on_exit = summary_field(p.stderr, r"([\d.]+)% on a system call's exit")
+    late = summary_field(p.stderr, r"(\d+) late ticks dropped")
+    ticks = summary_field(p.stderr, r"(\d+) at their thread's CPU-time tick")
+    ok(on_exit is not None and on_exit < 20 and ticks and ticks > 500 and late == 0,
+       "the summary counts the stops: %s at the tick, %s%% on a system call's exit, %s late"
+       % (ticks, on_exit, late), p.stderr)
+
+    # The interrupts of --stop-by=interrupt, and of a container whose
+    # seccomp profile forbids perf events (Docker's default does), still
+    # drift to the system call: the summary says so, and why.
+    noperf = build("noperf")
+    out = os.path.join(TMP, "syscalls-interrupt.perf")
+    p, records, _ = profile(["--stop-by=interrupt", "-F", "999", "--", syscalls, "500", "1"], out)
+    on_exit = summary_field(p.stderr, r"([\d.]+)% on a system call's exit")
+    ok(on_exit is not None and on_exit > 50 and "timers off (--stop-by=interrupt)" in p.stderr,
+       "--stop-by=interrupt: the summary shows %s%% of the stops on a system call's exit"
+       % on_exit, p.stderr)
+    if noperf:
+        out = os.path.join(TMP, "syscalls-noperf.perf")
+        p = subprocess.run([noperf, PYSAMPLE, "-F", "999", "-o", out, "--", syscalls, "500", "1"],
+                           capture_output=True, text=True, timeout=60)
+        records = parse(open(out).read()) if os.path.exists(out) else []
+        ok(p.returncode == 0 and len(records) > 500 and
+           re.search(r"warning: running threads are stopped by interrupts, and samples drift "
+                     r"toward system calls: perf events not allowed .*seccomp", p.stderr) and
+           "timers off (perf events not allowed" in p.stderr,
+           "perf_event_open forbidden (seccomp): interrupts instead, %d samples, and the warning "
+           "says why" % len(records), p.stderr)
+
+# A Python directory walk, on Debian's python3.11 as the issue saw it (or
+# the first CPython found).
+python = next((path for label, path in interpreters() if label == "debian-3.11" and path),
+              next((path for _, path in interpreters() if path), None))
+if python is None:
+    skip("Python directory walk", "no CPython on this machine")
+else:
+    tree = tempfile.mkdtemp(prefix="pys-walk-", dir=TMP)
+    names = ("stat_entry", "digest_entry")
+    for hz in ("999", "9999"):
+        for mode in ([], ["--idle"]):
+            out = os.path.join(TMP, "dirwalk-%s%s.perf" % (hz, "".join(mode)))
+            p, records, err = profile(mode + ["-F", hz, "--", python, target("dirwalk.py"), tree,
+                                              "3"], out)
+            truth = truth_of(p.stdout, names)
+            if not ok(records is not None and truth, "directory walk runs",
+                      (err or "") + p.stdout + p.stderr):
+                continue
+            measured, total = shares(records, names)
+            check("Python directory walk (%s), -F %s %s" % (os.path.basename(python), hz,
+                                                            " ".join(mode)),
+                  measured, total, truth, 500 if hz == "999" else 3000)
+
+
+def perf_script_records(data):
+    """perf script's records, as pstest.parse reads them (its header line
+    has a [cpu] field and an event with modifiers)."""
+    text = subprocess.run(["perf", "script", "-i", data, "-F", "comm,pid,tid,time,period,event,ip,"
+                           "sym,symoff,dso"], capture_output=True, text=True).stdout
+    text = re.sub(r"^(\S.*?\d+/\d+\s+[\d.]+:\s+\d+ )(\S+?)(:\S*)?: *$", r"\1\2:", text, flags=re.M)
+    return parse(text if text.endswith("\n\n") else text.rstrip("\n") + "\n\n")
+
+
+# perf record --call-graph dwarf and pysample on the same process at once.
+perf = shutil.which("perf")
+if syscalls and perf:
+    for hz in ("999", "9999"):
+        names = ("compute", "call_kernel")
+        prog = subprocess.Popen([syscalls, "wait", "500", "3"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        pid = int(prog.stdout.readline().split()[1])
+        data = os.path.join(TMP, "perf-%s.data" % hz)
+        rec = subprocess.Popen([perf, "record", "-q", "-F", hz, "--call-graph", "dwarf,16384", "-p",
+                                str(pid), "-o", data], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+        out = os.path.join(TMP, "same-process-%s.perf" % hz)
+        ps = subprocess.Popen([PYSAMPLE, "-F", hz, "-p", str(pid), "-o", out],
+                              stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)  # both attached
+        prog.stdin.write("go\n")
+        prog.stdin.flush()
+        stdout = prog.stdout.read()
+        prog.wait(timeout=60)
+        ps_err = ps.communicate(timeout=60)[1]
+        rec.wait(timeout=60)
+        truth = truth_of(stdout, names)
+        perf_records = perf_script_records(data) if os.path.exists(data) else []
+        if not perf_records:
+            skip("perf record on the same process at -F %s" % hz,
+                 "perf recorded nothing (perf_event_paranoid, or no perf for this kernel: "
+                 "apt-get install linux-perf): %s" % rec.stderr.read()[-300:])
+            continue
+        ours = parse(open(out).read())
+        theirs_share, theirs_n = shares(perf_records, names)
+        ours_share, ours_n = shares(ours, names)
+        diag("-F %s: truth %s, perf %s (%d), pysample %s (%d)" % (hz, truth, theirs_share,
+                                                                  theirs_n, ours_share, ours_n))
+        check("same process, -F %s: pysample against perf record --call-graph dwarf" % hz,
+              ours_share, ours_n, theirs_share or {}, 1000)
+        check("same process, -F %s: perf record against the program's own split" % hz,
+              theirs_share, theirs_n, truth or {}, 1000)
+elif syscalls:
+    skip("perf record on the same process", "no perf: apt-get install linux-perf")
+done()
