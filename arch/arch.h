@@ -18,6 +18,10 @@
 #define ARCH_DWARF_SP 7
 #define ARCH_DWARF_PC 16
 #define ARCH_DWARF_CFI_REGS 17 /* frame state for CFI: rip too (PLT CFI reads it) */
+/* Bytes below the stack pointer that the ABI keeps from signal and
+ * interrupt handlers (x86-64 psABI 3.2.2): a leaf may keep data there,
+ * and an epilogue leaves what it popped there. */
+#define ARCH_STACK_RED_ZONE 128
 #elif defined(__aarch64__)
 #define ARCH_NAME "aarch64"
 #define ARCH_GREGS 34 /* struct user_pt_regs: x0-x30, sp, pc, pstate */
@@ -25,6 +29,7 @@
 #define ARCH_DWARF_SP 31
 #define ARCH_DWARF_PC 32
 #define ARCH_DWARF_CFI_REGS 32 /* frame state for CFI: x0-x30, sp */
+#define ARCH_STACK_RED_ZONE 0 /* AAPCS64 on Linux has none */
 #else
 #error "pysample supports x86_64 and aarch64"
 #endif

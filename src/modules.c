@@ -274,28 +274,51 @@ Dwarf_Frame *modules_cfi_frame(struct modules *m, uint64_t addr)
 	return mod ? cfi_frame(mod, addr) : NULL;
 }
 
-bool modules_has_cfi(struct modules *m, uint64_t addr)
+/* What the CFI of a frame says (modules.h), from libdw's row. */
+static int frame_kind(Dwarf_Frame *frame)
+{
+	Dwarf_Addr start, end;
+	Dwarf_Op mem[3], *ops = NULL;
+	size_t nops = 0;
+	bool signal = false;
+	int ra = dwarf_frame_info(frame, &start, &end, &signal), kind;
+
+	kind = CFI_ORDINARY | (signal ? CFI_SIGNAL_FRAME : 0);
+	/* dwarf_frame_register gives no operations and a non-NULL ops for an
+	 * undefined register (NULL for the same value). */
+	if (ra >= 0 && dwarf_frame_register(frame, ra, mem, &ops, &nops) == 0 && nops == 0 && ops)
+		kind |= CFI_OUTERMOST;
+	return kind;
+}
+
+int modules_cfi_frame_kind(struct modules *m, uint64_t addr)
 {
 	struct cfi_cache_slot *slot =
 		&m->cfi_cache[hash_index(addr, CFI_CACHE_SLOTS)];
 	Dwfl_Module *mod;
 	Dwarf_Frame *frame;
-	bool covered;
+	int kind = CFI_NONE;
 
 	if (slot->addr_plus1 == addr + 1 && slot->generation == m->generation)
-		return slot->covered;
+		return slot->kind;
 	mod = modules_find(m, addr);
 	/* Outside every module: not cached, so that the next look-up goes
 	 * through modules_find again, which re-reads maps that predate the
 	 * code (JIT code, a library loaded since).  Caching it would keep the
 	 * stale maps until something else made them be read. */
 	if (!mod)
-		return false;
+		return kind;
 	frame = cfi_frame(mod, addr);
-	covered = frame != NULL;
+	if (frame)
+		kind = frame_kind(frame);
 	free(frame);
-	*slot = (struct cfi_cache_slot){ addr + 1, m->generation, covered };
-	return covered;
+	*slot = (struct cfi_cache_slot){ addr + 1, m->generation, (uint8_t)kind };
+	return kind;
+}
+
+bool modules_has_cfi(struct modules *m, uint64_t addr)
+{
+	return modules_cfi_frame_kind(m, addr) != CFI_NONE;
 }
 
 const struct perf_map_entry *modules_jit_code(struct modules *m, uint64_t addr)

@@ -18,7 +18,7 @@
 struct cfi_cache_slot {
 	uint64_t addr_plus1; /* 0: empty */
 	unsigned generation;
-	bool covered;
+	uint8_t kind; /* modules_cfi_frame_kind's answer */
 };
 
 struct modules {
@@ -39,7 +39,7 @@ struct modules {
 	/* Code outside every ELF module (JIT, trampolines) named by the
 	 * target's perf map file. */
 	struct perf_map perfmap;
-	/* Whether CFI covers an address: asked for every frame, answered by
+	/* What CFI says of an address: asked for every frame, answered by
 	 * libdw once per address and generation. */
 	struct cfi_cache_slot *cfi_cache;
 };
@@ -57,6 +57,12 @@ const struct map_entry *modules_mapping(const struct modules *m, uint64_t addr);
 /* Does .eh_frame or .debug_frame describe the code at addr (for a caller
  * frame, the address inside its call instruction)? */
 bool modules_has_cfi(struct modules *m, uint64_t addr);
+/* What the CFI at addr says of its frame: CFI_NONE, or CFI_ORDINARY
+ * together with CFI_SIGNAL_FRAME (a signal trampoline: its pc is the next
+ * instruction, not a return address) and CFI_OUTERMOST (the return
+ * address is undefined on purpose: _start, a thread's start). */
+enum { CFI_NONE = 0, CFI_ORDINARY = 1, CFI_SIGNAL_FRAME = 2, CFI_OUTERMOST = 4 };
+int modules_cfi_frame_kind(struct modules *m, uint64_t addr);
 /* The CFI row for addr (free() it), looked up where libdw's unwinder
  * looks: .eh_frame, then .debug_frame; NULL when none covers it. */
 Dwarf_Frame *modules_cfi_frame(struct modules *m, uint64_t addr);

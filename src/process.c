@@ -236,6 +236,8 @@ static void emit_merged(struct processor *p, struct native_process *np,
 	else if (ur->end == UNWIND_INSN_UNSURE)
 		output_frame(&p->out, 0, "[native frames cut: no CFI, analysis unsure]", 0,
 			     "[pysample]");
+	else if (ur->end == UNWIND_FAILED)
+		output_frame(&p->out, 0, "[native frames cut: unreadable]", 0, "[pysample]");
 }
 
 /* The instruction at the sampled pc, as copied at the stop. */

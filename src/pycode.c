@@ -406,7 +406,12 @@ void py_code_name_frames(struct py_code_cache *c, pid_t pid, const struct py_lay
 		struct py_code_info *ci = infos[i];
 		frames[i].name = ci ? ci->name : NULL;
 		frames[i].filename = ci ? ci->filename : NULL;
-		frames[i].line = ci ? line_of(l, ci, frames[i].instr) : -1;
+		if (!ci)
+			frames[i].line = -1;
+		else if (frames[i].flags & PYF_NOT_STARTED)
+			frames[i].line = ci->firstlineno; /* as CPython says of it */
+		else
+			frames[i].line = line_of(l, ci, frames[i].instr);
 	}
 	if (infos != small)
 		free(infos);

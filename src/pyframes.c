@@ -191,13 +191,21 @@ static bool read_tstate(struct py_reader *r, const struct py_thread_entry *e, ui
 	return mem_read(r->pid, e->tstate, ts, span) && tstate_is(r, e, ts);
 }
 
-static uint64_t instr_offset(const struct py_layout *l, uint64_t code, uint64_t raw)
+/* The offset of a frame's current instruction in its bytecode; a frame
+ * that has not run its first instruction yet (f_lasti -1 before 3.11, set
+ * while a profile or trace function sees its call) is at offset 0 and
+ * flagged PYF_NOT_STARTED. */
+static uint64_t instr_offset(const struct py_layout *l, uint64_t code, uint64_t raw,
+			     uint32_t *flags)
 {
 	switch (l->instr_kind) {
 	case PY_INSTR_LASTI_BYTES:
-		return (uint64_t)(int32_t)raw < 0 ? 0 : (uint32_t)raw;
 	case PY_INSTR_LASTI_UNITS:
-		return (uint64_t)(int32_t)raw < 0 ? 0 : (uint64_t)(uint32_t)raw * 2;
+		if ((int32_t)raw < 0) {
+			*flags |= PYF_NOT_STARTED;
+			return 0;
+		}
+		return (uint64_t)(uint32_t)raw * (l->instr_kind == PY_INSTR_LASTI_UNITS ? 2 : 1);
 	case PY_INSTR_POINTER: {
 		uint64_t start = code + (uint64_t)l->code_code_adaptive;
 		return raw >= start ? raw - start : 0;
@@ -252,8 +260,10 @@ static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, stru
 		}
 		if (l->frame_is_entry != PY_NO_FIELD && buf[l->frame_is_entry])
 			flags |= PYF_ENTRY;
-		if (code)
-			snapshot_push_py(snap, code, instr_offset(l, code, raw_instr), flags);
+		if (code) {
+			uint64_t instr = instr_offset(l, code, raw_instr, &flags);
+			snapshot_push_py(snap, code, instr, flags);
+		}
 		frame = previous;
 	}
 	mem_window_adapt(&r->window, (unsigned)snap->npy);

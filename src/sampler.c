@@ -50,7 +50,8 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
 		s->target.stop_spin_ns = STOP_SPIN_NS;
 	/* A --stack-bytes near the ring's size would leave room for one copy. */
-	size_t ring = opt->stack_bytes * 4 > QUEUE_BYTES ? opt->stack_bytes * 4 : QUEUE_BYTES;
+	size_t span = snapshot_stack_span(opt->stack_bytes);
+	size_t ring = span * 4 > QUEUE_BYTES ? span * 4 : QUEUE_BYTES;
 
 	/* The processing thread is woken for batches, not for every round: a
 	 * futex wake per round was a tenth of the sampling thread's time at
@@ -187,7 +188,9 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th, const 
 		s->timing.not_gil++;
 		return;
 	}
-	snap = snap_queue_take_free(&s->queue, s->opt->python_only ? 0 : s->opt->stack_bytes);
+	size_t span = snapshot_stack_span(s->opt->stack_bytes);
+
+	snap = snap_queue_take_free(&s->queue, s->opt->python_only ? 0 : span);
 	if (!snap)
 		return; /* processing is behind: counted as dropped */
 	snapshot_reset(snap);
@@ -208,12 +211,12 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th, const 
 	 * alone when that one is not made or stops short of it. */
 	struct mem_tail stack = { 0 };
 	if (snap->have_regs && snap->stack) /* a place in the ring: not --python-only */
-		stack = (struct mem_tail){ arch_regs_sp(&snap->regs), snap->stack,
-					   s->opt->stack_bytes, 0, false };
+		stack = (struct mem_tail){ snapshot_stack_start(&snap->regs), snap->stack, span, 0,
+					   false };
 	py_reader_snapshot(&sp->py, snap->ns_tid, snap, s->opt->nonblocking,
 			   stack.buf ? &stack : NULL);
 	if (!s->opt->python_only)
-		snap_queue_copy_stack(&s->queue, snap, s->opt->stack_bytes, &stack);
+		snap_queue_copy_stack(&s->queue, snap, span, &stack);
 	if (s->opt->insn && snap->have_regs)
 		snap->insn_len = (uint8_t)mem_read_partial(th->pid, arch_regs_pc(&snap->regs), snap->insn,
 							   sizeof(snap->insn));

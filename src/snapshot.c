@@ -15,21 +15,39 @@ void snapshot_reset(struct snapshot *s)
 	s->insn_len = 0;
 }
 
-void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t bytes,
+uint64_t snapshot_stack_start(const struct arch_regs *regs)
+{
+	return arch_regs_sp(regs) - ARCH_STACK_RED_ZONE;
+}
+
+size_t snapshot_stack_span(size_t stack_bytes)
+{
+	return stack_bytes + ARCH_STACK_RED_ZONE;
+}
+
+void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t span,
 			 const struct mem_tail *done)
 {
-	if (!s->have_regs || !bytes || !buf)
+	if (!s->have_regs || !span || !buf)
 		return;
 	s->stack = buf;
-	s->stack_addr = arch_regs_sp(&s->regs);
+	s->stack_addr = snapshot_stack_start(&s->regs);
 	/* A partial read stops at the first unmapped page: the end of the
 	 * stack mapping (or its guard page) clips the copy by itself. */
 	if (done && done->read && done->buf == buf && done->addr == s->stack_addr &&
-	    done->len == bytes)
+	    done->len == span)
 		s->stack_len = done->got;
 	else
-		s->stack_len = mem_read_partial(s->pid, s->stack_addr, s->stack, bytes);
-	s->stack_bounded = s->stack_len == bytes;
+		s->stack_len = mem_read_partial(s->pid, s->stack_addr, s->stack, span);
+	/* The red zone of a stack pointer at the bottom of its mapping is
+	 * unmapped: from the stack pointer, then. */
+	if (s->stack_len < ARCH_STACK_RED_ZONE) {
+		s->stack_addr = arch_regs_sp(&s->regs);
+		s->stack_len = mem_read_partial(s->pid, s->stack_addr, s->stack,
+						span - ARCH_STACK_RED_ZONE);
+		span -= ARCH_STACK_RED_ZONE;
+	}
+	s->stack_bounded = s->stack_len == span;
 }
 
 void snapshot_free(struct snapshot *s)

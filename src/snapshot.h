@@ -26,6 +26,8 @@ struct py_frame_ref {
 /* The frame was entered from C (3.11 is_entry, or the frame right above a
  * 3.12+ C-stack shim): the eval-loop call that runs it started here. */
 #define PYF_ENTRY 1u
+/* The frame has not run its first instruction: it is at its first line. */
+#define PYF_NOT_STARTED 2u
 
 enum py_snap_status {
 	PYSNAP_OK,
@@ -57,9 +59,10 @@ struct snapshot {
 	uint8_t insn[16];
 	uint8_t insn_len;
 
-	/* The top of the stack, from the stack pointer up, as copied at the stop
-	 * (bounded by --stack-bytes and by the end of the mapping).  The bytes
-	 * live in the snapshot queue's ring (snapqueue.h), not here. */
+	/* The top of the stack, from the stack pointer up (and the red zone
+	 * below it), as copied at the stop (bounded by --stack-bytes and by
+	 * the end of the mapping).  The bytes live in the snapshot queue's
+	 * ring (snapqueue.h), not here. */
 	uint8_t *stack;
 	size_t stack_len;
 	size_t ring_end;   /* the queue's ring position after this snapshot's bytes */
@@ -74,10 +77,16 @@ struct snapshot {
 
 void snapshot_reset(struct snapshot *s);
 void snapshot_free(struct snapshot *s);
-/* Copies up to `bytes` of the stack above the stack pointer into buf,
+/* Where the stack copy of a thread with these registers starts: the red
+ * zone below the stack pointer, where CFI may place a register an
+ * epilogue popped. */
+uint64_t snapshot_stack_start(const struct arch_regs *regs);
+/* The bytes a copy of `stack_bytes` above the stack pointer takes. */
+size_t snapshot_stack_span(size_t stack_bytes);
+/* Copies up to `span` bytes (snapshot_stack_span) of the stack into buf,
  * unless `done` (may be NULL) says a syscall made for something else
  * already read them there. */
-void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t bytes,
+void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t span,
 			 const struct mem_tail *done);
 void snapshot_push_py(struct snapshot *s, uint64_t code, uint64_t instr, uint32_t flags);
 

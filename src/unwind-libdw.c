@@ -110,9 +110,11 @@ static int frame_callback(Dwfl_Frame *state, void *arg)
 		return DWARF_CB_ABORT;
 	}
 	/* libdw calls its first frame an activation; after a hand-over from
-	 * the instruction analysis it is a return address. */
+	 * the instruction analysis or the fast path it is a return address,
+	 * unless the code there is a signal trampoline (__restore_rt), which
+	 * a handler returns to as to its next instruction. */
 	if (u->out->n == u->first && u->start_is_caller)
-		activation = false;
+		activation = (modules_cfi_frame_kind(u->mods, pc - 1) & CFI_SIGNAL_FRAME) != 0;
 	/* No CFI here: the instruction analysis takes over, rather than
 	 * libdw's frame-pointer guess.  A caller address that is not even in
 	 * executable memory is garbage from a frame being set up (a new
@@ -145,6 +147,23 @@ static struct unwinder *libdw_create(struct modules *mods, char *err, size_t err
 	return u;
 }
 
+/*
+ * libdw ends a stack, as complete, wherever it finds no return address,
+ * and also where it could not compute one (a saved register it could not
+ * read, a caller's CFA built on it).  Only the outermost frame's CFI says
+ * the return address is undefined on purpose.
+ */
+static bool ends_on_purpose(struct unwinder *u, const struct unwind_result *out)
+{
+	const struct native_frame *last;
+
+	if (out->n <= u->first)
+		return true;
+	last = &out->frames[out->n - 1];
+	return (modules_cfi_frame_kind(u->mods, last->exact ? last->pc : last->pc - 1) &
+		CFI_OUTERMOST) != 0;
+}
+
 static void libdw_unwind(struct unwinder *u, const struct snapshot *snap,
 			 const struct dwarf_regs *start, bool caller, unsigned max_frames,
 			 struct unwind_result *out)
@@ -167,7 +186,7 @@ static void libdw_unwind(struct unwinder *u, const struct snapshot *snap,
 		out->end = UNWIND_CUT_BY_COPY; /* whatever ended it, the copy was too short */
 	else if (rc == DWARF_CB_ABORT)
 		out->end = u->abort_reason;
-	else if (rc != 0)
+	else if (rc != 0 || !ends_on_purpose(u, out))
 		out->end = UNWIND_FAILED;
 	u->snap = NULL;
 }

@@ -464,7 +464,10 @@ static void lu_unwind(struct unwinder *u, const struct snapshot *snap,
 		}
 		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || (ip == 0 && out->n > 0))
 			break;
-		exact = (out->n == first && !caller) || unw_is_signal_frame(&cursor) > 0;
+		/* A signal trampoline is returned to as to its next instruction
+		 * (libunwind tells only once it has stepped through one). */
+		exact = (out->n == first && !caller) || unw_is_signal_frame(&cursor) > 0 ||
+			(modules_cfi_frame_kind(u->mods, ip - 1) & CFI_SIGNAL_FRAME);
 		/* No CFI here: the instruction analysis takes over, rather than
 		 * libunwind's frame-pointer guess; a caller address outside
 		 * executable memory is garbage and left out. */

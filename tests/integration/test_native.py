@@ -80,6 +80,52 @@ for name, source, compiler, expected in (
                                                       " <- ".join(expected)),
            p.stderr + "\n".join(str(r.frames[:4]) for r in spinning[:2] if r not in right))
 
+# An epilogue that popped rbp while its CFI still says it is saved, now 8
+# bytes below the stack pointer: the red zone is copied too, and the
+# caller (whose CFA is rbp-based) unwinds to _start.  Saved 256 bytes
+# below, beyond any red zone, it cannot be known: the stack is marked cut
+# and counted as stopped early, never passed off as complete.
+exe = os.path.join(tmp, "redzone")
+cc = subprocess.run(CC + ["-O1", "-g", "-fno-omit-frame-pointer", "-pthread", "-o", exe,
+                          target("redzone.c"), target("redzone-asm.S")], capture_output=True, text=True)
+if ok(cc.returncode == 0, "redzone builds", cc.stderr):
+    whole = ["epilogue_spin", "framed_caller", "main", "__libc_start_call_main", "__libc_start_main",
+             "_start"]
+    for backend in BACKENDS:
+        for mode, expected in (("epilogue", whole), ("deep", ["deep_spin", "framed_caller",
+                                                              "[native frames cut: unreadable]"])):
+            out = os.path.join(tmp, "redzone-%s-%s.perf" % (mode, backend))
+            p = subprocess.run([PYSAMPLE, "--unwinder", backend, "-F", "499", "-o", out, "--", exe,
+                                mode, "0.6"], capture_output=True, text=True, timeout=60)
+            leaf = [r for r in parse(open(out).read()) if r.frames and r.syms()[0] == expected[0]]
+            right = [r for r in leaf if [base_name(s) for s in r.syms()] == expected]
+            complete = re.search(r"\((\w+)\): (\d+) complete, .* (\d+) stopped early", p.stderr)
+            counts = (int(complete.group(2)), int(complete.group(3))) if complete else None
+            ok(len(leaf) > 100 and len(right) == len(leaf) and counts and
+               (counts[1] == 0 if mode == "epilogue" else counts[0] == 0 and counts[1] >= len(leaf)),
+               "%s, %s: %d of %d leaf stacks read %s; complete/stopped early %s"
+               % (mode, backend, len(right), len(leaf), " <- ".join(expected), counts),
+               p.stderr + "\n".join(" ".join(r.syms()) for r in leaf[:2] if r not in right))
+
+# A signal handler's caller is the signal trampoline, named as eu-stack and
+# gdb name it, and below it the interrupted code.
+exe = os.path.join(tmp, "handler")
+cc = subprocess.run(CC + ["-O2", "-g", "-o", exe, target("handler.c")], capture_output=True, text=True)
+if ok(cc.returncode == 0, "handler builds", cc.stderr):
+    for backend in BACKENDS:
+        out = os.path.join(tmp, "handler-%s.perf" % backend)
+        p = subprocess.run([PYSAMPLE, "--unwinder", backend, "-F", "499", "-o", out, "--", exe, "0.8"],
+                           capture_output=True, text=True, timeout=60)
+        in_handler = [r for r in parse(open(out).read()) if "on_alarm" in r.syms()]
+        right = [r for r in in_handler
+                 if r.syms()[r.syms().index("on_alarm") + 1] == "__restore_rt" and
+                 r.frames[r.syms().index("on_alarm") + 1][2] == 0 and "interrupted" in r.syms() and
+                 base_name(r.syms()[-1]) == "_start"]
+        ok(len(in_handler) > 100 and len(right) == len(in_handler),
+           "%s: %d of %d samples in the handler read on_alarm <- __restore_rt+0x0 <- ... <- "
+           "interrupted <- ... <- _start" % (backend, len(right), len(in_handler)),
+           p.stderr + "\n".join(" ".join(r.syms()) for r in in_handler[:2] if r not in right))
+
 # A copy too small for the stack: every stack is marked cut, never passed
 # off as complete, and the summary counts it.
 exe = os.path.join(tmp, "deepchain-eh_frame")

@@ -5,8 +5,10 @@ call), the pattern of scanners, backup and build tools.  It measures its
 own split with time.perf_counter() (no system call) around each call.  A
 CPU profile counts time on a CPU: a window in which the thread was
 preempted or stopped by a profiler lasts far longer than its kind takes at
-least, and is left out on both sides (a loaded machine preempts a thread
-most often on its way out of a system call).  At the end it prints
+least, so each kind's CPU time is its number of windows times the mean
+length of its undisturbed ones (a loaded machine preempts a thread most
+often on its way out of a system call: wall-clock windows would lean that
+way, and leaving the disturbed windows out would lean the other).  At the end it prints
 "split stat_entry F digest_entry F": the truth a profile is checked
 against.
 
@@ -37,14 +39,14 @@ def digest_entry(h, name, st):
 
 
 class Windows:
-    """Time in one kind of window, counting only the undisturbed ones: no
-    longer than twice the shortest seen, plus 10 us (a slow, cache-missing
-    system call is CPU time like any other; being preempted or stopped
-    costs more, 30 us and up)."""
+    """One kind of window: the undisturbed ones are no longer than twice the
+    shortest seen, plus 10 us (a slow, cache-missing system call is CPU time
+    like any other; being preempted or stopped costs more, 30 us and up)."""
 
     def __init__(self):
         self.shortest = None
         self.kept = 0.0
+        self.nkept = 0
         self.left_out = 0
 
     def add(self, length):
@@ -52,8 +54,12 @@ class Windows:
             self.shortest = length
         if length <= 2 * self.shortest + 10e-6:
             self.kept += length
+            self.nkept += 1
         else:
             self.left_out += 1
+
+    def cpu_time(self):
+        return self.kept / self.nkept * (self.nkept + self.left_out) if self.nkept else 0.0
 
 
 def main(top, seconds):
@@ -78,8 +84,9 @@ def main(top, seconds):
                     t2 = clock()
                     stats.add(t1 - t0)
                     digests.add(t2 - t1)
-    total = stats.kept + digests.kept
-    print("split stat_entry %.4f digest_entry %.4f" % (stats.kept / total, digests.kept / total))
+    total = stats.cpu_time() + digests.cpu_time()
+    print("split stat_entry %.4f digest_entry %.4f" % (stats.cpu_time() / total,
+                                                         digests.cpu_time() / total))
 
 
 main(sys.argv[1], float(sys.argv[2]))

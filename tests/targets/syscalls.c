@@ -7,9 +7,11 @@
  * "split compute F call_kernel F" at the end: the truth a profile is
  * checked against.  A CPU profile counts time on a CPU; a window in which
  * the thread was preempted, interrupted or stopped by a profiler lasts
- * far longer than its kind takes at least, and is left out, on both sides
- * alike (a loaded machine preempts a thread most often on its way out of
- * a system call, which would make the wall-clock split lean that way).  With "wait" first, it waits on standard input before
+ * far longer than its kind takes at least, so each kind's CPU time is its
+ * number of windows times the mean length of its undisturbed ones (a
+ * loaded machine preempts a thread most often on its way out of a system
+ * call: wall-clock windows would lean that way, and leaving the disturbed
+ * windows out would lean the other).  With "wait" first, it waits on standard input before
  * it starts, so that profilers can attach to it before the measured part.
  *
  * usage: syscalls [wait] EVERY SECONDS
@@ -55,13 +57,18 @@ __attribute__((noinline)) static void call_kernel(void)
 	sink += (uint64_t)syscall(SYS_getppid);
 }
 
-/* Time in one kind of window, counting only the undisturbed ones: no
- * longer than twice the shortest seen, plus 10 us (a slow, cache-missing
- * system call is CPU time like any other; being preempted or stopped
- * costs more, 30 us and up). */
+/* One kind of window: the undisturbed ones are no longer than twice the
+ * shortest seen, plus 10 us (a slow, cache-missing system call is CPU
+ * time like any other; being preempted or stopped costs more, 30 us and
+ * up). */
 struct windows {
 	uint64_t shortest, sum, kept, dropped;
 };
+
+static double cpu_time(const struct windows *w)
+{
+	return w->kept ? (double)w->sum / (double)w->kept * (double)(w->kept + w->dropped) : 0;
+}
 
 static void window(struct windows *w, uint64_t len, uint64_t slack)
 {
@@ -122,7 +129,7 @@ int main(int argc, char **argv)
 		if ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 >= seconds)
 			break;
 	}
-	double kernel_share = (double)in_kernel.sum / (double)(in_kernel.sum + computing.sum);
+	double kernel_share = cpu_time(&in_kernel) / (cpu_time(&in_kernel) + cpu_time(&computing));
 	printf("split compute %.4f call_kernel %.4f calls %ld windows left out %.2f%% %.2f%%\n",
 	       1.0 - kernel_share, kernel_share, calls,
 	       100.0 * (double)computing.dropped / (double)(computing.kept + computing.dropped),
