@@ -148,6 +148,7 @@ static void count_status(struct process_stats *st, enum py_snap_status status)
 	case PYSNAP_NO_RUNTIME: st->py_no_runtime++; break;
 	case PYSNAP_NO_THREAD: st->py_no_thread++; break;
 	case PYSNAP_READ_FAILED: st->py_read_failed++; break;
+	case PYSNAP_CHAIN_CUT: st->py_chain_cut++; break;
 	case PYSNAP_TRUNCATED: st->py_truncated++; break;
 	case PYSNAP_TORN: st->torn++; break;
 	}
@@ -287,6 +288,9 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 	 * missing callers would be, as for a cut native stack. */
 	if (snap->py_status == PYSNAP_READ_FAILED)
 		output_frame(&p->out, 0, "[Python frames cut: unreadable memory]", 0, "[pysample]");
+	else if (snap->py_status == PYSNAP_CHAIN_CUT)
+		output_frame(&p->out, 0, "[Python frames cut: caught between two frames]", 0,
+			     "[pysample]");
 	else if (snap->py_status == PYSNAP_TRUNCATED)
 		output_frame(&p->out, 0, "[Python frames cut: over --max-frames, or a cycle]", 0,
 			     "[pysample]");

@@ -26,6 +26,7 @@ struct process_stats {
 	uint64_t records;        /* samples written */
 	uint64_t regs_failed;
 	uint64_t py_ok, py_no_runtime, py_no_thread, py_read_failed, py_truncated;
+	uint64_t py_chain_cut; /* caught while the interpreter relinked the chain */
 	uint64_t torn;           /* --nonblocking reads the thread outran: dropped */
 	uint64_t frames_unnamed; /* Python frames whose code object could not be read */
 	uint64_t unwind_end[UNWIND_END_COUNT];

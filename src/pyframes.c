@@ -12,6 +12,7 @@
 #define MAX_INTERPRETERS 256
 #define MAX_THREAD_STATES 8192
 #define RESCAN_INTERVAL_NS 20000000u /* a tid without a thread state waits this long */
+#define UNBOUND_RESCAN_NS 1000000u   /* unless a new thread state is not bound yet */
 #define THREAD_LIST_REFRESH_NS 100000000u
 #define PTHREAD_SCAN_BYTES 2048
 
@@ -118,6 +119,48 @@ static void learn_pthread_tid_offset(struct py_reader *r, const uint64_t *pthrea
 	}
 }
 
+static int by_interp_tid(const void *a, const void *b)
+{
+	const struct py_thread_entry *x = *(struct py_thread_entry *const *)a;
+	const struct py_thread_entry *y = *(struct py_thread_entry *const *)b;
+
+	if (x->interp != y->interp)
+		return x->interp < y->interp ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x < y ? -1 : x > y; /* list order: newest first */
+}
+
+/*
+ * A thread state made for a thread that has not started yet carries the
+ * ids of the thread that made it (3.8-3.11 copy them at creation, and the
+ * new thread puts its own in when it runs), or none (3.12+).  Within one
+ * interpreter's list such a state repeats another's id: it is not the
+ * thread's, and is taken out of the look-ups until it has its own.  The
+ * same id in two interpreters is a thread that entered a sub-interpreter.
+ */
+static void forget_unbound(struct py_reader *r)
+{
+	struct py_thread_entry **sorted;
+
+	r->unbound = 0;
+	if (!r->nthreads)
+		return;
+	sorted = xmalloc(r->nthreads * sizeof(*sorted));
+	for (size_t i = 0; i < r->nthreads; i++)
+		sorted[i] = &r->threads[i];
+	qsort(sorted, r->nthreads, sizeof(*sorted), by_interp_tid);
+	for (size_t i = 0; i < r->nthreads; i++) {
+		struct py_thread_entry *e = sorted[i];
+		/* Equal ids come newest first: all but the last are new. */
+		if (e->tid > 0 && i + 1 < r->nthreads && sorted[i + 1]->interp == e->interp &&
+		    sorted[i + 1]->tid == e->tid)
+			e->tid = 0;
+		r->unbound += e->tid <= 0;
+	}
+	free(sorted);
+}
+
 /* Re-reads every interpreter's thread list into r->threads. */
 static void scan_thread_states(struct py_reader *r)
 {
@@ -128,17 +171,21 @@ static void scan_thread_states(struct py_reader *r)
 	size_t npthreads = 0;
 
 	r->nthreads = 0;
+	r->unbound = 0;
+	r->list_head_addr = 0;
 	r->last_scan_ns = now_ns();
 	if (span > sizeof(ts) ||
 	    !mem_read_u64(r->pid, r->rt.runtime_addr + (uint64_t)l->runtime_interpreters_head, &interp))
 		return;
+	if (interp && mem_read_u64(r->pid, interp + (uint64_t)l->interp_threads_head, &r->list_head))
+		r->list_head_addr = interp + (uint64_t)l->interp_threads_head;
 	for (int ni = 0; interp && ni < MAX_INTERPRETERS; ni++) {
 		uint64_t tstate, next_interp;
 		if (!mem_read_u64(r->pid, interp + (uint64_t)l->interp_threads_head, &tstate) ||
 		    !mem_read_u64(r->pid, interp + (uint64_t)l->interp_next, &next_interp))
 			break;
 		for (int nt = 0; tstate && nt < MAX_THREAD_STATES; nt++) {
-			struct py_thread_entry e = { .tstate = tstate };
+			struct py_thread_entry e = { .tstate = tstate, .interp = (unsigned)ni };
 			if (!mem_read(r->pid, tstate, ts, span))
 				break;
 			e.thread_id = load_u64(ts, l->tstate_thread_id);
@@ -152,18 +199,34 @@ static void scan_thread_states(struct py_reader *r)
 		}
 		interp = next_interp;
 	}
-	if (l->tstate_native_thread_id != PY_NO_FIELD)
-		return;
-	if (r->pthread_tid_offset < 0)
-		learn_pthread_tid_offset(r, pthreads, npthreads);
-	if (r->pthread_tid_offset < 0)
-		return;
-	for (size_t i = 0; i < r->nthreads; i++) {
-		int32_t tid = 0;
-		mem_read(r->pid, r->threads[i].thread_id + (uint64_t)r->pthread_tid_offset, &tid,
-			 sizeof(tid));
-		r->threads[i].tid = tid;
+	if (l->tstate_native_thread_id == PY_NO_FIELD) {
+		if (r->pthread_tid_offset < 0)
+			learn_pthread_tid_offset(r, pthreads, npthreads);
+		for (size_t i = 0; i < r->nthreads && r->pthread_tid_offset >= 0; i++) {
+			int32_t tid = 0;
+			mem_read(r->pid, r->threads[i].thread_id + (uint64_t)r->pthread_tid_offset,
+				 &tid, sizeof(tid));
+			r->threads[i].tid = tid;
+		}
 	}
+	forget_unbound(r);
+}
+
+/*
+ * Whether a thread found without a thread state a moment ago may have one
+ * by now: a thread state is put at the head of its interpreter's list when
+ * created (by the thread that starts the new one, or by a C thread taking
+ * the GIL), and it learns its thread's id when that thread starts to run
+ * (3.12+ binds it then).  Neither is worth waiting 20 ms for.
+ */
+static bool thread_list_moved(struct py_reader *r, uint64_t now)
+{
+	uint64_t head;
+
+	if (r->unbound && now - r->last_scan_ns >= UNBOUND_RESCAN_NS)
+		return true;
+	return r->list_head_addr && mem_read_u64(r->pid, r->list_head_addr, &head) &&
+	       head != r->list_head;
 }
 
 static struct py_thread_entry *find_thread(struct py_reader *r, pid_t tid)
@@ -226,11 +289,21 @@ static int frame_span(const struct py_layout *l)
 	return span + 8;
 }
 
-/* Walks the chain from `frame` through r->window (prepared by the caller). */
+/*
+ * Walks the chain from `frame` through r->window (prepared by the caller).
+ * From 3.12 every chain ends in the shim frame that the outermost
+ * evaluation loop call keeps on the C stack; one that ends in a Python
+ * frame was read while the interpreter relinked it: 3.12's YIELD_VALUE
+ * clears the generator frame's `previous` before it makes the caller
+ * current, and FOR_ITER_GEN makes the generator frame current before it
+ * links it to its caller (in the compiled order), so for a few
+ * instructions the generator frame has no caller.
+ */
 static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, struct snapshot *snap)
 {
 	const struct py_layout *l = &r->rt.layout;
 	int span = frame_span(l);
+	bool shims = l->frame_owner != PY_NO_FIELD && l->owner_cstack >= 0, at_shim = false;
 	uint8_t buf[256];
 
 	if ((size_t)span > sizeof(buf))
@@ -249,8 +322,8 @@ static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, stru
 		previous = load_u64(buf, l->frame_previous);
 		if (previous == frame)
 			return PYSNAP_TRUNCATED;
-		if (l->frame_owner != PY_NO_FIELD && l->owner_cstack >= 0 &&
-		    buf[l->frame_owner] >= (uint8_t)l->owner_cstack) {
+		at_shim = shims && buf[l->frame_owner] >= (uint8_t)l->owner_cstack;
+		if (at_shim) {
 			/* The shim a C caller pushed: the frame below it (already
 			 * emitted, leaf side) was entered from C. */
 			if (snap->npy)
@@ -267,7 +340,7 @@ static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, stru
 		frame = previous;
 	}
 	mem_window_adapt(&r->window, (unsigned)snap->npy);
-	return PYSNAP_OK;
+	return shims && snap->npy && !at_shim ? PYSNAP_CHAIN_CUT : PYSNAP_OK;
 }
 
 bool py_reader_prepare(struct py_reader *r)
@@ -459,7 +532,8 @@ enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct sn
 	e = find_thread(r, tid);
 	if (!e || !read_thread(r, e, ts, span, &frame, also)) {
 		uint64_t now = now_ns();
-		for (size_t i = 0; i < ARRAY_SIZE(r->misses); i++)
+		bool moved = thread_list_moved(r, now);
+		for (size_t i = 0; i < ARRAY_SIZE(r->misses) && !moved; i++)
 			if (r->misses[i].tid == tid && now - r->misses[i].when_ns < RESCAN_INTERVAL_NS)
 				return snap->py_status = PYSNAP_NO_THREAD;
 		scan_thread_states(r);

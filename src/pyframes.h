@@ -11,6 +11,7 @@
 #define PY_CHAIN_HINT_PAGES 8
 struct py_thread_entry {
 	pid_t tid;
+	unsigned interp;    /* which interpreter's list, in scan order */
 	uint64_t tstate;
 	uint64_t thread_id; /* pthread_t, the identity check for the cache */
 	/* What the last sample found, read again together with the thread
@@ -41,6 +42,11 @@ struct py_reader {
 	 * thread is looked up at once. */
 	struct { pid_t tid; uint64_t when_ns; } misses[64];
 	unsigned next_miss;
+	/* What the last scan saw: the head of the first interpreter's thread
+	 * list (a new thread state is put there), and thread states not yet
+	 * bound to a thread (a thread just started, whose id comes soon). */
+	uint64_t list_head_addr, list_head;
+	size_t unbound;
 
 	/* Immutable copies of rt, one per discovery, for snapshots to point at
 	 * while another thread processes them; freed by py_reader_free. */

@@ -485,7 +485,8 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 	const struct target_stats *ts = &s->target.stats;
 	double secs = (double)(st->end_ns - st->start_ns) / 1e9;
 	uint64_t failed = ts->samples_lost_exit + ts->samples_lost_timeout + s->queue.dropped +
-			  ps->py_read_failed + ps->py_truncated + ps->regs_failed + ps->torn;
+			  ps->py_read_failed + ps->py_truncated + ps->py_chain_cut + ps->regs_failed +
+			  ps->torn;
 	struct rusage ru;
 	double cpu = 0;
 
@@ -523,12 +524,13 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 	fprintf(out,
 		"pysample: %llu failed: %llu thread exited mid-sample, %llu stop timed out, "
 		"%llu dropped (processing behind), %llu torn (read while running), "
-		"%llu registers unreadable, %llu Python stacks unreadable, %llu over --max-frames\n",
+		"%llu registers unreadable, %llu Python stacks unreadable, %llu over --max-frames, "
+		"%llu Python stacks caught between two frames\n",
 		(unsigned long long)failed, (unsigned long long)ts->samples_lost_exit,
 		(unsigned long long)ts->samples_lost_timeout, (unsigned long long)s->queue.dropped,
 		(unsigned long long)ps->torn,
 		(unsigned long long)ps->regs_failed, (unsigned long long)ps->py_read_failed,
-		(unsigned long long)ps->py_truncated);
+		(unsigned long long)ps->py_truncated, (unsigned long long)ps->py_chain_cut);
 	if (!s->opt->nonblocking) {
 		fprintf(out,
 			"pysample: stops: %llu at their thread's CPU-time tick (timer), %llu by "

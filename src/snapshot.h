@@ -34,6 +34,8 @@ enum py_snap_status {
 	PYSNAP_NO_RUNTIME,   /* no interpreter (yet): not Python, or starting up */
 	PYSNAP_NO_THREAD,    /* this OS thread has no Python thread state */
 	PYSNAP_READ_FAILED,  /* the chain pointed at unreadable memory */
+	PYSNAP_CHAIN_CUT,    /* the chain ends short of its first frame: caught while the
+				interpreter relinked it (a generator resuming or yielding) */
 	PYSNAP_TRUNCATED,    /* more frames than the bound, or a cycle */
 	PYSNAP_TORN,         /* read without stopping, and the thread moved on meanwhile */
 };

@@ -38,4 +38,37 @@ for label, py in each_interpreter("a frame not started yet"):
        "line is %s)" % (label, sum(seen.values()),
                         ", ".join("%s:%#x" % k for k in seen), first and first.group(1)),
        (err or "") + p.stderr)
+# A generator resumed and suspended all the time: on 3.12 the chain is
+# torn for a few instructions at each switch (the generator frame has no
+# caller); such a sample is marked and counted, never shown as a
+# generator called from nowhere.
+for label, py in each_interpreter("generator frames keep their callers"):
+    out = os.path.join(TMP, "generators-%s.perf" % label)
+    p, records, err = profile(["-F", "999", "--", py, target("generators.py"), "1.5"], out)
+    inside = [r for r in records or [] if r.py_names()[:1] == ["numbers"]]
+    marker = "[Python frames cut: caught between two frames]"
+    marked = [r for r in inside if marker in r.syms()]
+    wrong = [r for r in inside if r.py_names()[:2] != ["numbers", "consume"] and r not in marked]
+    counted = re.search(r"(\d+) Python stacks caught between two frames", p.stderr)
+    ok(len(inside) > 300 and not wrong and counted and int(counted.group(1)) == len(marked),
+       "%s: %d samples in the generator, %d marked as caught between two frames (and counted), "
+       "%d without their caller" % (label, len(inside), len(marked), len(wrong)),
+       (err or "") + p.stderr + "\n".join(" ".join(r.syms()[:8]) for r in wrong[:3]))
+
+# Threads living 30 ms each: found at once, not after a 20 ms wait (a
+# thread state is created before its thread runs, and gets its thread's
+# id only then).  With interrupts, which reach a thread in its first
+# moments; the timers' first tick comes after a period of its CPU time.
+for label, py in each_interpreter("new threads have their Python frames"):
+    shares = []
+    for mode in ("interrupt", "timer"):
+        out = os.path.join(TMP, "young-%s-%s.perf" % (label, mode))
+        p, records, err = profile(["--stop-by=" + mode, "-F", "999", "--", py,
+                                   target("youngthreads.py"), "1.5"], out)
+        workers = [r for r in records or [] if r.tid != r.pid]
+        bare = [r for r in workers if not r.py_names()]
+        shares.append((mode, len(workers), len(bare)))
+    ok(all(n > 400 and bare < 0.05 * n for _, n, bare in shares),
+       "%s: samples of the short-lived threads without Python frames: %s"
+       % (label, ", ".join("%s %d of %d" % (m, b, n) for m, n, b in shares)), p.stderr)
 done()
