@@ -37,6 +37,7 @@ struct insn_state {
 	int64_t ra_off;
 	uint64_t saved;
 	int64_t saved_off[INSN_MAX_REGS];
+	uint64_t written; /* registers the function has changed so far */
 };
 
 void insn_state_entry(struct insn_state *s, int ra_reg, int64_t ra_off);

@@ -87,14 +87,30 @@ static bool function_start(struct insn_unwinder *iu, Dwfl_Module *mod, uint64_t 
  * static program's) is where the process began: nothing called it.  Its
  * CFI, when it has any, says so with an undefined return address; without
  * CFI only this tells, and the analysis would look for a caller in argc.
+ * The entry code may go on under a label of its own that it falls into
+ * (glibc's loader: _start calls _dl_start, then _dl_start_user runs the
+ * initializers and jumps to the program): a symbol starting right after
+ * the entry point, with only the entry's own symbol before it.
  */
-static bool is_entry_point(Dwfl_Module *mod, uint64_t start)
+#define ENTRY_CODE_LABEL_WITHIN 64
+
+static bool is_entry_code(Dwfl_Module *mod, uint64_t start)
 {
 	GElf_Addr bias = 0;
 	Elf *elf = dwfl_module_getelf(mod, &bias);
 	GElf_Ehdr ehdr;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	uint64_t entry;
 
-	return elf && gelf_getehdr(elf, &ehdr) && ehdr.e_entry && ehdr.e_entry + bias == start;
+	if (!elf || !gelf_getehdr(elf, &ehdr) || !ehdr.e_entry)
+		return false;
+	entry = ehdr.e_entry + bias;
+	if (start == entry)
+		return true;
+	return start > entry && start - entry <= ENTRY_CODE_LABEL_WITHIN &&
+	       dwfl_module_addrinfo(mod, start - 1, &off, &sym, NULL, NULL, NULL) &&
+	       start - 1 - off == entry;
 }
 
 static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struct insn_row *row,
@@ -112,7 +128,7 @@ static bool analyze(struct insn_unwinder *iu, uint64_t pc, bool is_caller, struc
 		return false;
 	}
 	if (function_start(iu, mod, lookup, &start) && start >= map->start && pc - start < (64u << 10)) {
-		if (mod && is_entry_point(mod, start)) {
+		if (mod && is_entry_code(mod, start)) {
 			*outermost = true;
 			return true;
 		}

@@ -117,6 +117,53 @@ static void sp_from_fp(struct insn_state *s, int64_t disp)
 	s->sp_depth = s->fp_depth - disp;
 }
 
+static bool callee_saved(int reg)
+{
+	/* rbx, rbp, r12-r15 (psABI 3.2.1) */
+	return reg == 3 || reg == DW_RBP || (reg >= 12 && reg <= 15);
+}
+
+/* [rsp + disp] with no index: the displacement, or false. */
+static bool at_rsp(const cs_x86_op *m, int64_t *disp)
+{
+	if (!m || m->type != X86_OP_MEM || m->mem.base != X86_REG_RSP ||
+	    m->mem.index != X86_REG_INVALID)
+		return false;
+	*disp = m->mem.disp;
+	return true;
+}
+
+/* Which callee-saved registers the instruction changes (a call preserves
+ * them). */
+static void note_writes(struct insn_analyzer *a, struct insn_state *s)
+{
+	cs_regs rd, wr;
+	uint8_t nrd = 0, nwr = 0;
+
+	if (a->insn->id == X86_INS_CALL ||
+	    cs_regs_access(a->cs, a->insn, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+		return;
+	for (unsigned i = 0; i < nwr; i++) {
+		int reg = dwarf_reg(wr[i]);
+		/* A write to any part of a register changes it. */
+		if (reg < 0) {
+			switch (wr[i]) {
+			case X86_REG_EBX: case X86_REG_BX: case X86_REG_BL: case X86_REG_BH:
+				reg = 3; break;
+			case X86_REG_EBP: case X86_REG_BP: case X86_REG_BPL:
+				reg = DW_RBP; break;
+			case X86_REG_R12D: case X86_REG_R12W: case X86_REG_R12B: reg = 12; break;
+			case X86_REG_R13D: case X86_REG_R13W: case X86_REG_R13B: reg = 13; break;
+			case X86_REG_R14D: case X86_REG_R14W: case X86_REG_R14B: reg = 14; break;
+			case X86_REG_R15D: case X86_REG_R15W: case X86_REG_R15B: reg = 15; break;
+			default: break;
+			}
+		}
+		if (reg >= 0 && callee_saved(reg))
+			s->written |= 1ull << reg;
+	}
+}
+
 /* Applies one instruction; false if it ends the path (ret, jmp). */
 static bool step(struct insn_analyzer *a, struct insn_state *s, bool *epilogue)
 {
@@ -182,6 +229,19 @@ static bool step(struct insn_analyzer *a, struct insn_state *s, bool *epilogue)
 			sp_from_fp(s, 0);
 			return true;
 		}
+		/* A callee-saved register stored into the frame before the
+		 * function changed it is saved there, as by a push (OpenBLAS's
+		 * kernels: sub rsp, N; mov [rsp + 8], rbp); loaded back, it is
+		 * the caller's again. */
+		if (s->sp_known && o1 && o1->type == X86_OP_REG && o1->size == 8 &&
+		    at_rsp(o0, &disp) && callee_saved(dwarf_reg(o1->reg)) &&
+		    !(s->written & (1ull << dwarf_reg(o1->reg)))) {
+			insn_state_save(s, (unsigned)dwarf_reg(o1->reg), disp - s->sp_depth);
+			return true;
+		}
+		if (s->sp_known && o0 && o0->type == X86_OP_REG && o0->size == 8 &&
+		    at_rsp(o1, &disp) && callee_saved(dwarf_reg(o0->reg)))
+			insn_state_restore(s, (unsigned)dwarf_reg(o0->reg), disp - s->sp_depth);
 		break;
 	case X86_INS_LEA:
 		if (op_is_reg(o0, X86_REG_RSP)) {
@@ -208,6 +268,7 @@ static bool step(struct insn_analyzer *a, struct insn_state *s, bool *epilogue)
 		s->fp_known = false;
 		s->cfa_on_fp = false;
 	}
+	note_writes(a, s);
 	return true;
 }
 

@@ -68,10 +68,12 @@ def c_target_tests():
 
     blob_chain = ["c_leaf", None, "c_middle", "asm_relay", "c_outer"] + ROOT
     spin_chain = ["asm_spin", "c_middle", "asm_relay", "c_outer"] + ROOT
+    movsave_chain = ["asm_movsave_spin"] + spin_chain[1:]
     for backend in BACKENDS:
         for mode, chain, blob_name in (("blob", blob_chain, "[unknown]"),
                                        ("blob-map", blob_chain, "jit_blob"),
-                                       ("asm-leaf", spin_chain, None)):
+                                       ("asm-leaf", spin_chain, None),
+                                       ("movsave-leaf", movsave_chain, None)):
             out = os.path.join(TMP, "nocfi-%s-%s.perf" % (mode, backend))
             p, records, err = profile(["--unwinder", backend, "-F", "499", "--", exe, mode, "1"], out)
             if not ok(records is not None, "%s, %s: parseable output" % (mode, backend), err):
@@ -171,6 +173,34 @@ def entry_point_tests():
            p.stderr + "\n".join(" ".join(names(r)) for r in leaf if r not in whole)[:1500])
 
 
+def loader_start_tests():
+    """The dynamic loader's start-up code goes on under a label of its own
+    (_dl_start_user, no CFI, right after _start): a library's constructor
+    runs from there, and its stack ends there, complete."""
+    lib = os.path.join(TMP, "libslowinit.so")
+    exe = os.path.join(TMP, "slowinit")
+    cc = subprocess.run(CC + ["-O2", "-g", "-shared", "-fPIC", "-DLIB", "-o", lib,
+                              target("slowinit.c")], capture_output=True, text=True)
+    if cc.returncode == 0:
+        cc = subprocess.run(CC + ["-O2", "-g", "-o", exe, target("slowinit.c"), "-L" + TMP,
+                                  "-lslowinit", "-Wl,-rpath," + TMP], capture_output=True, text=True)
+    if not ok(cc.returncode == 0, "slowinit and its library build", cc.stderr):
+        return
+    env = dict(os.environ, SLOWINIT_SECONDS="0.6")
+    for backend in BACKENDS:
+        out = os.path.join(TMP, "slowinit-%s.perf" % backend)
+        p, records, err = profile(["--unwinder", backend, "-F", "499", "--", exe], out, env=env)
+        if not ok(records is not None, "slowinit, %s: parseable output" % backend, err):
+            continue
+        init = [r for r in records if "init_work" in names(r)]
+        rooted = [r for r in init if names(r)[-2:] == ["_dl_init", "_dl_start_user"]]
+        ok(len(init) > 150 and len(rooted) == len(init) and
+           summary_count(p.stderr, "of them where the instruction analysis was unsure") == 0,
+           "slowinit, %s: %d of %d samples in a library's constructor end at the loader's "
+           "_dl_start_user, none 'unsure'" % (backend, len(rooted), len(init)),
+           p.stderr + "\n".join(" ".join(names(r)) for r in init if r not in rooted)[:1500])
+
+
 def perf_trampoline_tests():
     chain = target("chain.py")
     for label, python in each_interpreter("-X perf trampolines"):
@@ -227,5 +257,6 @@ if platform.machine() != "x86_64":
 else:
     c_target_tests()
     entry_point_tests()
+    loader_start_tests()
     perf_trampoline_tests()
 done()

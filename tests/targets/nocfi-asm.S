@@ -38,6 +38,25 @@ asm_spin:
 	ret
 	.size	asm_spin, .-asm_spin
 
+/* movsave_spin(flag): keeps rbx and rbp in its frame by mov, as OpenBLAS's
+ * kernels do (no push), uses both as scratch registers, and polls *flag. */
+	.globl	asm_movsave_spin
+	.type	asm_movsave_spin, @function
+asm_movsave_spin:
+	sub	$40, %rsp
+	mov	%rbx, (%rsp)
+	mov	%rbp, 8(%rsp)
+	movabs	$0x5a5a5a5a5a5a5a5a, %rbp
+	mov	%rdi, %rbx
+1:	mov	(%rbx), %eax
+	test	%eax, %eax
+	jz	1b
+	mov	(%rsp), %rbx
+	mov	8(%rsp), %rbp
+	add	$40, %rsp
+	ret
+	.size	asm_movsave_spin, .-asm_movsave_spin
+
 /* Copied into anonymous executable memory at run time, where no symbol
  * names it: blob(next, arg) calls next(arg) with a frame pointer. */
 	.section .rodata

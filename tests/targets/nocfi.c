@@ -5,6 +5,8 @@
  *     blob:     code copied into an anonymous PROT_EXEC mapping -> c_leaf
  *     blob-map: the same, named "jit_blob" in /tmp/perf-PID.map
  *     asm-leaf: asm_spin (assembly, no CFI), polling a flag a timer sets
+ *     movsave-leaf: asm_movsave_spin, the same with rbx and rbp kept in
+ *               its frame by mov and clobbered
  * Usage: nocfi MODE SECONDS
  */
 #define _GNU_SOURCE
@@ -20,6 +22,7 @@
 typedef void (*callback)(void *);
 void asm_relay(callback next, void *arg);
 void asm_spin(volatile int *flag);
+void asm_movsave_spin(volatile int *flag);
 extern const unsigned char blob_template[], blob_template_end[];
 
 static volatile unsigned long sink;
@@ -53,7 +56,7 @@ static void on_alarm(int sig)
 __attribute__((noinline)) void c_middle(void *arg)
 {
 	(void)arg;
-	if (strcmp(mode, "asm-leaf") == 0) {
+	if (strcmp(mode, "asm-leaf") == 0 || strcmp(mode, "movsave-leaf") == 0) {
 		struct itimerspec its = { .it_value = { (time_t)seconds,
 							(long)((seconds - (time_t)seconds) * 1e9) } };
 		timer_t timer;
@@ -61,7 +64,10 @@ __attribute__((noinline)) void c_middle(void *arg)
 		signal(SIGALRM, on_alarm);
 		timer_create(CLOCK_MONOTONIC, &sev, &timer);
 		timer_settime(timer, 0, &its, NULL);
-		asm_spin(&stop_flag);
+		if (strcmp(mode, "asm-leaf") == 0)
+			asm_spin(&stop_flag);
+		else
+			asm_movsave_spin(&stop_flag);
 	} else {
 		blob(c_leaf, NULL);
 	}
@@ -80,7 +86,7 @@ int main(int argc, char **argv)
 	void *code;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: nocfi blob|blob-map|asm-leaf SECONDS\n");
+		fprintf(stderr, "usage: nocfi blob|blob-map|asm-leaf|movsave-leaf SECONDS\n");
 		return 2;
 	}
 	mode = argv[1];

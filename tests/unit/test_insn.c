@@ -65,6 +65,30 @@ static void test_x86_prologue(void)
 	   "x86_64 pc inside an instruction is refused (%s)", why);
 }
 
+/* OpenBLAS's kernels keep callee-saved registers by mov:
+ * sub rsp,0x28; mov [rsp],rbx; mov [rsp+8],rbp; mov rbx,rdi; add rbx,1;
+ * mov [rsp+0x10],rbx (a spill, not a save); mov rbx,[rsp];
+ * mov rbp,[rsp+8]; add rsp,0x28; ret */
+static const uint8_t movsave_func[] = {
+	0x48, 0x83, 0xec, 0x28, 0x48, 0x89, 0x1c, 0x24, 0x48, 0x89, 0x6c, 0x24, 0x08,
+	0x48, 0x89, 0xfb, 0x48, 0x83, 0xc3, 0x01, 0x48, 0x89, 0x5c, 0x24, 0x10,
+	0x48, 0x8b, 0x1c, 0x24, 0x48, 0x8b, 0x6c, 0x24, 0x08, 0x48, 0x83, 0xc4, 0x28, 0xc3,
+};
+
+static void test_x86_movsave(void)
+{
+	struct insn_row r;
+	const char *why;
+
+	ok(from_start(x86, movsave_func, sizeof(movsave_func), 0x19, &r, &why) &&
+		   cfa_is(&r, RSP, 0x30) && saved_at(&r, RBX, -0x30) && saved_at(&r, RBP, -0x28),
+	   "x86_64 registers kept by mov [rsp+n]: saved there; a later spill of a changed "
+	   "register is no save (%s)", why);
+	ok(from_start(x86, movsave_func, sizeof(movsave_func), 0x22, &r, &why) &&
+		   cfa_is(&r, RSP, 0x30) && r.saved == 0,
+	   "x86_64 after mov rbx,[rsp] and mov rbp,[rsp+8]: both the caller's again (%s)", why);
+}
+
 static void test_x86_trampoline(void)
 {
 	/* CPython 3.12's perf trampoline: sub rsp,8; call *rcx; add rsp,8; ret */
@@ -235,6 +259,7 @@ int main(void)
 	}
 	test_x86_prologue();
 	test_x86_trampoline();
+	test_x86_movsave();
 	test_x86_early_return();
 	test_x86_alloca();
 	test_x86_forward();
