@@ -273,7 +273,7 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 	else
 		output_record_begin(&p->out, snap->comm, snap->pid, snap->tid, snap->time_ns,
 				    p->period_ns);
-	if (np->ready && snap->have_regs) {
+	if (np->ready && snap->have_regs && !snap->stack_left_out) {
 		emit_merged(p, np, snap);
 	} else if (snap->npy && snap->rt) {
 		for (size_t i = 0; i < snap->npy; i++)
@@ -284,6 +284,9 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 		const struct map_entry *m = module_of(np, pc);
 		output_frame(&p->out, pc, NULL, 0, m && m->path[0] ? m->path : NULL);
 	}
+	if (snap->stack_left_out)
+		output_frame(&p->out, 0, "[native frames left out: processing behind]", 0,
+			     "[pysample]");
 	/* Python frames past this point could not be read: say so where the
 	 * missing callers would be, as for a cut native stack. */
 	if (snap->py_status == PYSNAP_READ_FAILED)

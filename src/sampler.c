@@ -485,6 +485,7 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 	const struct target_stats *ts = &s->target.stats;
 	double secs = (double)(st->end_ns - st->start_ns) / 1e9;
 	uint64_t failed = ts->samples_lost_exit + ts->samples_lost_timeout + s->queue.dropped +
+			  s->queue.stacks_left_out +
 			  ps->py_read_failed + ps->py_truncated + ps->py_chain_cut + ps->regs_failed +
 			  ps->torn;
 	struct rusage ru;
@@ -523,11 +524,13 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 			(unsigned long long)ts->processes_let_go, (unsigned long long)ts->execs);
 	fprintf(out,
 		"pysample: %llu failed: %llu thread exited mid-sample, %llu stop timed out, "
-		"%llu dropped (processing behind), %llu torn (read while running), "
+		"%llu dropped (processing behind), %llu without native frames (processing behind), "
+		"%llu torn (read while running), "
 		"%llu registers unreadable, %llu Python stacks unreadable, %llu over --max-frames, "
 		"%llu Python stacks caught between two frames\n",
 		(unsigned long long)failed, (unsigned long long)ts->samples_lost_exit,
 		(unsigned long long)ts->samples_lost_timeout, (unsigned long long)s->queue.dropped,
+		(unsigned long long)s->queue.stacks_left_out,
 		(unsigned long long)ps->torn,
 		(unsigned long long)ps->regs_failed, (unsigned long long)ps->py_read_failed,
 		(unsigned long long)ps->py_truncated, (unsigned long long)ps->py_chain_cut);

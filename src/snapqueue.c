@@ -85,14 +85,20 @@ struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes)
 	size_t at = 0;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->nfree && (!stack_bytes || (at = ring_room(q, stack_bytes)) != SIZE_MAX)) {
+	if (q->nfree) {
 		s = q->free_list[--q->nfree];
 		/* Where its stack copy goes: only this thread adds to the ring,
 		 * and until the copy is counted the processing thread can only
-		 * free more. */
-		s->stack = stack_bytes ? q->ring + at : NULL;
+		 * free more.  A full ring keeps the sample, without its copy:
+		 * deep stacks fill the ring first, and dropping whole samples
+		 * then would take them mostly from the deep phases. */
+		if (stack_bytes)
+			at = ring_room(q, stack_bytes);
+		s->stack_left_out = stack_bytes && at == SIZE_MAX;
+		s->stack = stack_bytes && !s->stack_left_out ? q->ring + at : NULL;
 		s->stack_len = 0;
 		s->ring_bytes = 0;
+		q->stacks_left_out += s->stack_left_out;
 	} else {
 		q->dropped++;
 	}

@@ -33,7 +33,8 @@ struct snap_queue {
 	 * timeout) or, after a timeout with nothing to do, until anything. */
 	bool waiting, idle;
 	size_t wake_batch;
-	uint64_t dropped;       /* samples lost because the pool or the ring was full */
+	uint64_t dropped;       /* samples lost because the pool was full */
+	uint64_t stacks_left_out; /* samples taken without their stack copy: the ring was full */
 	uint64_t pushed, released; /* since the start; released in the order pushed */
 };
 
@@ -42,8 +43,8 @@ struct snap_queue {
 void snap_queue_init(struct snap_queue *q, size_t total, size_t ring_bytes, size_t wake_batch);
 void snap_queue_free(struct snap_queue *q);
 /* A snapshot to fill, with its place in the ring set aside for a stack copy
- * of `stack_bytes`, or NULL (and a drop counted) when the pool or the ring
- * is full. */
+ * of `stack_bytes` (none, and stack_left_out set, when the ring is full),
+ * or NULL (and a drop counted) when the pool is empty. */
 struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes);
 /* Copies the stack of `snap` (just taken) into the ring, keeping only the
  * bytes read; `done` as for snapshot_copy_stack. */

@@ -71,6 +71,7 @@ struct snapshot {
 	size_t ring_bytes; /* what it holds of the ring: its copy, and a gap it left at the end */
 	uint64_t stack_addr;
 	bool stack_bounded; /* the copy stopped at --stack-bytes, not at the mapping's end */
+	bool stack_left_out; /* no room for a copy (processing behind): Python frames only */
 
 	enum py_snap_status py_status;
 	struct py_frame_ref *py; /* leaf first */
