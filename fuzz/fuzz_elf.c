@@ -5,10 +5,11 @@
  * a crafted one, so opening them and looking up _PyRuntime, Py_Version,
  * .PyRuntime and the load bias must survive any bytes.
  *
- * elf_file_open() takes a path, so the input goes into a memfd that is
- * opened again through /proc/self/fd, the way pysample opens a target's
- * files through /proc/PID/root.
+ * elf_file_open_fd() reads a file, so the input goes into a memfd that is
+ * opened again through /proc/self/fd, as pysample reopens the target's
+ * files it found with O_PATH.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!write_input(data, size))
 		return 0;
-	ef = elf_file_open(memfd_path, &why);
+	ef = elf_file_open_fd(open(memfd_path, O_RDONLY | O_CLOEXEC), &why);
 	if (!ef) {
 		if (!why)
 			__builtin_trap();

@@ -13,19 +13,14 @@ struct elf_file {
 	Elf *elf;
 };
 
-struct elf_file *elf_file_open(const char *path, const char **why)
+struct elf_file *elf_file_open_fd(int fd, const char **why)
 {
 	struct elf_file *ef;
-	int fd;
 	Elf *elf;
 
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		*why = "libelf version mismatch";
-		return NULL;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*why = strerror(errno);
+		close(fd);
 		return NULL;
 	}
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);

@@ -8,8 +8,9 @@
 
 struct elf_file;
 
-/* Opens an ELF file read-only; NULL (with errno-style reason in *why) on failure. */
-struct elf_file *elf_file_open(const char *path, const char **why);
+/* Reads the ELF file open at fd, which it takes over (closed on failure
+ * too); NULL with the reason in *why. */
+struct elf_file *elf_file_open_fd(int fd, const char **why);
 void elf_file_close(struct elf_file *ef);
 
 /* Value and size of a defined symbol, from .symtab and then .dynsym. */

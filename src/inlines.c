@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "inlines.h"
 
+#include "debuginfo.h"
+
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <stdlib.h>
@@ -205,7 +207,7 @@ size_t inlines_at(struct inlines *in, Dwfl_Module *mod, uint64_t addr, char **na
 		  char *(*demangle)(const char *))
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+	Dwarf_Die *cu = debuginfo_dwarf_usable(mod) ? dwfl_module_addrdie(mod, addr, &bias) : NULL;
 	struct range *fn[4], *hits[64];
 	size_t n;
 	uint64_t pc;

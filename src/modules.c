@@ -8,10 +8,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "debuginfo.h"
 #include "elfsym.h"
 #include "memread.h"
 #include "pidns.h"
-#include "pyruntime.h"
+#include "targetfs.h"
 
 /* Longer than processing lags behind sampling (an exit is held 3 s at most). */
 #define VANISHED_CODE_KEEP_NS 10000000000ull
@@ -20,9 +21,23 @@
 
 static char *debuginfo_path;
 
+/* Every module is reported with a file pysample opened itself
+ * (targetfs.h): libdwfl is never to look for one. */
+static int no_elf_search(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+			 char **file_name, Elf **elfp)
+{
+	(void)mod;
+	(void)userdata;
+	(void)name;
+	(void)base;
+	(void)file_name;
+	*elfp = NULL;
+	return -1;
+}
+
 static const Dwfl_Callbacks callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_elf = no_elf_search,
+	.find_debuginfo = debuginfo_find,
 	.debuginfo_path = &debuginfo_path,
 };
 
@@ -43,7 +58,8 @@ bool modules_init(struct modules *m, pid_t pid, char *err, size_t err_len)
 	m->cfi_cache = xcalloc(CFI_CACHE_SLOTS, sizeof(*m->cfi_cache));
 	modules_refresh(m, true);
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-	m->exe_fd = open(exe, O_RDONLY | O_CLOEXEC);
+	/* The kernel's own link to the inode it runs: a regular file. */
+	m->exe_fd = open(exe, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (m->exe_fd >= 0)
 		m->exe_elf = elf_begin(m->exe_fd, ELF_C_READ_MMAP, NULL);
 	if (!m->exe_elf) {
@@ -68,9 +84,8 @@ void modules_free(struct modules *m)
 	perf_map_free(&m->perfmap);
 	free(m->cfi_cache);
 	for (size_t i = 0; i < m->nreported; i++)
-		free(m->reported_path[i]);
-	free(m->reported_path);
-	free(m->reported_start);
+		free(m->reported[i]);
+	free(m->reported);
 	memset(m, 0, sizeof(*m));
 	m->vdso_fd = m->exe_fd = -1;
 }
@@ -78,28 +93,33 @@ void modules_free(struct modules *m)
 static bool already_reported(const struct modules *m, const char *path, uint64_t start)
 {
 	for (size_t i = 0; i < m->nreported; i++)
-		if (m->reported_start[i] == start && strcmp(m->reported_path[i], path) == 0)
+		if (m->reported[i]->start == start && strcmp(m->reported[i]->path, path) == 0)
 			return true;
 	return false;
 }
 
-/* Records a reported module; its userdata points at our copy of the path,
- * which outlives anything libdwfl may free. */
-static void remember(struct modules *m, Dwfl_Module *mod, const char *path, uint64_t start)
+/* Records a reported module; its userdata points at our record of it (the
+ * path, stable for the symbolizer, and the process, for the debug file
+ * search), which outlives anything libdwfl may free. */
+static struct module_info *remember(struct modules *m, Dwfl_Module *mod, const char *path,
+				    uint64_t start)
 {
-	size_t cap = m->reported_cap;
 	void **userdata = NULL;
+	struct module_info *info;
+	size_t len = strlen(path);
 
-	grow_array((void **)&m->reported_path, &cap, m->nreported, sizeof(char *));
-	grow_array((void **)&m->reported_start, &m->reported_cap, m->nreported, sizeof(uint64_t));
-	m->reported_path[m->nreported] = xstrdup(path);
-	m->reported_start[m->nreported] = start;
+	grow_array((void **)&m->reported, &m->reported_cap, m->nreported, sizeof(*m->reported));
+	info = xcalloc(1, sizeof(*info) + len + 1);
+	memcpy(info->path, path, len + 1);
+	info->start = start;
+	info->pid = m->pid;
+	m->reported[m->nreported++] = info;
 	if (mod && dwfl_module_info(mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL) && userdata)
-		*userdata = m->reported_path[m->nreported];
-	m->nreported++;
+		*userdata = info;
+	return info;
 }
 
-const char *modules_name(Dwfl_Module *mod)
+const struct module_info *modules_info(Dwfl_Module *mod)
 {
 	void **userdata = NULL;
 
@@ -109,13 +129,21 @@ const char *modules_name(Dwfl_Module *mod)
 	return *userdata;
 }
 
+const char *modules_name(Dwfl_Module *mod)
+{
+	const struct module_info *info = modules_info(mod);
+
+	return info ? info->path : NULL;
+}
+
 /* The vdso exists only in memory: copy it into a memfd so libdwfl can read
  * its CFI like any file (threads spend real time in clock_gettime). */
 static void report_vdso(struct modules *m, const struct map_entry *e)
 {
 	size_t len = (size_t)(e->end - e->start);
 	uint8_t *buf;
-	char path[64];
+	Dwfl_Module *mod;
+	int fd;
 
 	if (len > (1u << 20))
 		return;
@@ -132,28 +160,44 @@ static void report_vdso(struct modules *m, const struct map_entry *e)
 	}
 	if (m->vdso_fd < 0)
 		return;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->vdso_fd);
-	remember(m, dwfl_report_elf(m->dwfl, "[vdso]", path, -1, e->start, true), "[vdso]",
-		 e->start);
+	/* libdwfl keeps the descriptor it is given. */
+	fd = dup(m->vdso_fd);
+	mod = fd >= 0 ? dwfl_report_elf(m->dwfl, "[vdso]", "[vdso]", fd, e->start, true) : NULL;
+	if (!mod && fd >= 0)
+		close(fd);
+	remember(m, mod, "[vdso]", e->start);
 }
 
 static void report_file(struct modules *m, const struct map_entry *first)
 {
-	char file[4200];
+	char reason[512];
 	const char *why;
 	struct elf_file *ef;
+	Dwfl_Module *mod = NULL;
 	uint64_t bias;
+	int fd = targetfs_open_mapped(m->pid, first, reason, sizeof(reason)), dwfl_fd;
 
-	target_file_path(m->pid, first->path, file, sizeof(file));
-	ef = elf_file_open(file, &why);
-	if (!ef)
+	if (fd < 0) {
+		pys_debug("no symbols or CFI for %s: %s", first->path, reason);
+		remember(m, NULL, first->path, first->start); /* not retried */
 		return;
-	if (elf_file_load_bias(ef, first->start, first->offset, &bias)) {
-		Dwfl_Module *mod = dwfl_report_elf(m->dwfl, first->path, file, -1, bias, true);
+	}
+	dwfl_fd = dup(fd);
+	ef = elf_file_open_fd(fd, &why);
+	if (ef && dwfl_fd >= 0 && elf_file_load_bias(ef, first->start, first->offset, &bias)) {
+		/* libdwfl keeps the descriptor when it takes the module. */
+		mod = dwfl_report_elf(m->dwfl, first->path, first->path, dwfl_fd, bias, true);
 		if (!mod)
-			pys_debug("libdwfl cannot use %s: %s", file, dwfl_errmsg(-1));
-		/* Remembered even on failure, so a bad file is not retried. */
-		remember(m, mod, first->path, first->start);
+			pys_debug("libdwfl cannot use %s: %s", first->path, dwfl_errmsg(-1));
+	}
+	if (!mod && dwfl_fd >= 0)
+		close(dwfl_fd);
+	/* Remembered even on failure, so a bad file is not retried. */
+	struct module_info *info = remember(m, mod, first->path, first->start);
+	if (mod) {
+		GElf_Addr elf_bias;
+		debuginfo_note_module_elf(&info->debug, dwfl_module_getelf(mod, &elf_bias),
+					  first->path);
 	}
 	elf_file_close(ef);
 }

@@ -10,6 +10,7 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "debuginfo.h"
 #include "perfmap.h"
 #include "procmaps.h"
 
@@ -21,6 +22,15 @@ struct cfi_cache_slot {
 	uint8_t kind; /* modules_cfi_frame_kind's answer */
 };
 
+/* What pysample keeps of a reported module (its libdwfl userdata). */
+struct module_info {
+	uint64_t start;
+	pid_t pid;
+	struct debug_found debug; /* its separate debug data (debuginfo.h) */
+	bool dwarf_checked, dwarf_usable;
+	char path[]; /* as the target's maps name it */
+};
+
 struct modules {
 	pid_t pid;
 	Dwfl *dwfl;
@@ -29,10 +39,8 @@ struct modules {
 	unsigned generation;    /* bumped on every report, for caches */
 	int vdso_fd;
 	int exe_fd;
-	/* Modules reported so far: path (owned, stable for the symbolizer)
-	 * and start; each is reported once, and begin_add keeps the rest. */
-	char **reported_path;
-	uint64_t *reported_start;
+	/* Modules reported so far, each once (begin_add keeps the rest). */
+	struct module_info **reported;
 	size_t nreported, reported_cap;
 	Elf *exe_elf; /* tells libdw the target's architecture */
 	uint64_t refreshes;
@@ -52,6 +60,8 @@ void modules_refresh(struct modules *m, bool force);
 Dwfl_Module *modules_find(struct modules *m, uint64_t pc);
 /* Path of the module (stable until modules_free), or NULL. */
 const char *modules_name(Dwfl_Module *mod);
+/* pysample's record of the module, or NULL. */
+const struct module_info *modules_info(Dwfl_Module *mod);
 /* The mapping holding addr (from the last report), or NULL. */
 const struct map_entry *modules_mapping(const struct modules *m, uint64_t addr);
 /* Does .eh_frame or .debug_frame describe the code at addr (for a caller

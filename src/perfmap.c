@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "targetfs.h"
+
 #define RECHECK_NS 10000000u      /* a miss looks at the file at most this often */
 #define MAX_READ (16u << 20)      /* bytes read per look */
 #define MAX_LINE 4096
@@ -20,7 +22,6 @@ void perf_map_init(struct perf_map *pm, pid_t pid, pid_t ns_pid)
 	pm->pid = pid;
 	snprintf(pm->path, sizeof(pm->path), "/tmp/perf-%d.map", (int)ns_pid);
 	/* Through the target's root: a container's /tmp is not ours. */
-	snprintf(pm->file, sizeof(pm->file), "/proc/%d/root%s", (int)pid, pm->path);
 }
 
 static void clear_entries(struct perf_map *pm)
@@ -157,19 +158,21 @@ static bool owner_ok(struct perf_map *pm, const struct stat *st)
 
 static void reload(struct perf_map *pm)
 {
+	char why[256];
 	struct stat st;
 	size_t want, got = 0;
 	char *buf;
 	int fd;
 
-	fd = open(pm->file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return;
-	if (fstat(fd, &st) != 0 || !owner_ok(pm, &st)) {
+	fd = targetfs_open_in_root(pm->pid, pm->path, why, sizeof(why));
+	if (fd < 0 && errno == ENOENT)
+		return; /* no perf map (yet) */
+	if (fd < 0 || fstat(fd, &st) != 0 || !owner_ok(pm, &st)) {
 		pys_warn("ignoring %s: not a regular file owned by the target's user or root",
 			 pm->path);
 		pm->refused = true;
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	if ((uint64_t)st.st_size < pm->parsed) {

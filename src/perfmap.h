@@ -18,8 +18,7 @@ struct perf_map_entry {
 };
 
 struct perf_map {
-	char path[128];  /* as the target sees it: /tmp/perf-NSPID.map */
-	char file[192];  /* as pysample opens it: through /proc/PID/root */
+	char path[128];  /* as the target sees it (in its root): /tmp/perf-NSPID.map */
 	pid_t pid;
 	struct perf_map_entry *entries; /* sorted by start, then seq */
 	size_t n, cap;

@@ -75,7 +75,6 @@ static bool parse_line(const char *s, const char *end, struct map_entry *e)
 {
 	static const char deleted[] = " (deleted)";
 	const size_t deleted_len = sizeof(deleted) - 1;
-	uint64_t dev_major, dev_minor;
 	size_t path_len;
 
 	memset(e, 0, sizeof(*e));
@@ -89,8 +88,8 @@ static bool parse_line(const char *s, const char *end, struct map_entry *e)
 	e->executable = s[2] == 'x';
 	s += 4;
 	if (!expect(&s, end, ' ') || !parse_hex(&s, end, &e->offset) || !expect(&s, end, ' ') ||
-	    !parse_hex(&s, end, &dev_major) || !expect(&s, end, ':') ||
-	    !parse_hex(&s, end, &dev_minor) || !expect(&s, end, ' ') ||
+	    !parse_hex(&s, end, &e->dev_major) || !expect(&s, end, ':') ||
+	    !parse_hex(&s, end, &e->dev_minor) || !expect(&s, end, ' ') ||
 	    !parse_dec(&s, end, &e->inode))
 		return false;
 	skip_blanks(&s, end);

@@ -8,6 +8,7 @@
 struct map_entry {
 	uint64_t start, end;
 	uint64_t offset; /* file offset of `start` */
+	uint64_t dev_major, dev_minor; /* the mapped file's device and inode */
 	uint64_t inode;
 	bool readable, writable, executable;
 	bool deleted; /* the file was unlinked (" (deleted)" suffix, removed from path) */

@@ -8,13 +8,9 @@
 
 #include "elfsym.h"
 #include "memread.h"
+#include "targetfs.h"
 
 bool py_runtime_scan_only;
-
-void target_file_path(pid_t pid, const char *path, char *out, size_t out_len)
-{
-	snprintf(out, out_len, "/proc/%d/root%s", (int)pid, path);
-}
 
 /* "libpython3.11.so.1.0", "python3.11", "python3.11d" -> 3, 11. */
 static bool version_from_name(const char *base, unsigned *major, unsigned *minor)
@@ -47,19 +43,24 @@ static const struct map_entry *first_mapping(const struct proc_maps *maps, const
 static bool runtime_in_module(pid_t pid, const struct proc_maps *maps, const char *path,
 			      struct py_runtime *rt)
 {
-	char file[4200];
+	char reason[512];
 	const char *why = NULL;
 	const struct map_entry *first = first_mapping(maps, path);
 	struct elf_file *ef;
 	uint64_t value, size, bias;
 	bool found = false;
+	int fd;
 
 	if (!first)
 		return false;
-	target_file_path(pid, path, file, sizeof(file));
-	ef = elf_file_open(file, &why);
+	fd = targetfs_open_mapped(pid, first, reason, sizeof(reason));
+	if (fd < 0) {
+		pys_debug("cannot read %s: %s", path, reason);
+		return false;
+	}
+	ef = elf_file_open_fd(fd, &why);
 	if (!ef) {
-		pys_debug("cannot read %s: %s", file, why);
+		pys_debug("cannot read %s: %s", path, why);
 		return false;
 	}
 	if (!elf_file_load_bias(ef, first->start, first->offset, &bias))

@@ -31,8 +31,4 @@ extern bool py_runtime_scan_only;
 enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps,
 				      struct py_runtime *rt, char *why, size_t why_len);
 
-/* Path under which pysample opens a file the target has mapped: through
- * /proc/PID/root so that a target in another mount namespace works too. */
-void target_file_path(pid_t pid, const char *path, char *out, size_t out_len);
-
 #endif

@@ -81,7 +81,7 @@ if syscalls:
                     continue
                 measured, total = shares(records, names)
                 check("C loop, a system call per %d, -F %s %s" % (every, hz, " ".join(mode)),
-                      measured, total, truth, 2500 if hz == "999" else 5000)
+                      measured, total, truth, 2500 if hz == "999" else 3000)
     # What the summary says: with timers, stops on a system call's exit
     # as often as the thread is in one; the interrupts of
     # --stop-by=interrupt, and of a container whose seccomp profile forbids
@@ -96,14 +96,19 @@ if syscalls:
         if mode == "timer":
             late = summary_field(p.stderr, r"(\d+) late ticks dropped")
             ticks = summary_field(p.stderr, r"(\d+) at their thread's CPU-time tick")
-            ok(on_exit[mode] is not None and ticks and ticks > 300 and late == 0,
+            ok(on_exit[mode] is not None and on_exit[mode] < 30 and ticks and ticks > 300 and
+               late == 0,
                "the summary counts the stops: %s at the tick, %s%% on a system call's exit, %s late"
                % (ticks, on_exit[mode], late), p.stderr)
         else:
+            # How far interrupts drift depends on the machine's load (a
+            # thread waiting for a CPU stops where it was preempted):
+            # that they were used, and the share, are reported.
             ok("timers off (--stop-by=interrupt)" in p.stderr and on_exit[mode] is not None and
-               on_exit["timer"] is not None and on_exit[mode] > on_exit["timer"] + 10,
-               "--stop-by=interrupt: %s%% of the stops on a system call's exit, against %s%% with "
-               "timers" % (on_exit[mode], on_exit["timer"]), p.stderr)
+               re.search(r"0 at their thread's CPU-time tick \(timer\), [1-9]\d* by interrupt",
+                         p.stderr),
+               "--stop-by=interrupt: stops by interrupt, %s%% of them on a system call's exit "
+               "(%s%% with timers)" % (on_exit[mode], on_exit["timer"]), p.stderr)
     if noperf:
         out = os.path.join(TMP, "syscalls-noperf.perf")
         p = subprocess.run([noperf, PYSAMPLE, "-F", "999", "-o", out, "--", syscalls, "500", "1"],

@@ -14,7 +14,7 @@ import time
 from pstest import PYSAMPLE, ok, skip, done
 
 SCHED_FIFO = 1
-SPIN = ["/bin/sh", "-c", "end=$(($(date +%s) + 2)); while [ $(date +%s) -lt $end ]; do :; done"]
+SPIN = ["/bin/sh", "-c", "end=$(($(date +%s) + 3)); while [ $(date +%s) -lt $end ]; do :; done"]
 
 
 def threads_of(pid):
@@ -31,16 +31,22 @@ def threads_of(pid):
 
 
 def observe(prefix, binary):
-    """{tid: set of (nice, policy) seen}, read every 100 ms from 0.3 s to
-    1.5 s: on a loaded machine the processing thread may be behind, and at
-    its normal priority, at any one instant."""
+    """{tid: set of (nice, policy) seen}, read every 100 ms from 0.3 s on
+    while it runs: on a loaded machine the processing thread may be
+    behind, and at its normal priority, at any one instant (and a
+    sanitizer build takes a while to start)."""
     p = subprocess.Popen(prefix + [binary, "-F", "499", "-o", "/dev/null", "--"] + SPIN,
                          stderr=subprocess.PIPE, text=True)
     seen = {}
     time.sleep(0.3)
-    for _ in range(12):
-        for tid, state in threads_of(p.pid).items():
-            seen.setdefault(tid, set()).add(state)
+    for _ in range(40):
+        if p.poll() is not None:
+            break
+        try:
+            for tid, state in threads_of(p.pid).items():
+                seen.setdefault(tid, set()).add(state)
+        except OSError:
+            break
         time.sleep(0.1)
     err = p.communicate(timeout=60)[1]
     return p.returncode, seen, err

@@ -54,8 +54,10 @@ for label, python in each_interpreter("threads"):
     dropped = re.search(r"(\d+) dropped", p.stderr)
     dropped = int(dropped.group(1)) if dropped else 0
     # (Before the fix it got 10-29% of the ticks; the margin is for the
-    # sanitizer build, whose own cost is several times larger.)
-    ok(ticks > 0 and len(main) >= 0.8 * (ticks - dropped) and timeouts and timeouts.group(1) == "0",
+    # sanitizer build, whose own cost is several times larger, and for the
+    # time the thread waits for a CPU on a loaded machine, which is not
+    # sampled.)
+    ok(ticks > 0 and len(main) >= 0.7 * (ticks - dropped) and timeouts and timeouts.group(1) == "0",
        "%s: --idle under thread churn: the thread creating threads has %d samples of %.0f ticks "
        "(%d snapshots dropped), no stop timed out" % (label, len(main), ticks, dropped), p.stderr)
 done()
