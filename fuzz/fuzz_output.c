@@ -6,6 +6,8 @@
  * by lines, blanks and parentheses, so doc/output-format.md's rules must
  * hold whatever the names are:
  *   - no name adds a line break, the header never starts with a blank;
+ *   - every line is valid UTF-8, with no C1 control, no Unicode line or
+ *     paragraph separator and no bidirectional override;
  *   - frame lines are "\t... (dso)" and the dso has no blank or parenthesis;
  *   - every record ends with an empty line.
  *
@@ -40,11 +42,35 @@ static const char *next_field(char *buf, size_t len, size_t *pos)
 	return *s ? s : NULL;
 }
 
-static bool has_control(const char *s, const char *end)
+/* A control byte, or a byte that is not part of well-formed UTF-8, or a
+ * character that breaks or reorders a line. */
+static bool has_control(const char *str, const char *end)
 {
-	for (; s < end; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	const unsigned char *s = (const unsigned char *)str, *e = (const unsigned char *)end;
+
+	while (s < e) {
+		unsigned c = *s, len, cp;
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return true;
+			s++;
+			continue;
+		}
+		len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+		if (!len || len > (unsigned)(e - s) || c > 0xf4 || c < 0xc2)
 			return true;
+		cp = c & (0x3f >> (len - 1));
+		for (unsigned i = 1; i < len; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return true;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp < 0xe000) || (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 ||
+		    cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+			return true;
+		s += len;
+	}
 	return false;
 }
 
@@ -100,8 +126,8 @@ static void check_sanitize(const char *src)
 			n = strnlen(dst, dst_len);
 			CHECK(n < dst_len && n >= prefix);
 			for (size_t i = prefix; i < n; i++)
-				CHECK(dst[i] != ' ' && dst[i] != '(' && dst[i] != ')' &&
-				      (unsigned char)dst[i] >= 0x20 && dst[i] != 0x7f);
+				CHECK(dst[i] != ' ' && dst[i] != '(' && dst[i] != ')');
+			CHECK(!has_control(dst + prefix, dst + n));
 			free(dst);
 		}
 	}

@@ -18,8 +18,9 @@
 
 #include "fuzz.h"
 
-/* The buffer size read_string() in pycode.c uses. */
-#define FULL_OUT (1024 * 4 + 1)
+/* The buffer size read_string() in pycode.c uses (with room for the mark
+ * of a name cut at 1024 characters). */
+#define FULL_OUT (1024 * 4 + sizeof("[...]"))
 
 /* Well-formed UTF-8, shortest forms only, no surrogates, nothing past
  * U+10FFFF and no C0 controls or DEL. */

@@ -28,7 +28,7 @@ cc=${CC:-clang}
 
 # Harness name and the library sources it links, relative to the top.
 harnesses='
-fuzz_procmaps      src/procmaps.c src/common.c
+fuzz_procmaps      src/procmaps.c src/procfs.c src/common.c
 fuzz_linetable     src/linetable.c src/common.c
 fuzz_unicode       src/pycode.c src/memread.c src/linetable.c src/pyversions.c src/common.c
 fuzz_debug_offsets src/pyversions.c src/pycode.c src/memread.c src/linetable.c src/common.c
@@ -36,7 +36,7 @@ fuzz_output        src/output.c src/common.c
 fuzz_elf           src/elfsym.c src/common.c
 fuzz_merge         src/merge.c src/common.c
 fuzz_cfi           src/cfi-rewrite.c src/common.c
-fuzz_perfmap       src/perfmap.c src/common.c
+fuzz_perfmap       src/perfmap.c src/targetfs.c src/common.c
 fuzz_insn          arch/insn.c arch/x86_64/insn.c arch/aarch64/insn.c
 '
 

@@ -136,6 +136,18 @@ static bool read_encoded(const uint8_t *p, const uint8_t *end, uint8_t enc, uint
 	return !(enc & 0x80); /* indirect: the address of the address */
 }
 
+static bool read_uleb(const uint8_t **p, const uint8_t *end, uint64_t *value)
+{
+	*value = 0;
+	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t b = *(*p)++;
+		*value |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
 static bool skip_leb(const uint8_t **p, const uint8_t *end)
 {
 	for (unsigned n = 0; *p < end && n < 10; n++)
@@ -161,8 +173,13 @@ static bool cie_fde_encoding(const uint8_t *cie, const uint8_t *end, uint8_t *en
 		return false;
 	if (aug[0] != 'z')
 		return aug[0] == '\0';
-	if (!skip_leb(&p, end)) /* augmentation data length */
+	/* The augmentation data holds what the string's letters announce, and
+	 * nothing of it lies past its declared length ("zR" with a length of
+	 * 0 has no encoding: the byte after it is an instruction). */
+	uint64_t data_len;
+	if (!read_uleb(&p, end, &data_len) || data_len > (uint64_t)(end - p))
 		return false;
+	end = p + data_len;
 	for (const uint8_t *a = aug + 1; a < nul; a++) {
 		uint64_t ignored;
 		size_t n;
@@ -218,9 +235,12 @@ struct cfi_fde *cfi_eh_frame_fdes(const uint8_t *src, size_t len, uint64_t vaddr
 			while (k < ncies && cies[k].offset != cie)
 				k++;
 			uint64_t raw = 0;
+			/* The initial location and the address range, both in the
+			 * CIE's encoding, must fit in the FDE. */
 			if (k < ncies && cies[k].ok &&
 			    read_encoded(src + pos + 8, src + end, cies[k].enc, vaddr + pos + 8, bias, &start,
 					 &n) &&
+			    pos + 8 + 2 * n <= end &&
 			    (memcpy(&raw, src + pos + 8, n), raw != 0)) { /* 0: a discarded section's FDE */
 				grow_array((void **)&fdes, &fdes_cap, nfdes, sizeof(*fdes));
 				fdes[nfdes++] = (struct cfi_fde){ start, pos };

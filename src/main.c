@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "debuginfo.h"
 #include "options.h"
 #include "pyruntime.h"
 #include "pyversions.h"
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
 	case PARSE_OK:
 		break;
 	}
+	/* Before any thread: it may clear DEBUGINFOD_URLS. */
+	debuginfo_allow_debuginfod(opt.debuginfod);
 	if (opt.dump_layout)
 		return dump_layout(&opt);
 	if (opt.output) {

@@ -54,6 +54,10 @@ void options_usage(FILE *out)
 	      "      --max-frames=N     frames per stack, Python and native each (default 4096)\n"
 	      "      --pid-namespace=WHICH  ids in the records: host (default, as -p takes\n"
 	      "                         them) or target (as a container sees itself)\n"
+	      "      --debuginfod       ask the debuginfod servers of DEBUGINFOD_URLS for the\n"
+	      "                         debug files of modules without local ones (off by\n"
+	      "                         default: no network; DEBUGINFOD_TIMEOUT, default 5 s,\n"
+	      "                         and a server that does not answer is not asked again)\n"
 	      "      --runtime-by-scan  find CPython 3.13+ by scanning its memory for the\n"
 	      "                         _Py_DebugOffsets cookie instead of by symbols\n"
 	      "      --dump-layout=X.Y  print the CPython X.Y structure offsets pysample uses\n"
@@ -98,7 +102,8 @@ static bool parse_number(const char *s, double lo, double hi, double *out)
 enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
-	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME, OPT_STOP_BY
+	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME, OPT_STOP_BY,
+	OPT_DEBUGINFOD
 };
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt)
@@ -120,6 +125,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "insn", no_argument, NULL, OPT_INSN },
 		{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
 		{ "stop-by", required_argument, NULL, OPT_STOP_BY },
+		{ "debuginfod", no_argument, NULL, OPT_DEBUGINFOD },
 		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
 		{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES },
 		{ "dump-layout", required_argument, NULL, OPT_DUMP_LAYOUT },
@@ -203,6 +209,9 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_NO_REALTIME:
 			opt->realtime = false;
+			break;
+		case OPT_DEBUGINFOD:
+			opt->debuginfod = true;
 			break;
 		case OPT_STOP_BY:
 			if (strcmp(optarg, "timer") != 0 && strcmp(optarg, "interrupt") != 0) {

@@ -17,6 +17,7 @@ struct options {
 	bool subprocesses;    /* follow children (fork, vfork, clone, exec) */
 	bool realtime;        /* the sampling thread at SCHED_FIFO 1 when allowed */
 	bool stop_by_interrupt; /* no per-thread timers: PTRACE_INTERRUPT at each tick */
+	bool debuginfod;      /* ask the servers of DEBUGINFOD_URLS for debug files */
 	bool gil;             /* only the thread holding the GIL */
 	bool pid_namespace_target; /* print ids as the target's PID namespace sees them */
 	bool lines;           /* split Python frames per line */

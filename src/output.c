@@ -66,34 +66,90 @@ static void appendf(struct output *o, const char *fmt, ...)
 }
 
 /*
+ * The length of the well-formed UTF-8 character at s (1-4), or 0 when the
+ * bytes there are not one (a stray continuation byte, an overlong form, a
+ * surrogate, past U+10FFFF, cut short); its code point in *cp.
+ */
+static size_t utf8_char(const unsigned char *s, uint32_t *cp)
+{
+	size_t n;
+	uint32_t c = s[0], min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2, c &= 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3, c &= 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also a NUL that ends the string early */
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c < 0xe000))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Characters that would break a record or mislead a reader: line and
+ * paragraph separators (some consumers split on them), the C1 controls,
+ * and the bidirectional overrides and isolates, which make a line show in
+ * another order than it reads. */
+static bool breaks_line(uint32_t cp)
+{
+	return (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061c ||
+	       cp == 0x200e || cp == 0x200f;
+}
+
+/*
  * Writes src at dst + pos, never past dst_len - 1 (room for the NUL the
- * caller may add); returns the new end.  Byte by byte through a branch
- * only for the rare byte that needs changing: this runs for every frame
- * line.
+ * caller may add); returns the new end.  Every line written is valid
+ * UTF-8: a byte that is not part of a well-formed character, and a
+ * control or line-breaking character, becomes '?'.  The plain ASCII that
+ * nearly every frame line is made of goes through one test per byte: this
+ * runs for every frame line.
  */
 static size_t sanitize_into(char *dst, size_t dst_len, size_t pos, const char *src, bool is_dso)
 {
 	static const char digits[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)src;
 
-	for (; *s && pos + 4 < dst_len; s++) {
+	while (*s && pos + 4 < dst_len) {
 		unsigned char c = *s;
-		if (c < 0x20 || c == 0x7f) {
-			dst[pos++] = '?';
-		} else if (is_dso && (c == ' ' || c == '(' || c == ')' || c == '%')) {
-			dst[pos++] = '%';
-			dst[pos++] = digits[c >> 4];
-			dst[pos++] = digits[c & 15];
+		if (c >= 0x20 && c < 0x7f) {
+			if (is_dso && (c == ' ' || c == '(' || c == ')' || c == '%')) {
+				dst[pos++] = '%';
+				dst[pos++] = digits[c >> 4];
+				dst[pos++] = digits[c & 15];
+			} else {
+				dst[pos++] = (char)c;
+			}
+			s++;
+		} else if (c < 0x80) {
+			dst[pos++] = '?'; /* C0 controls and DEL */
+			s++;
 		} else {
-			dst[pos++] = (char)c;
+			uint32_t cp;
+			size_t n = utf8_char(s, &cp);
+			if (!n || breaks_line(cp)) {
+				dst[pos++] = '?';
+				s += n ? n : 1;
+			} else {
+				memcpy(dst + pos, s, n);
+				pos += n;
+				s += n;
+			}
 		}
 	}
-	/* Cut short: never leave half a UTF-8 character at the end. */
-	if (*s && (*s & 0xc0) == 0x80)
-		while (pos > 0 && ((unsigned char)dst[pos - 1] & 0xc0) == 0x80)
-			pos--;
-	if (*s && pos > 0 && ((unsigned char)dst[pos - 1] & 0xc0) == 0xc0)
-		pos--;
 	return pos;
 }
 

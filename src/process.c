@@ -386,18 +386,28 @@ static void *thread_main(void *arg)
 	give_way_at_start(p);
 	test_sleep_us(1000 * test_knob("PYSAMPLE_TEST_PROCESS_DELAY_MS", 60000));
 	while ((n = snap_queue_pop(p->queue, batch, POP_BATCH)) > 0) {
+		if (atomic_load(&p->abandon)) {
+			p->abandoned += n;
+			snap_queue_release(p->queue, batch, n);
+			continue;
+		}
 		/* Caught up: give way again. */
 		if (atomic_load_explicit(&p->gives_way, memory_order_relaxed) &&
 		    !atomic_load(&p->yielding) && snap_queue_fill_percent(p->queue) == 0 &&
 		    setpriority(PRIO_PROCESS, (id_t)p->tid, YIELD_NICE) == 0)
 			atomic_store(&p->yielding, true);
 		for (size_t i = 0; i < n; i++) {
+			if (atomic_load(&p->abandon)) {
+				p->abandoned += n - i;
+				break;
+			}
 			test_sleep_us(delay_each_us);
 			processor_handle(p, batch[i]);
 		}
 		snap_queue_release(p->queue, batch, n);
 	}
 	output_flush(&p->out);
+	atomic_store(&p->finished, true);
 	return NULL;
 }
 
@@ -406,6 +416,16 @@ bool processor_start(struct processor *p, struct snap_queue *q)
 	p->queue = q;
 	p->running = pthread_create(&p->thread, NULL, thread_main, p) == 0;
 	return p->running;
+}
+
+bool processor_finished(struct processor *p)
+{
+	return !p->running || atomic_load(&p->finished);
+}
+
+void processor_abandon(struct processor *p)
+{
+	atomic_store(&p->abandon, true);
 }
 
 void processor_join(struct processor *p)

@@ -84,6 +84,11 @@ struct processor {
 	pid_t tid;
 	int base_nice;        /* the priority it goes back to when behind */
 	uint64_t times_behind; /* written by the sampling thread */
+	/* Set by the main thread when told to stop while the last snapshots
+	 * are processed: the rest are counted, not written. */
+	atomic_bool abandon;
+	atomic_bool finished; /* the thread has written what it will write */
+	uint64_t abandoned;
 	struct process_stats st;
 };
 
@@ -97,6 +102,10 @@ void processor_note_backlog(struct processor *p, unsigned fill_percent);
 void processor_hurry(struct processor *p);
 /* Starts the thread; it runs until the queue is closed and drained. */
 bool processor_start(struct processor *p, struct snap_queue *q);
+/* Whether the thread is done (processor_join will not wait long). */
+bool processor_finished(struct processor *p);
+/* Asks the thread to write nothing more: what is left is counted. */
+void processor_abandon(struct processor *p);
 void processor_join(struct processor *p);
 void processor_free(struct processor *p);
 

@@ -9,6 +9,9 @@
 
 #define CODE_CACHE_MAX 65536  /* entries; the cache starts over when full */
 #define MAX_NAME_CHARS 1024
+#define NAME_CUT "[...]"
+/* Python's own bound on a string's length: anything larger is garbage. */
+#define PY_SSIZE_MAX ((uint64_t)INT64_MAX)
 #define MAX_LINETABLE (1u << 20)
 #define MAX_BATCH 512
 #define STRINGS_MAX_BYTES (32u << 20)
@@ -146,20 +149,26 @@ bool py_decode_unicode(const struct py_layout *l, const uint8_t *obj, size_t len
 	state >>= l->unicode_state_shift;
 	memcpy(&length, obj + l->unicode_length, 8);
 	kind = (state >> 2) & 7;
-	if (!((state >> 5) & 1) || (kind != 1 && kind != 2 && kind != 4) ||
-	    length > MAX_NAME_CHARS)
-		return false; /* not a compact string, or not plausibly a name */
+	if (!((state >> 5) & 1) || (kind != 1 && kind != 2 && kind != 4) || length > PY_SSIZE_MAX)
+		return false; /* not a compact string */
+	/* A longer name (generated code, a lambda in a long expression) keeps
+	 * its first MAX_NAME_CHARS characters and says it was cut. */
+	uint64_t shown = length > MAX_NAME_CHARS ? MAX_NAME_CHARS : length;
 	data = (size_t)(((state >> 6) & 1) ? l->unicode_ascii_data : l->unicode_compact_data);
-	if (data + length * kind > len) {
-		*needed = data + length * kind;
+	if (data + shown * kind > len) {
+		*needed = data + shown * kind;
 		return false;
 	}
-	for (uint64_t i = 0; i < length; i++) {
+	for (uint64_t i = 0; i < shown; i++) {
 		const uint8_t *p = obj + data + i * kind;
 		uint32_t cp = kind == 1 ? p[0] : kind == 2 ? (uint32_t)(p[0] | p[1] << 8)
 							   : (uint32_t)p[0] | (uint32_t)p[1] << 8 |
 								     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 		put_utf8(cp, out, out_len, &pos);
+	}
+	if (shown < length && pos + sizeof(NAME_CUT) <= out_len) {
+		memcpy(out + pos, NAME_CUT, sizeof(NAME_CUT) - 1);
+		pos += sizeof(NAME_CUT) - 1;
 	}
 	out[pos] = '\0';
 	return true;
@@ -207,7 +216,7 @@ static const char *intern(struct py_code_cache *c, const char *s)
 static char *read_string(pid_t pid, const struct py_layout *l, uint64_t addr)
 {
 	uint8_t small[256], *buf = small;
-	char out[MAX_NAME_CHARS * 4 + 1];
+	char out[MAX_NAME_CHARS * 4 + sizeof(NAME_CUT)];
 	size_t got, needed;
 	bool ok;
 

@@ -28,6 +28,7 @@
 /* With every thread on a timer, how often the clock still wakes: to find
  * the interpreter, follow new processes, and end the run on time. */
 #define HOUSEKEEPING_NS 10000000u
+#define FINISH_POLL_NS 100000000u
 #define EXIT_POLL_NS 1000000u
 
 void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
@@ -472,9 +473,32 @@ void sampler_run(struct sampler *s)
 	}
 }
 
+/*
+ * The target runs on (detached); the last snapshots are processed.  A
+ * deep backlog can take a while: a signal (Ctrl-C) stops it after the
+ * sample in hand, and a second one ends pysample at once.
+ */
 void sampler_finish(struct sampler *s)
 {
+	bool asked = false;
+
 	snap_queue_close(&s->queue);
+	while (!processor_finished(&s->proc)) {
+		int sig = target_wait_signal(&s->target, now_ns() + FINISH_POLL_NS);
+		if (!sig)
+			continue;
+		if (asked) {
+			fprintf(stderr, "pysample: %s again: stopped at once; the profile is "
+					"incomplete\n",
+				strsignal(sig));
+			_exit(128 + sig);
+		}
+		asked = true;
+		fprintf(stderr, "pysample: %s: the samples still queued are not written (again to "
+				"stop at once)\n",
+			strsignal(sig));
+		processor_abandon(&s->proc);
+	}
 	processor_join(&s->proc);
 }
 

@@ -476,6 +476,17 @@ static bool wait_signalfd(struct target *t, uint64_t deadline_ns)
 	return r > 0;
 }
 
+int target_wait_signal(struct target *t, uint64_t deadline_ns)
+{
+	int sig;
+
+	if (!t->pending_signal)
+		wait_signalfd(t, deadline_ns);
+	sig = t->pending_signal;
+	t->pending_signal = 0;
+	return sig;
+}
+
 static void noop_stop(void *ctx, struct target *t, struct thread *th, const struct stop *why)
 {
 	(void)ctx;
@@ -527,13 +538,17 @@ static uint64_t next_tick_due(const struct target *t, uint64_t now)
 void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn, void *ctx)
 {
 	uint64_t sampled = t->stops_sampled;
+	size_t held = t->nexit_held;
 
 	if (!t->wake_late_ns)
 		t->wake_late_ns = WAKE_LATE_GUESS_NS;
 	for (;;) {
 		uint64_t now, due, margin = t->wake_late_ns + t->wake_late_ns / 2;
 		reap(t, fn, ctx);
-		if (t->exited || t->pending_signal || t->stops_sampled != sampled)
+		/* A new exit held is looked at at once: it waits for processing,
+		 * which may be done, and the next deadline may be far. */
+		if (t->exited || t->pending_signal || t->stops_sampled != sampled ||
+		    t->nexit_held > held)
 			return;
 		now = now_ns();
 		if (now >= deadline_ns)

@@ -159,9 +159,10 @@ bool target_rounds_needed(const struct target *t, bool idle);
 
 /*
  * Handles pending tracee events and signals until `deadline_ns` (monotonic),
- * returning early when the process exits, pysample gets a signal, or a
+ * returning early when the process exits, pysample gets a signal, a
  * thread was sampled (fn): one whose timer ticked, or that reached the
- * stop an earlier round asked for.  Sampled threads run again at once.
+ * stop an earlier round asked for, or an exit is held.  Sampled threads
+ * run again at once.
  */
 void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn, void *ctx);
 
@@ -197,6 +198,10 @@ size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_
  * would fail.  Returns the number of exits still held.
  */
 size_t target_release_exits(struct target *t, uint64_t queued, uint64_t processed);
+
+/* Waits until deadline for a signal to pysample itself (SIGINT, SIGTERM,
+ * ...): its number, or 0. */
+int target_wait_signal(struct target *t, uint64_t deadline_ns);
 
 /* Lets every thread go, delivering any signal caught in a stop. */
 void target_detach(struct target *t);

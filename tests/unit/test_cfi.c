@@ -135,5 +135,21 @@ int main(void)
 	Dl_info libc;
 	ok(dladdr((void *)&printf, &libc) && libc.dli_fname, "the C library found");
 	eh_frame_matches_hdr(libc.dli_fname);
+	/* A "zR" CIE whose augmentation data is declared empty has no FDE
+	 * encoding: the byte after it (0x02, udata2, here) is its first
+	 * instruction.  Read as the encoding, it let a 10-byte FDE with no
+	 * room for its address range through (fuzz/corpus/fuzz_cfi/
+	 * cie-zR-empty-augmentation). */
+	{
+		static const uint8_t blob[] = {
+			21, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'R', 0, 1, 0x78, 16, 0, 0x02,
+			0, 0, 0, 0, 0, 0, 0, 0,
+			6, 0, 0, 0, 29, 0, 0, 0, 0x34, 0x12,
+		};
+		size_t nbad = 0;
+		struct cfi_fde *bad = cfi_eh_frame_fdes(blob, sizeof(blob), 0x1000, 0, &nbad);
+		ok(!bad, "a zR CIE with empty augmentation data gives its FDEs no encoding");
+		free(bad);
+	}
 	return tap_done();
 }

@@ -138,5 +138,28 @@ int main(void)
 	}
 	output_sanitize(dst, sizeof(dst), "a b", true);
 	is_str(dst, "a%20b", "sanitize escapes blanks in dso");
+	/* Every line valid UTF-8, with no character that breaks or reorders
+	 * a line: what a target names (ELF symbols, thread names) is bytes. */
+	{
+		static const struct {
+			const char *in, *out, *what;
+		} cases[] = {
+			{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d",
+			  "well-formed UTF-8 (2, 3 and 4 bytes) is kept" },
+			{ "a\xff" "b\xc3", "a?b?", "a byte that starts no character, and one cut short" },
+			{ "\xc0\xaf\xe0\x80\xaf", "?????", "overlong forms" },
+			{ "\xed\xa0\x80", "???", "a UTF-16 surrogate" },
+			{ "\xf4\x90\x80\x80", "????", "past U+10FFFF" },
+			{ "x\xc2\x85y\xc2\x9b", "x?y?", "C1 controls (NEL, CSI)" },
+			{ "l\xe2\x80\xa8p\xe2\x80\xa9", "l?p?", "line and paragraph separators" },
+			{ "\xe2\x80\xae" "evil\xe2\x81\xa6", "?evil?", "bidirectional override and isolate" },
+			{ "t\x1b[31mx\x7f", "t?[31mx?", "C0 controls and DEL" },
+		};
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			dst[0] = '\0';
+			output_sanitize(dst, sizeof(dst), cases[i].in, false);
+			is_str(dst, cases[i].out, "%s", cases[i].what);
+		}
+	}
 	return tap_done();
 }

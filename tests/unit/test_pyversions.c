@@ -73,5 +73,21 @@ int main(void)
 		   strcmp(out, "A\xef\xbf\xbd\xef\xbf\xbd") == 0,
 		   "garbage code points decode to U+FFFD in valid UTF-8");
 	}
+	/* A name longer than 1024 characters keeps its first 1024 and says it
+	 * was cut, rather than being taken for garbage. */
+	{
+		const struct py_layout *l12 = py_layout_for_version(3, 12);
+		static uint8_t obj[4096];
+		uint32_t state = (1u << 2) | (1u << 5) | (1u << 6); /* kind 1, compact, ascii */
+		uint64_t length = 3000;
+		static char out[1024 * 4 + 8];
+		size_t needed;
+		memcpy(obj + l12->unicode_state, &state, 4);
+		memcpy(obj + l12->unicode_length, &length, 8);
+		memset(obj + l12->unicode_ascii_data, 'x', 3000);
+		ok(py_decode_unicode(l12, obj, sizeof(obj), out, sizeof(out), &needed) &&
+		   strlen(out) == 1024 + 5 && strcmp(out + 1024, "[...]") == 0 && out[1023] == 'x',
+		   "a 3000-character name: its first 1024 characters and [...]");
+	}
 	return tap_done();
 }
