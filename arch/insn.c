@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "insn-impl.h"
 
 /* The state a branch target will start from when it is reached after an
@@ -14,8 +15,16 @@ struct insn_branch_states {
 	struct insn_state st[INSN_MAX_BRANCH_STATES];
 };
 
+/* capstone's allocations go through pysample's: memory running out is
+ * pysample's orderly end, never a write through a NULL deep in a decoder
+ * (capstone 4 does not check every allocation). */
+static void *cs_alloc(size_t n) { return xmalloc(n); }
+static void *cs_zalloc(size_t n, size_t size) { return xcalloc(n, size); }
+static void *cs_resize(void *p, size_t n) { return xrealloc(p, n); }
+
 struct insn_analyzer *insn_analyzer_new(enum insn_arch arch, char *err, size_t err_len)
 {
+	static cs_opt_mem mem = { cs_alloc, cs_zalloc, cs_resize, free, vsnprintf };
 	struct insn_analyzer *a = calloc(1, sizeof(*a));
 	cs_arch cs_arch = arch == INSN_X86_64 ? CS_ARCH_X86 : CS_ARCH_ARM64;
 	cs_mode mode = arch == INSN_X86_64 ? CS_MODE_64 : CS_MODE_ARM;
@@ -26,6 +35,7 @@ struct insn_analyzer *insn_analyzer_new(enum insn_arch arch, char *err, size_t e
 		return NULL;
 	}
 	a->arch = arch;
+	cs_option(0, CS_OPT_MEM, (size_t)&mem);
 	rc = cs_open(cs_arch, mode, &a->cs);
 	if (rc != CS_ERR_OK) {
 		snprintf(err, err_len, "capstone cannot decode %s: %s",

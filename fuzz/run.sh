@@ -37,7 +37,7 @@ fuzz_elf           src/elfsym.c src/common.c
 fuzz_merge         src/merge.c src/common.c
 fuzz_cfi           src/cfi-rewrite.c src/common.c
 fuzz_perfmap       src/perfmap.c src/targetfs.c src/common.c
-fuzz_insn          arch/insn.c arch/x86_64/insn.c arch/aarch64/insn.c
+fuzz_insn          arch/insn.c arch/x86_64/insn.c arch/aarch64/insn.c src/common.c
 '
 
 mkdir -p "$build/logs" || exit 1

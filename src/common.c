@@ -2,10 +2,12 @@
 #include "common.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int pys_verbose;
 
@@ -43,12 +45,40 @@ void pys_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void (*out_of_memory_handler)(void);
+static atomic_bool memory_exhausted;
+
+void pys_mark_memory_exhausted(void)
+{
+	atomic_store(&memory_exhausted, true);
+}
+
+bool pys_memory_exhausted(void)
+{
+	return atomic_load(&memory_exhausted);
+}
+
+void pys_set_out_of_memory(void (*handler)(void))
+{
+	out_of_memory_handler = handler;
+}
+
+_Noreturn void pys_out_of_memory(void)
+{
+	static const char msg[] = "pysample: error: out of memory\n";
+
+	if (out_of_memory_handler)
+		out_of_memory_handler();
+	/* No stdio: it may want memory itself. */
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(EXIT_FAILURE);
+	_exit(EXIT_FAILURE);
+}
+
 static void *check_alloc(void *p)
 {
-	if (!p) {
-		fputs("pysample: out of memory\n", stderr);
-		exit(EXIT_FAILURE);
-	}
+	if (!p)
+		pys_out_of_memory();
 	return p;
 }
 

@@ -19,7 +19,15 @@ void pys_error(const char *fmt, ...) PYS_PRINTF(1, 2);
 void pys_warn(const char *fmt, ...) PYS_PRINTF(1, 2);
 void pys_debug(const char *fmt, ...) PYS_PRINTF(1, 2);
 
-/* Allocation failure is not recoverable for a profiler: exit with a message. */
+/* Allocation failure is not recoverable for a profiler: the handler set
+ * here (by main: let the target go, then end) runs, and never returns.
+ * Without one, pysample exits with a message. */
+void pys_set_out_of_memory(void (*handler)(void));
+_Noreturn void pys_out_of_memory(void);
+/* For a handler on a thread that cannot end the run itself: the sampling
+ * thread looks (pys_memory_exhausted) and ends it. */
+void pys_mark_memory_exhausted(void);
+bool pys_memory_exhausted(void);
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,12 +85,106 @@ static void raise_file_limit(struct rlimit *found)
 	}
 }
 
+/* A closed standard stream would be the next file pysample opens: the
+ * summary would go into the profile, or the target's timer. */
+static void keep_standard_streams(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EXIT_TARGET);
+}
+
+/*
+ * The profile's file is opened before the target is touched (a file that
+ * cannot be written is a usage error), but emptied only once the launch or
+ * the attach has worked: a mistyped pid must not destroy the last profile.
+ * A file it created for a run that then failed is removed.
+ */
+struct output_file {
+	int fd;
+	bool created;
+};
+
+static bool output_open(const char *path, struct output_file *of)
+{
+	struct stat st;
+
+	of->fd = STDOUT_FILENO;
+	of->created = false;
+	if (!path)
+		return true;
+	of->created = lstat(path, &st) != 0;
+	of->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (of->fd < 0) {
+		pys_error("cannot write %s: %s", path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void output_abandon(const char *path, struct output_file *of)
+{
+	if (!path)
+		return;
+	close(of->fd);
+	if (of->created)
+		unlink(path);
+}
+
+static void output_start(struct output_file *of)
+{
+	struct stat st;
+
+	if (of->fd != STDOUT_FILENO && fstat(of->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    ftruncate(of->fd, 0) != 0)
+		pys_warn("cannot empty the output file: %s", strerror(errno));
+}
+
+/*
+ * Memory ran out: the target is let go as at the end of a run (detach
+ * allocates nothing) and pysample ends; a launched program runs on to
+ * its end, and its exit status is still pysample's.  Only the sampling
+ * thread (the main one, the tracer) can detach: another thread asks it
+ * to, and waits.
+ */
+static struct sampler *running;
+static pid_t main_tid;
+
+static void out_of_memory(void)
+{
+	static const char msg[] = "pysample: error: out of memory: letting the target go; the "
+				  "profile ends here\n";
+	static atomic_bool once;
+
+	if (gettid() != main_tid) {
+		pys_mark_memory_exhausted();
+		for (;;)
+			pause();
+	}
+	if (atomic_exchange(&once, true))
+		_exit(EXIT_FAILURE);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(EXIT_FAILURE);
+	if (running) {
+		target_detach(&running->target);
+		if (running->target.launched)
+			_exit(exit_status_of(target_wait_child(&running->target)));
+	}
+	_exit(EXIT_FAILURE);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
 	struct sampler s;
+	struct output_file out;
 	char err[1024];
-	int out_fd = STDOUT_FILENO, status = 0;
+	int status = 0;
+
+	keep_standard_streams();
+	main_tid = gettid();
+	pys_set_out_of_memory(out_of_memory);
 
 	switch (options_parse(argc, argv, &opt)) {
 	case PARSE_EXIT_OK:
@@ -102,13 +198,8 @@ int main(int argc, char **argv)
 	debuginfo_allow_debuginfod(opt.debuginfod);
 	if (opt.dump_layout)
 		return dump_layout(&opt);
-	if (opt.output) {
-		out_fd = open(opt.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (out_fd < 0) {
-			pys_error("cannot write %s: %s", opt.output, strerror(errno));
-			return EXIT_USAGE;
-		}
-	}
+	if (!output_open(opt.output, &out))
+		return EXIT_USAGE;
 	/* A reader that goes away must not kill pysample before it detaches. */
 	bool sigpipe_was_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
 
@@ -124,9 +215,12 @@ int main(int argc, char **argv)
 			: !target_attach(&s.target, opt.pid, err, sizeof(err))) {
 		pys_error("%s", err);
 		target_free(&s.target);
+		output_abandon(opt.output, &out);
 		return opt.command ? 127 : EXIT_TARGET;
 	}
-	sampler_init(&s, &opt, out_fd);
+	output_start(&out);
+	running = &s;
+	sampler_init(&s, &opt, out.fd);
 	sampler_run(&s);
 	/* The snapshots are copies: the target runs on while they are
 	 * processed, rather than wait stopped for the last of them. */
@@ -135,7 +229,7 @@ int main(int argc, char **argv)
 	if (s.target.launched)
 		status = exit_status_of(target_wait_child(&s.target));
 	sampler_print_summary(&s, stderr);
-	if (s.proc.out.write_failed)
+	if (processor_output_failed(&s.proc))
 		status = status ? status : 1;
 	if (!sampler_found_python(&s))
 		pys_warn("no Python frames were found: process %d%s never showed an initialised "
@@ -146,8 +240,9 @@ int main(int argc, char **argv)
 					    "script without exec, a launcher, a worker pool), add "
 					    "--subprocesses, or attach to the Python process itself "
 					    "with -p PID");
+	running = NULL;
 	sampler_free(&s);
-	if (out_fd != STDOUT_FILENO)
-		close(out_fd);
+	if (out.fd != STDOUT_FILENO)
+		close(out.fd);
 	return status;
 }

@@ -58,7 +58,7 @@ static void native_start(struct processor *p, struct native_process *np)
 	native_stop(np);
 	if (!p->unwind_ops)
 		return;
-	if (!modules_init(&np->mods, np->pid, err, sizeof(err))) {
+	if (!modules_init(&np->mods, np->space, err, sizeof(err))) {
 		/* A child that already exited: only its Python frames remain. */
 		if (np->pid == p->procs[0]->pid)
 			pys_warn("native stacks off: %s", err);
@@ -105,6 +105,8 @@ static struct native_process *native_for(struct processor *p, const struct snaps
 		grow_array((void **)&p->procs, &p->procs_cap, p->nprocs, sizeof(np));
 		p->procs[p->nprocs++] = np;
 	}
+	np->space = snap->space;
+	np->mods.pid = snap->space; /* the leader may have exited since */
 	if (np->exec_gen != snap->exec_gen) {
 		np->exec_gen = snap->exec_gen;
 		native_start(p, np);
@@ -134,7 +136,7 @@ static const struct map_entry *module_of(struct native_process *np, uint64_t pc)
 
 	if (!e && now - np->maps_read_ns > MAPS_REFRESH_NS) {
 		procmaps_free(&np->maps);
-		procmaps_read(np->pid, &np->maps);
+		procmaps_read(np->space, &np->maps);
 		np->maps_read_ns = now;
 		e = procmaps_find(&np->maps, pc);
 	}
@@ -301,6 +303,8 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 		emit_insn(p, snap);
 	output_record_end(&p->out);
 	p->st.records++;
+	if (p->out.write_failed)
+		atomic_store(&p->output_failed, true);
 }
 
 /*
@@ -406,7 +410,8 @@ static void *thread_main(void *arg)
 		}
 		snap_queue_release(p->queue, batch, n);
 	}
-	output_flush(&p->out);
+	if (!output_flush(&p->out))
+		atomic_store(&p->output_failed, true);
 	atomic_store(&p->finished, true);
 	return NULL;
 }
@@ -416,6 +421,11 @@ bool processor_start(struct processor *p, struct snap_queue *q)
 	p->queue = q;
 	p->running = pthread_create(&p->thread, NULL, thread_main, p) == 0;
 	return p->running;
+}
+
+bool processor_output_failed(struct processor *p)
+{
+	return atomic_load(&p->output_failed);
 }
 
 bool processor_finished(struct processor *p)

@@ -46,6 +46,7 @@ struct process_stats {
  * symbols, for one address space (exec_gen). */
 struct native_process {
 	pid_t pid;
+	pid_t space; /* what its address space is read through (snapshot.h) */
 	unsigned exec_gen;
 	bool ready;       /* native unwinding set up */
 	uint64_t used;    /* when it last served a snapshot (a counter), for eviction */
@@ -88,6 +89,7 @@ struct processor {
 	 * are processed: the rest are counted, not written. */
 	atomic_bool abandon;
 	atomic_bool finished; /* the thread has written what it will write */
+	atomic_bool output_failed; /* a write of the profile failed (EPIPE, ENOSPC) */
 	uint64_t abandoned;
 	struct process_stats st;
 };
@@ -102,6 +104,8 @@ void processor_note_backlog(struct processor *p, unsigned fill_percent);
 void processor_hurry(struct processor *p);
 /* Starts the thread; it runs until the queue is closed and drained. */
 bool processor_start(struct processor *p, struct snap_queue *q);
+/* Whether writing the profile has failed (safe from any thread). */
+bool processor_output_failed(struct processor *p);
 /* Whether the thread is done (processor_join will not wait long). */
 bool processor_finished(struct processor *p);
 /* Asks the thread to write nothing more: what is left is counted. */

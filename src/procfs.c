@@ -68,9 +68,16 @@ bool procfs_status_field(pid_t pid, pid_t tid, const char *key, int base,
 
 char procfs_state(pid_t pid)
 {
-	char path[64], *text, *paren, state = 0;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	return procfs_state_of(path);
+}
+
+char procfs_state_of(const char *path)
+{
+	char *text, *paren, state = 0;
+
 	text = procfs_read_file(path, 4096, NULL);
 	paren = text ? strrchr(text, ')') : NULL;
 	if (paren && paren[1] == ' ')

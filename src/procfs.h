@@ -23,6 +23,8 @@ bool procfs_status_field(pid_t pid, pid_t tid, const char *key, int base,
 /* The state letter of /proc/PID/stat ('R', 'S', 'T', 'Z', ...), or 0 when
  * it cannot be read (the process is gone). */
 char procfs_state(pid_t pid);
+/* The same from a stat file's path (a thread's: /proc/PID/task/TID/stat). */
+char procfs_state_of(const char *stat_path);
 
 /* The parent of a process, or -1. */
 pid_t procfs_parent(pid_t pid);

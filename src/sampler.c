@@ -196,6 +196,9 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th, const 
 		return; /* processing is behind: counted as dropped */
 	snapshot_reset(snap);
 	snap->pid = th->pid;
+	snap->space = tp ? tp->space : th->pid;
+	/* The leader may have exited since: read through a live thread. */
+	sp->py.pid = snap->space;
 	snap->tid = th->tid;
 	snap->ns_pid = tp && tp->ns_pid ? tp->ns_pid : th->pid;
 	snap->ns_tid = th->ns_tid ? th->ns_tid : th->tid;
@@ -219,7 +222,7 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th, const 
 	if (!s->opt->python_only)
 		snap_queue_copy_stack(&s->queue, snap, span, &stack);
 	if (s->opt->insn && snap->have_regs)
-		snap->insn_len = (uint8_t)mem_read_partial(th->pid, arch_regs_pc(&snap->regs), snap->insn,
+		snap->insn_len = (uint8_t)mem_read_partial(snap->space, arch_regs_pc(&snap->regs), snap->insn,
 							   sizeof(snap->insn));
 	grow_array((void **)&s->round, &s->round_cap, s->nround, sizeof(*s->round));
 	s->round[s->nround++] = snap;
@@ -249,8 +252,9 @@ static void sync_processes(struct sampler *s)
 }
 
 /* What a signal to pysample means: in attach mode, stop; in launch mode the
- * program decides (it got Ctrl-C from the terminal itself; SIGTERM and
- * SIGHUP are passed on), and pysample runs until it exits. */
+ * program decides, and pysample runs until it exits: it got Ctrl-C (or
+ * Ctrl-\\) from the terminal itself, and the others, sent to pysample
+ * (SIGTERM, SIGHUP, SIGUSR1, SIGALRM, ...), are passed on to it. */
 static bool handle_own_signal(struct sampler *s)
 {
 	int sig = s->target.pending_signal;
@@ -260,7 +264,7 @@ static bool handle_own_signal(struct sampler *s)
 		s->stop_reason = strsignal(sig);
 		return true;
 	}
-	if (sig == SIGTERM || sig == SIGHUP)
+	if (sig != SIGINT && sig != SIGQUIT)
 		kill(s->target.pid, sig);
 	return false;
 }
@@ -277,7 +281,7 @@ static void flush_round(struct sampler *s)
 		struct snapshot *snap = s->round[i];
 		struct sampled_process *sp = find_sampled(s, snap->pid);
 		if (sp && snap->rt && snap->npy)
-			py_code_name_frames(&sp->codes, snap->pid, &snap->rt->layout, snap->py,
+			py_code_name_frames(&sp->codes, snap->space, &snap->rt->layout, snap->py,
 					    snap->npy);
 	}
 	s->st.snapshots += s->nround;
@@ -401,6 +405,14 @@ void sampler_run(struct sampler *s)
 		}
 		if (s->target.pending_signal && handle_own_signal(s))
 			break;
+		if (pys_memory_exhausted())
+			pys_out_of_memory(); /* on this thread, which can let the target go */
+		/* Nothing more can be written: stopping the target on would only
+		 * cost it. */
+		if (processor_output_failed(&s->proc)) {
+			s->stop_reason = "the profile could not be written";
+			break;
+		}
 		now = now_ns();
 		if (end && now >= end) {
 			s->stop_reason = "duration reached";
@@ -645,6 +657,9 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 			(double)ts->exit_hold_max_ns / 1e6,
 			ts->exits_hold_timeouts ? " (some let go before it had)" : "");
 	fputc('\n', out);
-	if (s->proc.out.write_failed)
+	if (s->proc.abandoned)
+		fprintf(out, "pysample: %llu samples not written: told to stop while processing them\n",
+			(unsigned long long)s->proc.abandoned);
+	if (processor_output_failed((struct processor *)&s->proc))
 		fprintf(out, "pysample: error: the profile could not be written completely\n");
 }

@@ -38,12 +38,12 @@ void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t span,
 	    done->len == span)
 		s->stack_len = done->got;
 	else
-		s->stack_len = mem_read_partial(s->pid, s->stack_addr, s->stack, span);
+		s->stack_len = mem_read_partial(s->space, s->stack_addr, s->stack, span);
 	/* The red zone of a stack pointer at the bottom of its mapping is
 	 * unmapped: from the stack pointer, then. */
 	if (s->stack_len < ARCH_STACK_RED_ZONE) {
 		s->stack_addr = arch_regs_sp(&s->regs);
-		s->stack_len = mem_read_partial(s->pid, s->stack_addr, s->stack,
+		s->stack_len = mem_read_partial(s->space, s->stack_addr, s->stack,
 						span - ARCH_STACK_RED_ZONE);
 		span -= ARCH_STACK_RED_ZONE;
 	}

@@ -44,6 +44,9 @@ struct py_runtime;
 
 struct snapshot {
 	pid_t pid, tid;
+	/* The id its address space is read through (/proc, process_vm_readv):
+	 * the pid, or a live thread's once the leader has exited. */
+	pid_t space;
 	pid_t ns_pid, ns_tid; /* the same in the target's own PID namespace */
 	uint64_t time_ns;
 	char comm[17];

@@ -40,11 +40,19 @@ static unsigned long seize_options(const struct target *t)
 	return SEIZE_OPTIONS | (t->follow_children ? FOLLOW_OPTIONS : 0);
 }
 
-static const int handled_signals[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP };
+/* Signals to pysample that it handles: SIGCHLD (the target), and those
+ * that would otherwise end it on the spot and, through PTRACE_O_EXITKILL,
+ * the program it launched. */
+static const int handled_signals[] = { SIGCHLD, SIGINT,   SIGTERM,   SIGHUP,  SIGQUIT, SIGUSR1,
+					SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU };
 
 bool target_setup_signals(struct target *t)
 {
 	sigset_t set;
+
+	/* A profile that grows past RLIMIT_FSIZE is a failed write, not the
+	 * end of pysample (and of the target with it). */
+	t->sigxfsz_was_ignored = signal(SIGXFSZ, SIG_IGN) == SIG_IGN;
 
 	sigemptyset(&set);
 	for (size_t i = 0; i < ARRAY_SIZE(handled_signals); i++)
@@ -92,6 +100,7 @@ static struct target_process *add_process(struct target *t, pid_t pid)
 	p = &t->procs[t->nprocs++];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
+	p->space = pid;
 	p->ns_pid = pidns_target_id(pid, pid);
 	if (pid == t->pid)
 		t->ns_pid = p->ns_pid;
@@ -185,8 +194,28 @@ void target_free(struct target *t)
 	t->nthreads = t->nprocs = 0;
 }
 
+/* The process of `th` is read through another of its threads from now on
+ * (its leader has exited while the others run on, or the thread it was
+ * read through is leaving). */
+static void move_space(struct target *t, const struct thread *th)
+{
+	struct target_process *p = target_process(t, th->pid);
+
+	if (!p || (p->space != th->tid && th->tid != th->pid))
+		return;
+	for (size_t i = 0; i < t->nthreads; i++) {
+		const struct thread *o = &t->threads[i];
+		if (o->pid == th->pid && o->tid != th->tid && o->tid != o->pid && !o->exiting) {
+			p->space = o->tid;
+			return;
+		}
+	}
+}
+
 static void remove_thread(struct target *t, struct thread *th)
 {
+	if (th->tid != th->pid)
+		move_space(t, th);
 	stop_timer(t, th);
 	if (th->state_fd >= 0)
 		close(th->state_fd);
@@ -422,6 +451,8 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		 * Threads that a group exit kills do not stop here at all. */
 		bool sampled = sample_at_other_stop(t, th, fn, ctx);
 		th->exiting = true;
+		if (th->tid == th->pid)
+			move_space(t, th); /* if it is only the leader that leaves */
 		if (th->tid == th->pid && !th->foreign && !th->exit_held) {
 			th->exit_held = true;
 			th->exit_held_ns = now_ns();
@@ -832,13 +863,15 @@ bool target_rounds_needed(const struct target *t, bool idle)
 void target_detach(struct target *t)
 {
 	uint64_t give_up = now_ns() + DETACH_TIMEOUT_NS;
-	size_t restop_cap = t->nthreads + 1, nrestopping = 0;
-	pid_t *restopping;
+	/* No allocation here: this also lets the target go when memory has
+	 * run out.  Job-stopped threads beyond the first 256 are not waited
+	 * for after detach. */
+	pid_t restopping[256];
+	size_t restop_cap = ARRAY_SIZE(restopping), nrestopping = 0;
 
 	target_stop_timers(t);
 	if (t->exited)
 		return;
-	restopping = xcalloc(restop_cap, sizeof(*restopping));
 	/* An exit held is a ptrace stop already: let it finish exiting. */
 	for (size_t i = t->nthreads; i-- > 0;)
 		if (t->threads[i].exit_held) {
@@ -919,7 +952,6 @@ void target_detach(struct target *t)
 		pys_warn("thread %d did not stop for detach; it stays traced until pysample exits",
 			 (int)t->threads[i].tid);
 	wait_until_stopped(restopping, nrestopping);
-	free(restopping);
 }
 
 int target_wait_child(struct target *t)
@@ -1040,7 +1072,7 @@ static void seize_threads(struct target *t, pid_t pid)
 			break;
 		while ((de = readdir(d)) != NULL) {
 			pid_t tid = (pid_t)atoi(de->d_name);
-			if (tid <= 0 || find_thread(t, tid))
+			if (tid <= 0 || find_thread(t, tid) || (t->leader_gone && tid == pid))
 				continue;
 			if (seize(tid, seize_options(t)) || errno == EPERM)
 				added = true;
@@ -1085,16 +1117,66 @@ static void seize_descendants(struct target *t)
 	}
 }
 
+/* Whether process pid has a thread other than its leader still running
+ * (the leader called pthread_exit: the process lives on). */
+static bool has_live_threads(pid_t pid)
+{
+	char dir[64];
+	struct dirent *de;
+	DIR *d;
+	bool live = false;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	d = opendir(dir);
+	while (d && !live && (de = readdir(d)) != NULL) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+		char path[96], state;
+		if (tid <= 0 || tid == pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+		state = procfs_state_of(path);
+		live = state && state != 'Z' && state != 'X';
+	}
+	if (d)
+		closedir(d);
+	return live;
+}
+
 bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len)
 {
+	pid_t tgid = procfs_tgid(pid);
+
+	if (pid == getpid() || tgid == getpid()) {
+		snprintf(err, err_len, "process %d is pysample itself: give the pid of the process to "
+				       "profile", (int)pid);
+		return false;
+	}
+	/* A thread's id (from top -H, a log line): its process is profiled. */
+	if (tgid > 0 && tgid != pid) {
+		pys_warn("%d is a thread of process %d: profiling the whole process", (int)pid,
+			 (int)tgid);
+		pid = tgid;
+	}
 	t->pid = pid;
-	if (!seize(pid, seize_options(t))) {
+	if (seize(pid, seize_options(t))) {
+		add_process(t, pid);
+		add_thread(t, pid, pid, true, false);
+	} else if (errno == EPERM && procfs_state(pid) == 'Z' && has_live_threads(pid)) {
+		/* The leader called pthread_exit and is a zombie; its other
+		 * threads run on, and are the process. */
+		add_process(t, pid);
+		t->leader_gone = true;
+	} else {
 		explain_ptrace_error(pid, errno, err, err_len);
 		return false;
 	}
-	add_process(t, pid);
-	add_thread(t, pid, pid, true, false);
 	seize_threads(t, pid);
+	if (t->leader_gone && t->nthreads)
+		target_process(t, pid)->space = t->threads[0].tid;
+	if (t->leader_gone && t->nthreads == 0) {
+		snprintf(err, err_len, "process %d: none of its threads could be traced", (int)pid);
+		return false;
+	}
 	if (t->follow_children)
 		seize_descendants(t);
 	return true;
@@ -1128,6 +1210,8 @@ bool target_launch(struct target *t, char *const argv[], char *err, size_t err_l
 			sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
 		if (t->file_limit.rlim_max)
 			setrlimit(RLIMIT_NOFILE, &t->file_limit);
+		if (!t->sigxfsz_was_ignored)
+			sigaction(SIGXFSZ, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(go[1]);

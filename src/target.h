@@ -62,6 +62,8 @@ struct target_stats {
  * its descendants. */
 struct target_process {
 	pid_t pid;
+	pid_t space;        /* the id to read it through: pid, or a live thread's
+			       once its leader has exited (pthread_exit) */
 	pid_t ns_pid;       /* its id in its own PID namespace */
 	unsigned exec_gen;  /* bumped at each exec: the address space is new */
 	bool gone;
@@ -93,6 +95,8 @@ struct target {
 	/* SIGPIPE was ignored before pysample ignored it: a launched program
 	 * inherits the disposition pysample found, not pysample's own. */
 	bool sigpipe_was_ignored;
+	bool sigxfsz_was_ignored; /* the same for SIGXFSZ, which pysample ignores */
+	bool leader_gone; /* attached to a process whose leader had exited */
 	/* The limit on open files pysample started with (it raises its own):
 	 * a launched program gets this one.  rlim_max 0: not read. */
 	struct rlimit file_limit;
