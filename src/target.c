@@ -117,6 +117,51 @@ static void no_timer(struct target *t, struct thread *th, const char *why)
 	pys_debug("thread %d is sampled by interrupts: %s", (int)th->tid, why);
 }
 
+/*
+ * A file per thread (its timer) would let a target with many threads take
+ * every file pysample may open, and then nothing works: not /proc, not an
+ * ELF file.  Threads past the budget are sampled by interrupts.
+ */
+static void set_thread_fd_budget(struct target *t)
+{
+	struct rlimit lim;
+	rlim_t reserve;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
+		lim.rlim_cur = 1 << 20;
+	reserve = lim.rlim_cur / 8 > 128 ? lim.rlim_cur / 8 : 128;
+	t->thread_fd_reserve = (size_t)reserve;
+	t->thread_fd_budget = lim.rlim_cur > reserve ? (size_t)(lim.rlim_cur - reserve) : 0;
+}
+
+static bool take_thread_fd(struct target *t)
+{
+	if (!t->thread_fd_reserve)
+		set_thread_fd_budget(t);
+	if (t->thread_fds >= t->thread_fd_budget)
+		return false;
+	t->thread_fds++;
+	return true;
+}
+
+static void explain_fd_budget(struct target *t, char *why, size_t len)
+{
+	struct rlimit lim = { 0, 0 };
+
+	getrlimit(RLIMIT_NOFILE, &lim);
+	snprintf(why, len,
+		 "pysample's open file limit (%llu, hard limit %llu) has room for %zu timers: raise "
+		 "the hard limit above the target's thread count plus %llu (ulimit -Hn; "
+		 "LimitNOFILE= for a service)",
+		 (unsigned long long)lim.rlim_cur, (unsigned long long)lim.rlim_max,
+		 t->thread_fd_budget,
+		 (unsigned long long)t->thread_fd_reserve);
+	if (!t->timer_why[0])
+		pys_warn("only %zu threads get a CPU-time timer, the others are sampled by "
+			 "interrupts (see --stop-by): %s",
+			 t->thread_fd_budget, why);
+}
+
 static void start_timer(struct target *t, struct thread *th, bool new_thread)
 {
 	char why[256];
@@ -125,8 +170,14 @@ static void start_timer(struct target *t, struct thread *th, bool new_thread)
 		return;
 	th->ticks_checked = th->ticks;
 	th->cpu_checked = 0;
-	if (!cpu_timer_open(&th->timer, &t->timers, th->pid, th->tid, new_thread, why, sizeof(why)))
+	if (!take_thread_fd(t)) {
+		explain_fd_budget(t, why, sizeof(why));
 		no_timer(t, th, why);
+	} else if (!cpu_timer_open(&th->timer, &t->timers, th->pid, th->tid, new_thread, why,
+				   sizeof(why))) {
+		t->thread_fds--;
+		no_timer(t, th, why);
+	}
 }
 
 static void stop_timer(struct target *t, struct thread *th)
@@ -135,6 +186,7 @@ static void stop_timer(struct target *t, struct thread *th)
 		return;
 	t->stats.timer_cpu_ns += cpu_timer_cpu_ns(&th->timer);
 	cpu_timer_close(&th->timer);
+	t->thread_fds--;
 }
 
 /* `followed`: of a process pysample samples (else it is let go at its
@@ -166,18 +218,35 @@ static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid, bool fo
  * parent's clone event): whose is it, and is that process followed? */
 static struct thread *add_new_thread(struct target *t, pid_t tid, pid_t tgid)
 {
+	/* Its process unreadable: without --subprocesses, every tracee is
+	 * one of the target's threads. */
+	if (tgid <= 0 && !t->follow_children)
+		tgid = t->pid;
 	bool followed = tgid == t->pid ||
 			(t->follow_children && tgid > 0 && add_process(t, tgid) != NULL);
 
 	return add_thread(t, tid, tgid > 0 ? tgid : tid, followed, true);
 }
 
-/* Whether a thread is on a CPU (or waiting for one) right now. */
-static bool thread_running(struct thread *th)
+/* Whether a thread is on a CPU (or waiting for one) right now.  Its file
+ * is kept open while the budget allows; else opened for each question. */
+static bool thread_running(struct target *t, struct thread *th)
 {
-	if (th->state_fd == -2)
+	int fd;
+	bool running;
+
+	if (th->state_fd == -2 && take_thread_fd(t)) {
 		th->state_fd = runstate_open(th->pid, th->tid);
-	return runstate_running(th->state_fd);
+		if (th->state_fd < 0)
+			t->thread_fds--;
+	}
+	if (th->state_fd != -2)
+		return runstate_running(th->state_fd);
+	fd = runstate_open(th->pid, th->tid);
+	running = runstate_running(fd);
+	if (fd >= 0)
+		close(fd);
+	return running;
 }
 
 void target_free(struct target *t)
@@ -217,8 +286,10 @@ static void remove_thread(struct target *t, struct thread *th)
 	if (th->tid != th->pid)
 		move_space(t, th);
 	stop_timer(t, th);
-	if (th->state_fd >= 0)
+	if (th->state_fd >= 0) {
 		close(th->state_fd);
+		t->thread_fds--;
+	}
 	if (th->exit_held)
 		t->nexit_held--;
 	*th = t->threads[--t->nthreads];
@@ -410,6 +481,10 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 			/* fork and vfork make a process; clone a thread, unless
 			 * without CLONE_THREAD. */
 			pid_t tgid = event == PTRACE_EVENT_CLONE ? procfs_tgid((pid_t)msg) : (pid_t)msg;
+			/* Unreadable (no file left to read it with): a clone
+			 * event is, but for the rarest flags, a new thread. */
+			if (tgid <= 0)
+				tgid = parent;
 			if (tgid == parent)
 				add_thread(t, (pid_t)msg, parent, !th->foreign, true);
 			else
@@ -642,9 +717,9 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 		 * interrupt would reach it tens of microseconds later, or at the
 		 * end of its next system call.  One not on a CPU stops where it
 		 * is (asleep in a system call, or where it was preempted). */
-		if (cpu_timer_active(&th->timer) && (!idle || thread_running(th)))
+		if (cpu_timer_active(&th->timer) && (!idle || thread_running(t, th)))
 			continue;
-		if (!idle && !thread_running(th))
+		if (!idle && !thread_running(t, th))
 			continue;
 		th->interrupt_ns = now_ns();
 		if (ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL) != 0)
@@ -702,7 +777,7 @@ size_t target_visit_running(struct target *t, bool idle, pid_t only_tid, target_
 	for (size_t i = 0; i < t->nthreads; i++) {
 		struct thread *th = &t->threads[i];
 		if (th->group_stopped || th->foreign || th->exiting ||
-		    (only_tid && th->tid != only_tid) || (!idle && !thread_running(th)))
+		    (only_tid && th->tid != only_tid) || (!idle && !thread_running(t, th)))
 			continue;
 		sample(t, th, fn, ctx, &(struct stop){ STOP_NONE, 0, now_ns(), false, { 0 } });
 		n++;

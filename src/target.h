@@ -104,6 +104,11 @@ struct target {
 	 * running thread then stops by itself at its ticks. */
 	struct cpu_timer_config timers;
 	bool timers_on;
+	/* Files held per thread (timers, run-state files) and how many the
+	 * open file limit leaves for them, the rest kept for ELF and /proc
+	 * files: past it, threads are sampled by interrupts and their run
+	 * state read by opening the file each time. */
+	size_t thread_fds, thread_fd_budget, thread_fd_reserve; /* reserve 0: not set */
 	char timer_why[256]; /* the first thread that could not have one: why */
 	uint64_t stops_sampled; /* fn calls so far */
 	uint64_t wake_late_ns;  /* learnt: how late a timed sleep of the sampling thread ends */
