@@ -46,24 +46,27 @@ static void timer_attr(struct perf_event_attr *a, uint64_t period_ns, bool user_
 
 static void explain_open_error(int err, char *why, size_t len)
 {
-	unsigned long long paranoid = 0;
-	char *text = procfs_read_file("/proc/sys/kernel/perf_event_paranoid", 64, NULL);
-
-	if (text)
-		paranoid = strtoull(text, NULL, 10);
-	free(text);
-	if (err == EACCES || err == EPERM)
+	if (err == EACCES || err == EPERM) {
+		unsigned long long paranoid = 0;
+		char *text = procfs_read_file("/proc/sys/kernel/perf_event_paranoid", 64, NULL);
+		if (text)
+			paranoid = strtoull(text, NULL, 10);
+		free(text);
 		snprintf(why, len,
 			 "perf events not allowed (perf_event_paranoid is %llu): run as root, grant "
 			 "CAP_PERFMON, or set kernel.perf_event_paranoid to 2 or less; in a container, "
 			 "a seccomp profile may forbid perf_event_open",
 			 paranoid);
-	else if (err == ENOSYS || err == ENOENT || err == EOPNOTSUPP)
+	} else if (err == ENOSYS || err == ENOENT || err == EOPNOTSUPP) {
 		snprintf(why, len,
 			 "no perf events (a kernel without CONFIG_PERF_EVENTS, or a seccomp profile "
 			 "that forbids perf_event_open)");
-	else
+	} else if (err == EMFILE || err == ENFILE) {
+		snprintf(why, len, "perf_event_open: %s: raise the open file limit (ulimit -n)",
+			 strerror(err));
+	} else {
 		snprintf(why, len, "perf_event_open: %s", strerror(err));
+	}
 }
 
 bool cpu_timer_setup(struct cpu_timer_config *cfg, uint64_t period_ns)

@@ -28,7 +28,11 @@ static struct debuginfod_api {
 	void *(*begin)(void);
 	int (*find_debuginfo)(void *client, const unsigned char *id, int len, char **path);
 	void (*end)(void *client);
+	void (*set_progressfn)(void *client, int (*fn)(void *client, long a, long b));
 } dbgd;
+/* When the current query gives up (DEBUGINFOD_TIMEOUT bounds each wait
+ * for data, not a query: retries and several URLs add up). */
+static uint64_t debuginfod_deadline_ns;
 
 void debuginfo_allow_debuginfod(bool allow)
 {
@@ -38,6 +42,12 @@ void debuginfo_allow_debuginfod(bool allow)
 		unsetenv("DEBUGINFOD_URLS");
 	else if (!getenv("DEBUGINFOD_TIMEOUT"))
 		setenv("DEBUGINFOD_TIMEOUT", DEBUGINFOD_TIMEOUT, 1);
+}
+
+static int debuginfod_progress(void *client, long done, long total)
+{
+	(void)client, (void)done, (void)total;
+	return now_ns() > debuginfod_deadline_ns; /* nonzero: cancel */
 }
 
 uint32_t debuginfo_crc32(uint32_t crc, const uint8_t *buf, size_t len)
@@ -313,23 +323,31 @@ static bool debuginfod_load(void)
 	*(void **)&dbgd.begin = dlsym(debuginfod_lib, "debuginfod_begin");
 	*(void **)&dbgd.find_debuginfo = dlsym(debuginfod_lib, "debuginfod_find_debuginfo");
 	*(void **)&dbgd.end = dlsym(debuginfod_lib, "debuginfod_end");
-	return dbgd.begin && dbgd.find_debuginfo && dbgd.end;
+	*(void **)&dbgd.set_progressfn = dlsym(debuginfod_lib, "debuginfod_set_progressfn");
+	return dbgd.begin && dbgd.find_debuginfo && dbgd.end && dbgd.set_progressfn;
 }
 
-/* Asks the servers of DEBUGINFOD_URLS; one that does not answer is not
- * asked again (a run must not wait a timeout for every module). */
+/* Asks the servers of DEBUGINFOD_URLS, for DEBUGINFOD_TIMEOUT seconds in
+ * all; servers that do not answer are not asked again (a run must not
+ * wait a timeout for every module). */
 static int from_debuginfod(const uint8_t *id, size_t id_len, char **file_name)
 {
 	void *client;
 	char *path = NULL;
 	int fd;
 	uint64_t start = now_ns();
+	const char *timeout_env;
+	unsigned long timeout_s;
 
 	if (!debuginfod_allowed || debuginfod_failed || !id_len || !debuginfod_load())
 		return -1;
 	client = dbgd.begin();
 	if (!client)
 		return -1;
+	timeout_env = getenv("DEBUGINFOD_TIMEOUT");
+	timeout_s = strtoul(timeout_env ? timeout_env : DEBUGINFOD_TIMEOUT, NULL, 10);
+	debuginfod_deadline_ns = start + (timeout_s ? timeout_s : 5) * 1000000000ull;
+	dbgd.set_progressfn(client, debuginfod_progress);
 	fd = dbgd.find_debuginfo(client, id, (int)id_len, &path);
 	dbgd.end(client);
 	if (fd < 0) {
