@@ -97,34 +97,38 @@ bool cpu_timer_setup(struct cpu_timer_config *cfg, uint64_t period_ns)
 
 /*
  * The tick signal for a thread: one it does not block, preferably one its
- * process does not catch either; 0 when it blocks them all.  A thread just
- * created blocks every signal for a moment (glibc's pthread_create does,
- * until the thread sets its own mask), so its mask says nothing yet
- * (`use_mask` false).
+ * process does not catch either; 0 when it blocks them all.  A thread
+ * blocks every signal for moments (glibc's pthread_create does, in the
+ * creating thread and in the new one until it sets its own mask), so at
+ * its timer's opening its mask only orders the choice (`must_unblock`
+ * false): one that stays blocked is caught later, by its missing ticks.
  */
-static int choose_signal(pid_t pid, pid_t tid, bool use_mask, int avoid)
+static int choose_signal(pid_t pid, pid_t tid, bool must_unblock, int avoid)
 {
 	unsigned long long blocked = 0, caught = 0;
-	int fallback = 0;
+	int fallback = 0, last_resort = 0;
 
 	/* A thread gone meanwhile fails later, at perf_event_open. */
-	if (use_mask)
-		procfs_status_field(pid, tid, "SigBlk:", 16, &blocked);
+	procfs_status_field(pid, tid, "SigBlk:", 16, &blocked);
 	procfs_status_field(pid, tid, "SigCgt:", 16, &caught);
 	for (size_t i = 0; i < ARRAY_SIZE(tick_signals); i++) {
 		unsigned long long bit = 1ull << (tick_signals[i] - 1);
-		if ((blocked & bit) || tick_signals[i] == avoid)
+		if (tick_signals[i] == avoid)
+			continue;
+		if (!last_resort)
+			last_resort = tick_signals[i];
+		if (blocked & bit)
 			continue;
 		if (!(caught & bit))
 			return tick_signals[i];
 		if (!fallback)
 			fallback = tick_signals[i];
 	}
-	return fallback;
+	return fallback ? fallback : must_unblock ? 0 : last_resort;
 }
 
 bool cpu_timer_open(struct cpu_timer *t, const struct cpu_timer_config *cfg, pid_t pid,
-		    pid_t tid, bool new_thread, char *why, size_t why_len)
+		    pid_t tid, char *why, size_t why_len)
 {
 	struct perf_event_attr a;
 	struct f_owner_ex owner = { F_OWNER_TID, tid };
@@ -136,11 +140,7 @@ bool cpu_timer_open(struct cpu_timer *t, const struct cpu_timer_config *cfg, pid
 		snprintf(why, why_len, "%s", cfg->why);
 		return false;
 	}
-	t->signo = choose_signal(pid, tid, !new_thread, 0);
-	if (!t->signo) {
-		snprintf(why, why_len, "thread %d blocks SIGURG and SIGWINCH", (int)tid);
-		return false;
-	}
+	t->signo = choose_signal(pid, tid, false, 0);
 	timer_attr(&a, cfg->period_ns, cfg->user_only);
 	t->fd = (int)perf_event_open(&a, tid, PERF_FLAG_FD_CLOEXEC);
 	if (t->fd < 0) {

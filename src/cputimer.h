@@ -52,11 +52,10 @@ struct cpu_tick {
  * kernel mode too, with `period_ns`; false with the reason in cfg->why. */
 bool cpu_timer_setup(struct cpu_timer_config *cfg, uint64_t period_ns);
 
-/* A timer for thread `tid` of process `pid` (`new_thread`: one being
- * created, whose signal mask is not its own yet); false (t->fd -1) with a
+/* A timer for thread `tid` of process `pid`; false (t->fd -1) with a
  * sentence in why when it cannot have one. */
 bool cpu_timer_open(struct cpu_timer *t, const struct cpu_timer_config *cfg, pid_t pid,
-		    pid_t tid, bool new_thread, char *why, size_t why_len);
+		    pid_t tid, char *why, size_t why_len);
 /* For a thread whose ticks stopped coming (it blocks the signal now): the
  * other signal, if it does not block that one too; false otherwise. */
 bool cpu_timer_change_signal(struct cpu_timer *t, pid_t pid, pid_t tid);

@@ -162,7 +162,7 @@ static void explain_fd_budget(struct target *t, char *why, size_t len)
 			 t->thread_fd_budget, why);
 }
 
-static void start_timer(struct target *t, struct thread *th, bool new_thread)
+static void start_timer(struct target *t, struct thread *th)
 {
 	char why[256];
 
@@ -173,8 +173,7 @@ static void start_timer(struct target *t, struct thread *th, bool new_thread)
 	if (!take_thread_fd(t)) {
 		explain_fd_budget(t, why, sizeof(why));
 		no_timer(t, th, why);
-	} else if (!cpu_timer_open(&th->timer, &t->timers, th->pid, th->tid, new_thread, why,
-				   sizeof(why))) {
+	} else if (!cpu_timer_open(&th->timer, &t->timers, th->pid, th->tid, why, sizeof(why))) {
 		t->thread_fds--;
 		no_timer(t, th, why);
 	}
@@ -190,9 +189,8 @@ static void stop_timer(struct target *t, struct thread *th)
 }
 
 /* `followed`: of a process pysample samples (else it is let go at its
- * first stop); `new_thread`: one being created, not one found running. */
-static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid, bool followed,
-				 bool new_thread)
+ * first stop). */
+static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid, bool followed)
 {
 	struct thread *th = find_thread(t, tid);
 
@@ -210,7 +208,7 @@ static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid, bool fo
 		return th;
 	th->ns_tid = pidns_target_id(pid, tid);
 	t->stats.threads_seen++;
-	start_timer(t, th, new_thread);
+	start_timer(t, th);
 	return th;
 }
 
@@ -225,7 +223,7 @@ static struct thread *add_new_thread(struct target *t, pid_t tid, pid_t tgid)
 	bool followed = tgid == t->pid ||
 			(t->follow_children && tgid > 0 && add_process(t, tgid) != NULL);
 
-	return add_thread(t, tid, tgid > 0 ? tgid : tid, followed, true);
+	return add_thread(t, tid, tgid > 0 ? tgid : tid, followed);
 }
 
 /* Whether a thread is on a CPU (or waiting for one) right now.  Its file
@@ -486,7 +484,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 			if (tgid <= 0)
 				tgid = parent;
 			if (tgid == parent)
-				add_thread(t, (pid_t)msg, parent, !th->foreign, true);
+				add_thread(t, (pid_t)msg, parent, !th->foreign);
 			else
 				add_new_thread(t, (pid_t)msg, tgid > 0 ? tgid : (pid_t)msg);
 		}
@@ -501,12 +499,12 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		for (size_t i = t->nthreads; i-- > 0;)
 			if (t->threads[i].pid == pid && t->threads[i].tid != pid)
 				remove_thread(t, &t->threads[i]);
-		th = add_thread(t, pid, pid, true, false);
+		th = add_thread(t, pid, pid, true);
 		th->comm_read_ns = 0;
 		/* Its timer was the task's before the exec, or another thread's
 		 * whose tid this one took: a new one, for this task. */
 		stop_timer(t, th);
-		start_timer(t, th, false);
+		start_timer(t, th);
 		/* An interrupt sent before the exec is consumed by it: without
 		 * this reset the leader would never be sampled again. */
 		th->interrupt_sent = false;
@@ -873,7 +871,7 @@ bool target_start_timers(struct target *t, uint64_t period_ns)
 		return false;
 	t->timers_on = true;
 	for (size_t i = 0; i < t->nthreads; i++)
-		start_timer(t, &t->threads[i], false);
+		start_timer(t, &t->threads[i]);
 	return true;
 }
 
@@ -995,7 +993,7 @@ void target_detach(struct target *t)
 			/* The new thread is traced already and will stop; wait for it. */
 			unsigned long msg = 0;
 			if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg)
-				add_thread(t, (pid_t)msg, th->pid, true, true)->interrupt_sent = true;
+				add_thread(t, (pid_t)msg, th->pid, true)->interrupt_sent = true;
 			th = find_thread(t, tid);
 		}
 		if (event == 0) {
@@ -1151,7 +1149,7 @@ static void seize_threads(struct target *t, pid_t pid)
 				continue;
 			if (seize(tid, seize_options(t)) || errno == EPERM)
 				added = true;
-			add_thread(t, tid, pid, true, false);
+			add_thread(t, tid, pid, true);
 		}
 		closedir(d);
 	}
@@ -1184,7 +1182,7 @@ static void seize_descendants(struct target *t)
 				ptrace(PTRACE_DETACH, pid, NULL, NULL);
 				continue;
 			}
-			add_thread(t, pid, pid, true, false);
+			add_thread(t, pid, pid, true);
 			seize_threads(t, pid);
 			added = true;
 		}
@@ -1235,7 +1233,7 @@ bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len)
 	t->pid = pid;
 	if (seize(pid, seize_options(t))) {
 		add_process(t, pid);
-		add_thread(t, pid, pid, true, false);
+		add_thread(t, pid, pid, true);
 	} else if (errno == EPERM && procfs_state(pid) == 'Z' && has_live_threads(pid)) {
 		/* The leader called pthread_exit and is a zombie; its other
 		 * threads run on, and are the process. */
@@ -1313,7 +1311,7 @@ bool target_launch(struct target *t, char *const argv[], char *err, size_t err_l
 		return false;
 	}
 	add_process(t, child);
-	add_thread(t, child, child, true, false);
+	add_thread(t, child, child, true);
 	close(go[1]);
 	do
 		n = read(report[0], &child_errno, sizeof(child_errno));
