@@ -542,7 +542,7 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 	bool by_timers = !st->rounds && timer_secs > 0;
 	fprintf(out,
 		"pysample: %llu samples from %llu thread%s in %.2f s (%s); "
-		"requested %.0f Hz, achieved %.1f Hz%s (%.0f samples/s), %llu ticks missed",
+		"requested %g Hz, achieved %.1f Hz%s (%.0f samples/s), %llu ticks missed",
 		(unsigned long long)ps->records, (unsigned long long)ts->threads_seen,
 		ts->threads_seen == 1 ? "" : "s", secs, s->stop_reason ? s->stop_reason : "stopped",
 		s->opt->hz, by_timers ? (double)ticks / timer_secs : (double)st->rounds / secs,
