@@ -2,10 +2,12 @@
 #include "process.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -413,12 +415,16 @@ static void *thread_main(void *arg)
 	if (!output_flush(&p->out))
 		atomic_store(&p->output_failed, true);
 	atomic_store(&p->finished, true);
+	/* The sampling thread may be waiting for this (its signalfd takes
+	 * SIGCHLD): a short program's run ends now, not at its next poll. */
+	syscall(SYS_tgkill, getpid(), p->starter_tid, SIGCHLD);
 	return NULL;
 }
 
 bool processor_start(struct processor *p, struct snap_queue *q)
 {
 	p->queue = q;
+	p->starter_tid = gettid();
 	p->running = pthread_create(&p->thread, NULL, thread_main, p) == 0;
 	return p->running;
 }

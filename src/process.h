@@ -89,6 +89,7 @@ struct processor {
 	 * are processed: the rest are counted, not written. */
 	atomic_bool abandon;
 	atomic_bool finished; /* the thread has written what it will write */
+	pid_t starter_tid;    /* woken (SIGCHLD) when it has */
 	atomic_bool output_failed; /* a write of the profile failed (EPIPE, ENOSPC) */
 	uint64_t abandoned;
 	struct process_stats st;
