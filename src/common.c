@@ -45,34 +45,39 @@ void pys_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void (*out_of_memory_handler)(void);
-static atomic_bool memory_exhausted;
+static void (*fatal_handler)(const char *why);
+static _Atomic(const char *) fatal_why;
 
-void pys_mark_memory_exhausted(void)
+void pys_mark_fatal(const char *why)
 {
-	atomic_store(&memory_exhausted, true);
+	const char *none = NULL;
+	atomic_compare_exchange_strong(&fatal_why, &none, why);
 }
 
-bool pys_memory_exhausted(void)
+const char *pys_fatal_pending(void)
 {
-	return atomic_load(&memory_exhausted);
+	return atomic_load(&fatal_why);
 }
 
-void pys_set_out_of_memory(void (*handler)(void))
+void pys_set_fatal_handler(void (*handler)(const char *why))
 {
-	out_of_memory_handler = handler;
+	fatal_handler = handler;
+}
+
+_Noreturn void pys_fatal(const char *why)
+{
+	if (fatal_handler)
+		fatal_handler(why);
+	/* No stdio: it may want memory itself. */
+	if (write(STDERR_FILENO, "pysample: error: ", 17) < 0 ||
+	    write(STDERR_FILENO, why, strlen(why)) < 0 || write(STDERR_FILENO, "\n", 1) < 0)
+		_exit(EXIT_FAILURE);
+	_exit(EXIT_FAILURE);
 }
 
 _Noreturn void pys_out_of_memory(void)
 {
-	static const char msg[] = "pysample: error: out of memory\n";
-
-	if (out_of_memory_handler)
-		out_of_memory_handler();
-	/* No stdio: it may want memory itself. */
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(EXIT_FAILURE);
-	_exit(EXIT_FAILURE);
+	pys_fatal("out of memory");
 }
 
 static void *check_alloc(void *p)

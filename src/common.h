@@ -19,15 +19,17 @@ void pys_error(const char *fmt, ...) PYS_PRINTF(1, 2);
 void pys_warn(const char *fmt, ...) PYS_PRINTF(1, 2);
 void pys_debug(const char *fmt, ...) PYS_PRINTF(1, 2);
 
-/* Allocation failure is not recoverable for a profiler: the handler set
- * here (by main: let the target go, then end) runs, and never returns.
- * Without one, pysample exits with a message. */
-void pys_set_out_of_memory(void (*handler)(void));
+/* What pysample cannot go on after (memory exhausted, a mapped file
+ * truncated under it): the handler set here (main's: let the target go,
+ * then end) runs, and never returns.  Without one, pysample exits with
+ * the message.  A thread that cannot end the run itself marks it, and
+ * the sampling thread (which looks at pys_fatal_pending) ends it. */
+void pys_set_fatal_handler(void (*handler)(const char *why));
+_Noreturn void pys_fatal(const char *why);
+void pys_mark_fatal(const char *why);
+const char *pys_fatal_pending(void);
+/* Allocation failure is not recoverable for a profiler: pys_fatal. */
 _Noreturn void pys_out_of_memory(void);
-/* For a handler on a thread that cannot end the run itself: the sampling
- * thread looks (pys_memory_exhausted) and ends it. */
-void pys_mark_memory_exhausted(void);
-bool pys_memory_exhausted(void);
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -142,29 +143,32 @@ static void output_start(struct output_file *of)
 }
 
 /*
- * Memory ran out: the target is let go as at the end of a run (detach
- * allocates nothing) and pysample ends; a launched program runs on to
- * its end, and its exit status is still pysample's.  Only the sampling
- * thread (the main one, the tracer) can detach: another thread asks it
- * to, and waits.
+ * Memory ran out, or a file pysample had mapped was truncated under it
+ * (SIGBUS): the target is let go as at the end of a run (detach allocates
+ * nothing) and pysample ends; a launched program runs on to its end, and
+ * its exit status is still pysample's.  Only the sampling thread (the
+ * main one, the tracer) can detach: another thread asks it to, and waits.
  */
 static struct sampler *running;
 static pid_t main_tid;
 
-static void out_of_memory(void)
+static void fatal(const char *why)
 {
-	static const char msg[] = "pysample: error: out of memory: letting the target go; the "
-				  "profile ends here\n";
+	static const char tail[] = ": letting the target go; the profile ends here\n";
 	static atomic_bool once;
 
 	if (gettid() != main_tid) {
-		pys_mark_memory_exhausted();
+		pys_mark_fatal(why);
+		/* The sampling thread may be waiting for processing to end. */
+		syscall(SYS_tgkill, getpid(), main_tid, SIGCHLD);
 		for (;;)
 			pause();
 	}
 	if (atomic_exchange(&once, true))
 		_exit(EXIT_FAILURE);
-	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+	if (write(STDERR_FILENO, "pysample: error: ", 17) < 0 ||
+	    write(STDERR_FILENO, why, strlen(why)) < 0 ||
+	    write(STDERR_FILENO, tail, sizeof(tail) - 1) < 0)
 		_exit(EXIT_FAILURE);
 	if (running) {
 		target_detach(&running->target);
@@ -172,6 +176,25 @@ static void out_of_memory(void)
 			_exit(exit_status_of(target_wait_child(&running->target)));
 	}
 	_exit(EXIT_FAILURE);
+}
+
+/* libelf and libdw read ELF files through mmap: a target that truncates
+ * a file of its own while pysample reads it makes the read fault. */
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	fatal("a file pysample was reading shrank under it (SIGBUS): the target, or someone, "
+	      "truncated one of its libraries or executables");
+}
+
+static void catch_sigbus(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 }
 
 int main(int argc, char **argv)
@@ -184,7 +207,8 @@ int main(int argc, char **argv)
 
 	keep_standard_streams();
 	main_tid = gettid();
-	pys_set_out_of_memory(out_of_memory);
+	pys_set_fatal_handler(fatal);
+	catch_sigbus();
 
 	switch (options_parse(argc, argv, &opt)) {
 	case PARSE_EXIT_OK:

@@ -388,6 +388,8 @@ static void *thread_main(void *arg)
 	size_t n;
 
 	long delay_each_us = test_knob("PYSAMPLE_TEST_PROCESS_EACH_US", 100000);
+	/* A fault while reading a mapped file, as a truncated one makes. */
+	long fault_after = test_knob("PYSAMPLE_TEST_SIGBUS_AFTER", 1000000);
 
 	give_way_at_start(p);
 	test_sleep_us(1000 * test_knob("PYSAMPLE_TEST_PROCESS_DELAY_MS", 60000));
@@ -408,6 +410,8 @@ static void *thread_main(void *arg)
 				break;
 			}
 			test_sleep_us(delay_each_us);
+			if (fault_after && p->st.records + 1 >= (uint64_t)fault_after)
+				raise(SIGBUS);
 			processor_handle(p, batch[i]);
 		}
 		snap_queue_release(p->queue, batch, n);

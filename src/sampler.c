@@ -405,8 +405,8 @@ void sampler_run(struct sampler *s)
 		}
 		if (s->target.pending_signal && handle_own_signal(s))
 			break;
-		if (pys_memory_exhausted())
-			pys_out_of_memory(); /* on this thread, which can let the target go */
+		if (pys_fatal_pending())
+			pys_fatal(pys_fatal_pending()); /* on this thread, which can let the target go */
 		/* Nothing more can be written: stopping the target on would only
 		 * cost it. */
 		if (processor_output_failed(&s->proc)) {
@@ -496,6 +496,8 @@ void sampler_finish(struct sampler *s)
 
 	snap_queue_close(&s->queue);
 	while (!processor_finished(&s->proc)) {
+		if (pys_fatal_pending())
+			pys_fatal(pys_fatal_pending());
 		int sig = target_wait_signal(&s->target, now_ns() + FINISH_POLL_NS);
 		if (!sig)
 			continue;

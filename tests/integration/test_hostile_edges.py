@@ -229,4 +229,25 @@ else:
        "ulimit -v 100/60/40 MB, 6 runs: pysample never crashes, the program always ends well",
        "\n".join("%d KiB: rc %d %s" % (lim, rc, tail) for lim, rc, tail in results))
 
+# 12. A fault reading a mapped file (SIGBUS: a target truncated a library
+# while pysample read it, forced here at the 100th sample): pysample says
+# so and lets the target go; a launched program runs to its end, and its
+# exit status is pysample's.
+env = dict(os.environ, PYSAMPLE_TEST_SIGBUS_AFTER="100")
+r = subprocess.run([PYSAMPLE, "-o", os.path.join(TMP, "sigbus.perf"), "--", hostile, "exe", "1.5"],
+                   capture_output=True, text=True, env=env, timeout=60)
+ok(r.returncode == 0 and "longest-gap-ms" in r.stdout and "(SIGBUS)" in r.stderr and
+   "letting the target go" in r.stderr,
+   "SIGBUS in processing, launched: the program runs to its end, exit status 0, the cause said",
+   r.stdout + r.stderr)
+p = subprocess.Popen([hostile, "exe", "3"], stdout=subprocess.PIPE, text=True)
+pid = read_ready(p)[0]
+r = subprocess.run([PYSAMPLE, "-p", str(pid), "-o", os.path.join(TMP, "sigbus-attach.perf")],
+                   capture_output=True, text=True, env=env, timeout=60)
+traced = [line for line in open("/proc/%d/status" % pid) if line.startswith("TracerPid:")]
+gap = re.search(r"longest-gap-ms ([\d.]+)", p.communicate(timeout=30)[0])
+ok(r.returncode != 0 and traced == ["TracerPid:\t0\n"] and gap and float(gap.group(1)) < 1000,
+   "SIGBUS in processing, attached: the target is let go and runs on (longest pause %s ms)"
+   % (gap.group(1) if gap else "?"), r.stderr)
+
 done()

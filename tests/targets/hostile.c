@@ -8,6 +8,11 @@
  *                                the test has made a FIFO, /dev/zero, ...
  *   hostile map-fifo DIR SECONDS maps DIR/libpython3.99.so.1.0 (a copy of
  *                                itself), then puts a FIFO at that path
+ *   hostile shrink LIB SECONDS   works in LIB for a second, then truncates
+ *                                it to the end of its loaded segments and
+ *                                works on in it: the library runs on, but a
+ *                                reader's mapping of its symbols and debug
+ *                                sections beyond faults (SIGBUS)
  *
  * In every mode the main thread works in ~2 ms slices, and every 20 ms
  * creates and joins a thread: a tracer that stops servicing it (a clone is
@@ -16,6 +21,8 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -85,6 +92,33 @@ static int map_then_fifo(const char *dir)
 	return 0;
 }
 
+struct loaded {
+	const char *path;
+	off_t end;
+};
+
+/* The end of a library's loaded segments in its file. */
+static int loaded_end(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct loaded *l = arg;
+	(void)size;
+	if (strcmp(info->dlpi_name, l->path) != 0)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (off_t)(ph->p_offset + ph->p_filesz) > l->end)
+			l->end = (off_t)(ph->p_offset + ph->p_filesz);
+	}
+	return 1;
+}
+
+static int shrink(const char *path)
+{
+	struct loaded l = { path, 0 };
+	dl_iterate_phdr(loaded_end, &l);
+	return l.end > 0 ? truncate(path, l.end) : -1;
+}
+
 int main(int argc, char **argv)
 {
 	void (*work)(double) = hostile_work;
@@ -93,11 +127,27 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	seconds = atof(argv[argc - 1]);
-	if (!strcmp(argv[1], "dlopen") && argc == 4) {
+	if ((!strcmp(argv[1], "dlopen") || !strcmp(argv[1], "shrink")) && argc == 4) {
 		void *lib = dlopen(argv[2], RTLD_NOW);
 		if (!lib || !(*(void **)&work = dlsym(lib, "hostlib_spin"))) {
 			fprintf(stderr, "hostile: %s\n", dlerror());
 			return 1;
+		}
+		if (!strcmp(argv[1], "shrink")) {
+			printf("ready %d\n", (int)getpid());
+			fflush(stdout);
+			work(1.0);
+			if (shrink(argv[2]) != 0) {
+				perror("hostile: shrink");
+				return 1;
+			}
+			void (*other)(double);
+			*(void **)&other = dlsym(lib, "hostlib_spin_other");
+			if (!other)
+				return 1;
+			other(seconds);
+			printf("shrunk, and ran on\n");
+			return 0;
 		}
 	} else if (!strcmp(argv[1], "map-fifo") && argc == 4) {
 		if (map_then_fifo(argv[2]) != 0) {
