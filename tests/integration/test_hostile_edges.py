@@ -229,7 +229,21 @@ else:
        "ulimit -v 100/60/40 MB, 6 runs: pysample never crashes, the program always ends well",
        "\n".join("%d KiB: rc %d %s" % (lim, rc, tail) for lim, rc, tail in results))
 
-# 12. A fault reading a mapped file (SIGBUS: a target truncated a library
+# 12. A target that truncates a library it runs (beyond its loaded
+# segments: its code stays) while pysample reads the symbols and debug
+# sections beyond: pysample must not crash (through PTRACE_O_EXITKILL that
+# would kill the program), whatever it can still name.
+lib = os.path.join(TMP, "libshrink.so")
+r = subprocess.run(CC + ["-O2", "-g", "-shared", "-fPIC", "-o", lib, target("hostlib.c")],
+                   capture_output=True, text=True)
+size = os.path.getsize(lib)
+r = subprocess.run([PYSAMPLE, "-o", os.path.join(TMP, "shrink.perf"), "--", hostile, "shrink",
+                    lib, "1.5"], capture_output=True, text=True, timeout=60)
+ok(os.path.getsize(lib) < size and "shrunk, and ran on" in r.stdout and r.returncode == 0,
+   "a library truncated under pysample (%d -> %d bytes): the program runs to its end"
+   % (size, os.path.getsize(lib)), r.stdout + r.stderr)
+
+# 13. A fault reading a mapped file (SIGBUS: a target truncated a library
 # while pysample read it, forced here at the 100th sample): pysample says
 # so and lets the target go; a launched program runs to its end, and its
 # exit status is pysample's.
