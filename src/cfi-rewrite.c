@@ -183,7 +183,8 @@ static bool cie_fde_encoding(const uint8_t *cie, const uint8_t *end, uint8_t *en
 	for (const uint8_t *a = aug + 1; a < nul; a++) {
 		uint64_t ignored;
 		size_t n;
-		if (p >= end)
+		/* 'S', 'B' and 'G' have no data: only the others need a byte. */
+		if (p >= end && *a != 'S' && *a != 'B' && *a != 'G')
 			return false;
 		switch (*a) {
 		case 'R': *enc = *p++; break;

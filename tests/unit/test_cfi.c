@@ -151,5 +151,18 @@ int main(void)
 		ok(!bad, "a zR CIE with empty augmentation data gives its FDEs no encoding");
 		free(bad);
 	}
+	/* "zRS" (a signal frame, as glibc's __restore_rt has): 'S' takes no
+	 * augmentation data, so the encoding byte is all of it. */
+	{
+		static const uint8_t blob[] = {
+			16, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'R', 'S', 0, 1, 0x78, 16, 1, 0x1b, 0, 0,
+			16, 0, 0, 0, 24, 0, 0, 0, 0xe4, 0x0f, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0,
+		};
+		size_t ns = 0;
+		struct cfi_fde *sig = cfi_eh_frame_fdes(blob, sizeof(blob), 0x1000, 0, &ns);
+		ok(sig && ns == 1 && sig[0].start == 0x2000 && sig[0].offset == 20,
+		   "a zRS CIE (signal frame): its FDE listed, at 0x2000");
+		free(sig);
+	}
 	return tap_done();
 }
