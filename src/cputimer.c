@@ -168,12 +168,21 @@ bool cpu_timer_open(struct cpu_timer *t, const struct cpu_timer_config *cfg, pid
 	return true;
 }
 
+bool cpu_timer_signal_blocked(const struct cpu_timer *t, pid_t pid, pid_t tid)
+{
+	unsigned long long blocked = 0;
+
+	return t->signo && procfs_status_field(pid, tid, "SigBlk:", 16, &blocked) &&
+	       (blocked >> (t->signo - 1)) & 1;
+}
+
 bool cpu_timer_change_signal(struct cpu_timer *t, pid_t pid, pid_t tid)
 {
 	int signo = choose_signal(pid, tid, true, t->signo);
 
 	if (!signo || fcntl(t->fd, F_SETSIG, signo) != 0)
 		return false;
+	t->old_signo = t->signo;
 	t->signo = signo;
 	return true;
 }
@@ -195,7 +204,8 @@ bool cpu_timer_is_tick(const struct cpu_timer *t, const siginfo_t *si)
 {
 	/* POLL_IN with pysample's fd: sent by the kernel for that file's
 	 * readiness, which no process can forge for another (si_code > 0). */
-	return t->signo && si->si_signo == t->signo && si->si_code == POLL_IN &&
+	return t->signo && (si->si_signo == t->signo || si->si_signo == t->old_signo) &&
+	       si->si_code == POLL_IN &&
 	       ((t->fd >= 0 && si->si_fd == t->fd) || (t->fd < 0 && si->si_fd == t->closed_fd));
 }
 

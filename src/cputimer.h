@@ -35,6 +35,7 @@ struct cpu_timer_config {
 struct cpu_timer {
 	int fd;     /* -1: the thread has no timer */
 	int signo;
+	int old_signo;  /* the one before cpu_timer_change_signal: its ticks may still come */
 	int closed_fd; /* the fd it had, once closed: its last ticks may still come */
 	void *ring; /* the event's mmap: header page and data pages; NULL: none */
 	size_t ring_len;
@@ -56,6 +57,8 @@ bool cpu_timer_setup(struct cpu_timer_config *cfg, uint64_t period_ns);
  * sentence in why when it cannot have one. */
 bool cpu_timer_open(struct cpu_timer *t, const struct cpu_timer_config *cfg, pid_t pid,
 		    pid_t tid, char *why, size_t why_len);
+/* Whether the thread blocks its timer's signal now. */
+bool cpu_timer_signal_blocked(const struct cpu_timer *t, pid_t pid, pid_t tid);
 /* For a thread whose ticks stopped coming (it blocks the signal now): the
  * other signal, if it does not block that one too; false otherwise. */
 bool cpu_timer_change_signal(struct cpu_timer *t, pid_t pid, pid_t tid);

@@ -357,7 +357,8 @@ static bool is_tick(struct thread *th, int sig)
 {
 	siginfo_t si;
 
-	return sig == th->timer.signo && ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) == 0 &&
+	return (sig == th->timer.signo || sig == th->timer.old_signo) &&
+	       ptrace(PTRACE_GETSIGINFO, th->tid, NULL, &si) == 0 &&
 	       cpu_timer_is_tick(&th->timer, &si);
 }
 
@@ -888,11 +889,14 @@ void target_check_timers(struct target *t)
 		if (!cpu_timer_active(&th->timer))
 			continue;
 		cpu = cpu_timer_cpu_ns(&th->timer);
-		/* Four periods of CPU time and not one stop: its ticks wait,
-		 * blocked.  They will come when it unblocks them, at a place
-		 * that is not the tick's (and be dropped as late). */
+		/* Four periods of CPU time and not one stop, and the signal
+		 * blocked: its ticks wait.  They will come when it unblocks
+		 * them, at a place that is not the tick's (and be dropped as
+		 * late).  Not blocked, they wait for pysample itself, late on
+		 * a busy machine. */
 		if (th->cpu_checked && th->ticks == th->ticks_checked &&
 		    cpu - th->cpu_checked > 4 * t->timers.period_ns &&
+		    cpu_timer_signal_blocked(&th->timer, th->pid, th->tid) &&
 		    !cpu_timer_change_signal(&th->timer, th->pid, th->tid)) {
 			char why[96];
 			snprintf(why, sizeof(why), "thread %d blocks SIGURG and SIGWINCH", (int)th->tid);
