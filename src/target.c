@@ -212,6 +212,13 @@ static struct thread *add_thread(struct target *t, pid_t tid, pid_t pid, bool fo
 	return th;
 }
 
+/* Whether a task (thread or process) is still there, reaped or not
+ * (kill finds a thread by its id too; signal 0 sends nothing). */
+static bool task_exists(pid_t tid)
+{
+	return kill(tid, 0) == 0 || errno != ESRCH;
+}
+
 /* A thread that showed up by itself (a new thread can report before its
  * parent's clone event): whose is it, and is that process followed? */
 static struct thread *add_new_thread(struct target *t, pid_t tid, pid_t tgid)
@@ -475,8 +482,10 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		unsigned long msg = 0;
 		pid_t parent = th->pid;
 		bool sampled = sample_at_other_stop(t, th, fn, ctx);
+		/* The new task may have lived and been reaped already (its
+		 * events can come first): then it is not added back. */
 		if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg &&
-		    !find_thread(t, (pid_t)msg)) {
+		    !find_thread(t, (pid_t)msg) && task_exists((pid_t)msg)) {
 			/* fork and vfork make a process; clone a thread, unless
 			 * without CLONE_THREAD. */
 			pid_t tgid = event == PTRACE_EVENT_CLONE ? procfs_tgid((pid_t)msg) : (pid_t)msg;

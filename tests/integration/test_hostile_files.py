@@ -127,6 +127,9 @@ def attach(pid, label, extra=(), env=None, trace=True):
     cmd = [PYSAMPLE, "-p", str(pid), "-d", str(DURATION), "-o", out] + list(extra)
     if trace:
         cmd = ["strace", "-f", "-qq", "-y", "-e", "trace=open,openat,openat2", "-o", log] + cmd
+        # LeakSanitizer cannot run under a tracer (the sanitizer build).
+        env = dict(env or os.environ)
+        env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":")
     start = time.monotonic()
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, env=env,
