@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Builds the libFuzzer harnesses in fuzz/ straight from the library sources
-# and runs each one for a while on a scratch copy of its seed corpus.
+# Builds the program's library once more, instrumented for libFuzzer (the
+# same sources as libpysample.a: every src/*.c but main.c, and arch/),
+# links each harness in fuzz/ with it, and runs each one for a while on a
+# scratch copy of its seed corpus.  A new harness is one line below.
 #
 #   fuzz/run.sh [SECONDS_PER_FUZZER]      (default 10)
 #
@@ -26,18 +28,18 @@ build=${FUZZ_BUILD_DIR:-$top/build/fuzz}
 case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 cc=${CC:-clang}
 
-# Harness name and the library sources it links, relative to the top.
+# The harnesses, each fuzz/NAME.c.
 harnesses='
-fuzz_procmaps      src/procmaps.c src/procfs.c src/common.c
-fuzz_linetable     src/linetable.c src/common.c
-fuzz_unicode       src/pycode.c src/memread.c src/linetable.c src/pyversions.c src/common.c
-fuzz_debug_offsets src/pyversions.c src/pycode.c src/memread.c src/linetable.c src/common.c
-fuzz_output        src/output.c src/common.c
-fuzz_elf           src/elfsym.c src/common.c
-fuzz_merge         src/merge.c src/common.c
-fuzz_cfi           src/cfi-rewrite.c src/common.c
-fuzz_perfmap       src/perfmap.c src/targetfs.c src/common.c
-fuzz_insn          arch/insn.c arch/x86_64/insn.c arch/aarch64/insn.c src/common.c
+fuzz_procmaps
+fuzz_linetable
+fuzz_unicode
+fuzz_debug_offsets
+fuzz_output
+fuzz_elf
+fuzz_merge
+fuzz_cfi
+fuzz_perfmap
+fuzz_insn
 '
 
 mkdir -p "$build/logs" || exit 1
@@ -51,14 +53,13 @@ if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" >"$probe.l
 	exit 0
 fi
 
-# elfsym.c needs libelf; merge.h pulls in <elfutils/libdwfl.h>; the
-# instruction analysis needs capstone.
-if pkg-config --exists libdw libelf capstone 2>/dev/null; then
-	dep_cflags=$(pkg-config --cflags libdw libelf capstone)
-	dep_libs=$(pkg-config --libs libdw libelf capstone)
+# The libraries the program links (configure.ac).
+if pkg-config --exists libdw libelf capstone libunwind-generic 2>/dev/null; then
+	dep_cflags=$(pkg-config --cflags libdw libelf capstone libunwind-generic)
+	dep_libs=$(pkg-config --libs libdw libelf capstone libunwind-generic)
 else
 	dep_cflags=
-	dep_libs='-ldw -lelf -lcapstone'
+	dep_libs='-ldw -lelf -lcapstone -lunwind-generic -lunwind'
 fi
 
 version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")
@@ -68,7 +69,7 @@ cat > "$build/config.h" <<EOH
 #define PACKAGE_STRING "pysample ${version:-0}"
 EOH
 
-cflags="-std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
+cflags="-std=c11 -D_GNU_SOURCE -pthread -O1 -g -fno-omit-frame-pointer \
  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  -Wall -Wextra -I$top/src -I$top/arch -I$build $dep_cflags ${FUZZ_CFLAGS:-}"
 
@@ -77,19 +78,41 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:symbolize=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS UBSAN_OPTIONS
 
+# The library, as libpysample.a holds it, with coverage for libFuzzer.
+lib=$build/libpysample-fuzz.a
+arch=$(uname -m)
+case $arch in x86_64|aarch64) ;; *) arch=x86_64 ;; esac
+rm -rf "$lib" "$build/obj" "$build/logs/library.build.log"
+mkdir -p "$build/obj"
+lib_failed=0
+for src in "$top"/src/*.c "$top"/arch/insn.c "$top"/arch/*/insn.c "$top/arch/$arch/regs.c"; do
+	[ "$(basename "$src")" = main.c ] && continue
+	obj=$build/obj/$(echo "${src#"$top"/}" | tr / _ | sed 's/\.c$/.o/')
+	# shellcheck disable=SC2086
+	if ! "$cc" $cflags -c -o "$obj" "$src" \
+		>>"$build/logs/library.build.log" 2>&1; then
+		lib_failed=1
+	fi
+done
+if [ "$lib_failed" -ne 0 ] || ! ar rcs "$lib" "$build"/obj/*.o >>"$build/logs/library.build.log" 2>&1; then
+	echo "not ok 1 - the instrumented library: build failed, see $build/logs/library.build.log"
+	sed 's/^/#   /' "$build/logs/library.build.log" | head -n 20
+	echo "1..1"
+	exit 1
+fi
+
 n=0
 failed=0
 # The list comes in on fd 3, so nothing in the loop can eat it from stdin.
-while read -r name sources <&3; do
+while read -r name <&3; do
 	[ -n "$name" ] || continue
 	n=$((n + 1))
 	bin=$build/$name
 	log=$build/logs/$name.log
-	srcs=
-	for s in $sources; do srcs="$srcs $top/$s"; done
 
 	# shellcheck disable=SC2086 # word splitting of flag lists is intended
-	if ! "$cc" $cflags -o "$bin" "$top/fuzz/$name.c" $srcs $dep_libs -lm >"$build/logs/$name.build.log" 2>&1; then
+	if ! "$cc" $cflags -o "$bin" "$top/fuzz/$name.c" "$lib" $dep_libs -lm -ldl -lpthread \
+		>"$build/logs/$name.build.log" 2>&1; then
 		echo "not ok $n - $name: build failed, see $build/logs/$name.build.log"
 		sed 's/^/#   /' "$build/logs/$name.build.log" | head -n 20
 		failed=1

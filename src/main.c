@@ -149,7 +149,7 @@ static void output_start(struct output_file *of)
  * its exit status is still pysample's.  Only the sampling thread (the
  * main one, the tracer) can detach: another thread asks it to, and waits.
  */
-static struct sampler *running;
+static struct target *running;
 static pid_t main_tid;
 
 static void fatal(const char *why)
@@ -171,9 +171,9 @@ static void fatal(const char *why)
 	    write(STDERR_FILENO, tail, sizeof(tail) - 1) < 0)
 		_exit(EXIT_FAILURE);
 	if (running) {
-		target_detach(&running->target);
-		if (running->target.launched)
-			_exit(exit_status_of(target_wait_child(&running->target)));
+		target_detach(running);
+		if (running->launched)
+			_exit(exit_status_of(target_wait_child(running)));
 	}
 	_exit(EXIT_FAILURE);
 }
@@ -200,6 +200,7 @@ static void catch_sigbus(void)
 int main(int argc, char **argv)
 {
 	struct options opt;
+	struct target target;
 	struct sampler s;
 	struct output_file out;
 	char err[1024];
@@ -227,38 +228,38 @@ int main(int argc, char **argv)
 	/* A reader that goes away must not kill pysample before it detaches. */
 	bool sigpipe_was_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
 
-	memset(&s, 0, sizeof(s));
-	s.target.sigpipe_was_ignored = sigpipe_was_ignored;
-	raise_file_limit(&s.target.file_limit);
-	s.target.follow_children = opt.subprocesses;
-	if (!target_setup_signals(&s.target)) {
+	memset(&target, 0, sizeof(target));
+	target.sigpipe_was_ignored = sigpipe_was_ignored;
+	raise_file_limit(&target.file_limit);
+	target.follow_children = opt.subprocesses;
+	if (!target_setup_signals(&target)) {
 		pys_error("cannot set up signal handling: %s", strerror(errno));
 		return EXIT_TARGET;
 	}
-	if (opt.command ? !target_launch(&s.target, opt.command, err, sizeof(err))
-			: !target_attach(&s.target, opt.pid, err, sizeof(err))) {
+	if (opt.command ? !target_launch(&target, opt.command, err, sizeof(err))
+			: !target_attach(&target, opt.pid, err, sizeof(err))) {
 		pys_error("%s", err);
-		target_free(&s.target);
+		target_free(&target);
 		output_abandon(opt.output, &out);
 		return opt.command ? 127 : EXIT_TARGET;
 	}
 	output_start(&out);
-	running = &s;
-	sampler_init(&s, &opt, out.fd);
+	running = &target;
+	sampler_init(&s, &opt, &target, out.fd);
 	sampler_run(&s);
 	/* The snapshots are copies: the target runs on while they are
 	 * processed, rather than wait stopped for the last of them. */
-	target_detach(&s.target);
+	target_detach(&target);
 	sampler_finish(&s);
-	if (s.target.launched)
-		status = exit_status_of(target_wait_child(&s.target));
+	if (target.launched)
+		status = exit_status_of(target_wait_child(&target));
 	sampler_print_summary(&s, stderr);
-	if (processor_output_failed(&s.proc))
+	if (processor_output_failed(&s.processor))
 		status = status ? status : 1;
 	if (!sampler_found_python(&s))
 		pys_warn("no Python frames were found: process %d%s never showed an initialised "
 			 "CPython (3.8+) runtime (run with -v for details).%s",
-			 (int)s.target.pid, opt.subprocesses ? " and its children" : "",
+			 (int)target.pid, opt.subprocesses ? " and its children" : "",
 			 opt.subprocesses ? ""
 					  : "  If it starts Python as a child process (a shell "
 					    "script without exec, a launcher, a worker pool), add "
@@ -266,6 +267,7 @@ int main(int argc, char **argv)
 					    "with -p PID");
 	running = NULL;
 	sampler_free(&s);
+	target_free(&target);
 	if (out.fd != STDOUT_FILENO)
 		close(out.fd);
 	return status;

@@ -1,120 +1,43 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The processing thread: turns snapshots into records, off the sampling
- * thread: native unwind -> Python names -> merge -> symbolize -> output.
- * It owns every cache those stages keep (modules, CFI, symbols, code
- * objects) and resets them when a snapshot comes from a new address space.
+ * One process being sampled: the target and, with --subprocesses, each
+ * descendant followed.  One record per process for the whole run, owned
+ * by the sampling thread (the processing thread never sees it: snapshots
+ * carry pid, space and exec_gen, and its native sessions, processor.h,
+ * are a cache keyed by them).
+ *
+ *   field    written by               when                 reset
+ *   pid      target.c                 attach, fork, clone  never
+ *   ns_pid   target.c                 with pid             never
+ *   space    target.c                 with pid; the leader its leader's exit
+ *                                     exits (pthread_exit)
+ *   exec_gen target.c                 each exec; a pid     -
+ *                                     reused
+ *   gone     target.c                 the process exits    a pid reused
+ *   python   sampler.c                its first sample     its caches, when
+ *                                                          exec_gen moved
+ *
+ * Records are kept to the end of the run (queued snapshots point at their
+ * Python runtime copies); at most MAX_PROCESSES live ones are followed.
  */
 #ifndef PYSAMPLE_PROCESS_H
 #define PYSAMPLE_PROCESS_H
 
-#include <pthread.h>
-#include <stdatomic.h>
+#include "common.h"
 
-#include "insn.h"
-#include "merge.h"
-#include "modules.h"
-#include "options.h"
-#include "output.h"
-#include "pyframes.h"
-#include "snapqueue.h"
-#include "histogram.h"
-#include "symbolize.h"
-#include "unwind.h"
+/* Live processes followed at once; more are let go and counted. */
+#define MAX_PROCESSES 256
 
-struct process_stats {
-	uint64_t records;        /* samples written */
-	uint64_t regs_failed;
-	uint64_t py_ok, py_no_runtime, py_no_thread, py_read_failed, py_truncated;
-	uint64_t py_chain_cut; /* caught while the interpreter relinked the chain */
-	uint64_t torn;           /* --nonblocking reads the thread outran: dropped */
-	uint64_t frames_unnamed; /* Python frames whose code object could not be read */
-	uint64_t unwind_end[UNWIND_END_COUNT];
-	uint64_t insn_frames;    /* callers found by instruction analysis (no CFI) */
-	uint64_t merge_mismatch;
-	uint64_t unwind_only_ns; /* native unwinding, after the stop */
-	uint64_t unwind_ns_total; /* unwinding + symbolizing + merging */
-	uint64_t native_frames;
-	/* Per sample, unwinding + symbolizing + merging: its median is the
-	 * cost with warm caches, which the mean hides behind the first
-	 * samples' loading of CFI and debug information. */
-	struct histogram unwind_time;
-	uint64_t latency_ns_max; /* longest a snapshot waited to be processed */
-};
+struct process_python; /* sampler.h */
 
-/* What the processing thread keeps per process: its ELF modules, CFI and
- * symbols, for one address space (exec_gen). */
-struct native_process {
+struct process {
 	pid_t pid;
-	pid_t space; /* what its address space is read through (snapshot.h) */
-	unsigned exec_gen;
-	bool ready;       /* native unwinding set up */
-	uint64_t used;    /* when it last served a snapshot (a counter), for eviction */
-	struct modules mods;
-	struct native_unwinder unwinder;
-	struct symbolizer syms;
-	struct proc_maps maps; /* for naming the module of a bare pc */
-	uint64_t maps_read_ns;
+	pid_t ns_pid;      /* its id in its own PID namespace */
+	pid_t space;       /* the id to read it through (/proc, process_vm_readv): pid,
+			      or a live thread's once its leader has exited */
+	unsigned exec_gen; /* bumped at each exec: the address space is new */
+	bool gone;
+	struct process_python *python;
 };
-
-struct processor {
-	const struct options *opt;
-	uint64_t period_ns;
-	struct snap_queue *queue;
-	pthread_t thread;
-	bool running;
-
-	struct output out;
-
-	const struct unwind_ops *unwind_ops; /* NULL with --python-only */
-	struct native_process **procs;
-	size_t nprocs, procs_cap;
-	uint64_t use_counter;
-	struct insn_analyzer *insn_text; /* --insn */
-	struct unwind_result unwound;
-	struct symbol *frame_syms;
-	size_t frame_syms_cap;
-	struct merged_frame *merged;
-	size_t merged_cap;
-
-	/* Giving way to the target while it keeps up (see process.c): set by
-	 * the processing thread when it starts; then the sampling thread raises
-	 * its priority when behind, and it lowers it when caught up. */
-	atomic_bool gives_way;
-	atomic_bool yielding; /* at the lower priority now */
-	pid_t tid;
-	int base_nice;        /* the priority it goes back to when behind */
-	uint64_t times_behind; /* written by the sampling thread */
-	/* Set by the main thread when told to stop while the last snapshots
-	 * are processed: the rest are counted, not written. */
-	atomic_bool abandon;
-	atomic_bool finished; /* the thread has written what it will write */
-	pid_t starter_tid;    /* woken (SIGCHLD) when it has */
-	atomic_bool output_failed; /* a write of the profile failed (EPIPE, ENOSPC) */
-	uint64_t abandoned;
-	struct process_stats st;
-};
-
-void processor_init(struct processor *p, const struct options *opt, uint64_t period_ns,
-		    int out_fd);
-/* Called by the sampling thread with the queue's fill after each round:
- * a processing thread giving way that falls behind gets its priority back. */
-void processor_note_backlog(struct processor *p, unsigned fill_percent);
-/* The same, whatever the backlog, and not counted as falling behind: an
- * exit waits for it to catch up. */
-void processor_hurry(struct processor *p);
-/* Starts the thread; it runs until the queue is closed and drained. */
-bool processor_start(struct processor *p, struct snap_queue *q);
-/* Whether writing the profile has failed (safe from any thread). */
-bool processor_output_failed(struct processor *p);
-/* Whether the thread is done (processor_join will not wait long). */
-bool processor_finished(struct processor *p);
-/* Asks the thread to write nothing more: what is left is counted. */
-void processor_abandon(struct processor *p);
-void processor_join(struct processor *p);
-void processor_free(struct processor *p);
-
-/* Processes one snapshot on the calling thread (the thread body uses it). */
-void processor_handle(struct processor *p, const struct snapshot *snap);
 
 #endif

@@ -31,13 +31,15 @@
 #define FINISH_POLL_NS 100000000u
 #define EXIT_POLL_NS 1000000u
 
-void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
+void sampler_init(struct sampler *s, const struct options *opt, struct target *t, int out_fd)
 {
 	/* Snapshots are bounded by the ring of stack bytes; the pool is sized
 	 * for shallow stacks (a few KiB each). */
 	size_t n = QUEUE_BYTES / SNAPSHOT_TYPICAL_BYTES;
 
+	memset(s, 0, sizeof(*s));
 	s->opt = opt;
+	s->target = t;
 	s->period_ns = (uint64_t)(1e9 / opt->hz);
 	if (!s->period_ns)
 		s->period_ns = 1;
@@ -45,11 +47,11 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	 * virtual machine (40-60 us here): the sampling thread polls the clock
 	 * between ticks instead of sleeping, at the cost of a CPU. */
 	if (s->period_ns < SPIN_BELOW_PERIOD_NS)
-		s->target.spin_ns = s->period_ns;
+		s->target->spin_ns = s->period_ns;
 	/* Polling for a stop helps only when the thread runs on another CPU
 	 * meanwhile; on one CPU it would only delay the stop. */
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-		s->target.stop_spin_ns = STOP_SPIN_NS;
+		s->target->stop_spin_ns = STOP_SPIN_NS;
 	/* A --stack-bytes near the ring's size would leave room for one copy. */
 	size_t span = snapshot_stack_span(opt->stack_bytes);
 	size_t ring = span * 4 > QUEUE_BYTES ? span * 4 : QUEUE_BYTES;
@@ -62,65 +64,63 @@ void sampler_init(struct sampler *s, const struct options *opt, int out_fd)
 	 * the floor's 1.54x).  Waking it per round was once needed because
 	 * its bursts were long (slow symbol look-ups); they no longer are. */
 	snap_queue_init(&s->queue, n, opt->python_only ? 0 : ring, WAKE_BATCH);
-	processor_init(&s->proc, opt, s->period_ns, out_fd);
+	processor_init(&s->processor, opt, t->pid, s->period_ns, out_fd);
 	if (opt->nonblocking)
 		return;
 	if (opt->stop_by_interrupt)
-		snprintf(s->target.timers.why, sizeof(s->target.timers.why), "--stop-by=interrupt");
-	else if (!target_start_timers(&s->target, s->period_ns))
+		snprintf(s->target->timers.why, sizeof(s->target->timers.why), "--stop-by=interrupt");
+	else if (!target_start_timers(s->target, s->period_ns))
 		pys_warn("running threads are stopped by interrupts, and samples drift toward system "
-			 "calls: %s", s->target.timers.why);
+			 "calls: %s", s->target->timers.why);
 }
 
 void sampler_free(struct sampler *s)
 {
-	processor_free(&s->proc);
+	processor_free(&s->processor);
 	snap_queue_free(&s->queue);
-	for (size_t i = 0; i < s->nprocs; i++) {
-		py_reader_free(&s->procs[i]->py);
-		py_code_cache_free(&s->procs[i]->codes);
-		free(s->procs[i]);
+	for (size_t i = 0; i < s->target->nprocs; i++) {
+		struct process_python *pp = s->target->procs[i]->python;
+		if (!pp)
+			continue;
+		py_reader_free(&pp->py);
+		py_code_cache_free(&pp->codes);
+		free(pp);
+		s->target->procs[i]->python = NULL;
 	}
-	free(s->procs);
 	free(s->round);
-	target_free(&s->target);
 }
 
 bool sampler_found_python(const struct sampler *s)
 {
-	for (size_t i = 0; i < s->nprocs; i++)
-		if (s->procs[i]->py.nhistory)
+	for (size_t i = 0; i < s->target->nprocs; i++)
+		if (s->target->procs[i]->python && s->target->procs[i]->python->py.nhistory)
 			return true;
 	return false;
 }
 
-static struct sampled_process *find_sampled(struct sampler *s, pid_t pid)
+/*
+ * The Python half of a process's record: made at its first sample, and
+ * its caches emptied when the process has exec'd since (code objects of
+ * the old image are gone; interned names stay valid for snapshots still
+ * queued).
+ */
+static struct process_python *python_of(struct sampler *s, struct process *p)
 {
-	for (size_t i = 0; i < s->nprocs; i++)
-		if (s->procs[i]->pid == pid)
-			return s->procs[i];
-	return NULL;
-}
+	struct process_python *pp = p->python;
 
-/* The sampling state of a process, made the first time it is needed. */
-static struct sampled_process *sampled_process(struct sampler *s, pid_t pid)
-{
-	struct sampled_process *sp = find_sampled(s, pid);
-	const struct target_process *tp;
-
-	if (sp)
-		return sp;
-	tp = target_process(&s->target, pid);
-	sp = xcalloc(1, sizeof(*sp));
-	sp->pid = pid;
-	sp->exec_gen = tp ? tp->exec_gen : 0;
-	py_reader_init(&sp->py, pid, s->opt->max_frames);
-	/* Thread states record the ids the threads see in their namespace. */
-	sp->py.ns_pid = tp && tp->ns_pid ? tp->ns_pid : pid;
-	py_code_cache_init(&sp->codes);
-	grow_array((void **)&s->procs, &s->procs_cap, s->nprocs, sizeof(sp));
-	s->procs[s->nprocs++] = sp;
-	return sp;
+	if (!pp) {
+		pp = p->python = xcalloc(1, sizeof(*pp));
+		pp->exec_gen = p->exec_gen;
+		py_reader_init(&pp->py, p->pid, s->opt->max_frames);
+		/* Thread states record the ids the threads see in their namespace. */
+		pp->py.ns_pid = p->ns_pid ? p->ns_pid : p->pid;
+		py_code_cache_init(&pp->codes);
+	} else if (pp->exec_gen != p->exec_gen) {
+		pp->exec_gen = p->exec_gen;
+		py_reader_reset(&pp->py);
+		py_code_cache_clear(&pp->codes);
+	}
+	return pp;
 }
 
 /*
@@ -163,9 +163,9 @@ static bool stop_is_timely(struct sampler *s, struct thread *th, const struct st
 /* --gil: whether a thread that stopped at its tick holds the GIL; the
  * holder is read while the thread is stopped, so it cannot change hands
  * meanwhile (unless to another thread, which then holds it). */
-static bool holds_gil(struct sampled_process *sp, const struct thread *th)
+static bool holds_gil(struct process_python *pp, const struct thread *th)
 {
-	pid_t holder = py_reader_gil_holder(&sp->py);
+	pid_t holder = py_reader_gil_holder(&pp->py);
 
 	return holder < 0 || holder == (th->ns_tid ? th->ns_tid : th->tid);
 }
@@ -174,18 +174,21 @@ static bool holds_gil(struct sampled_process *sp, const struct thread *th)
 static void take_snapshot(void *ctx, struct target *t, struct thread *th, const struct stop *why)
 {
 	struct sampler *s = ctx;
-	struct sampled_process *sp = sampled_process(s, th->pid);
-	const struct target_process *tp = target_process(t, th->pid);
+	struct process *p = target_process(t, th->pid);
+	struct process_python *pp;
 	struct snapshot *snap;
 	struct arch_regs regs;
 	bool have_regs = false;
 	uint64_t start = now_ns();
 
+	if (!p)
+		return; /* not a followed process's: never asked for */
+	pp = python_of(s, p);
 	if (why->cause != STOP_NONE)
 		have_regs = arch_get_regs(th->tid, &regs);
 	if (!stop_is_timely(s, th, why, have_regs ? &regs : NULL))
 		return;
-	if (s->opt->gil && why->cause == STOP_TICK && !holds_gil(sp, th)) {
+	if (s->opt->gil && why->cause == STOP_TICK && !holds_gil(pp, th)) {
 		s->timing.not_gil++;
 		return;
 	}
@@ -196,15 +199,15 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th, const 
 		return; /* processing is behind: counted as dropped */
 	snapshot_reset(snap);
 	snap->pid = th->pid;
-	snap->space = tp ? tp->space : th->pid;
+	snap->space = p->space;
 	/* The leader may have exited since: read through a live thread. */
-	sp->py.pid = snap->space;
+	pp->py.pid = snap->space;
 	snap->tid = th->tid;
-	snap->ns_pid = tp && tp->ns_pid ? tp->ns_pid : th->pid;
+	snap->ns_pid = p->ns_pid ? p->ns_pid : th->pid;
 	snap->ns_tid = th->ns_tid ? th->ns_tid : th->tid;
 	snap->time_ns = start;
-	snap->exec_gen = sp->exec_gen;
-	snap->rt = sp->py.published;
+	snap->exec_gen = pp->exec_gen;
+	snap->rt = pp->py.published;
 	/* Read from /proc at most once a second per thread. */
 	memcpy(snap->comm, target_thread_comm(th), sizeof(snap->comm));
 	snap->have_regs = have_regs;
@@ -217,7 +220,7 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th, const 
 	if (snap->have_regs && snap->stack) /* a place in the ring: not --python-only */
 		stack = (struct mem_tail){ snapshot_stack_start(&snap->regs), snap->stack, span, 0,
 					   false };
-	py_reader_snapshot(&sp->py, snap->ns_tid, snap, s->opt->nonblocking,
+	py_reader_snapshot(&pp->py, snap->ns_tid, snap, s->opt->nonblocking,
 			   stack.buf ? &stack : NULL);
 	if (!s->opt->python_only)
 		snap_queue_copy_stack(&s->queue, snap, span, &stack);
@@ -229,43 +232,21 @@ static void take_snapshot(void *ctx, struct target *t, struct thread *th, const 
 	s->st.stop_ns_total += now_ns() - start;
 }
 
-/* Brings each process's sampling state in line with the target: new
- * processes get one, and one whose address space changed (an exec, or a
- * pid reused) starts over. */
-static void sync_processes(struct sampler *s)
-{
-	s->target.exec_seen = false;
-	for (size_t i = 0; i < s->target.nprocs; i++) {
-		const struct target_process *tp = &s->target.procs[i];
-		struct sampled_process *sp;
-		if (tp->gone)
-			continue;
-		sp = sampled_process(s, tp->pid);
-		if (sp->exec_gen == tp->exec_gen)
-			continue;
-		sp->exec_gen = tp->exec_gen;
-		py_reader_reset(&sp->py);
-		/* Code objects of the old image are gone; interned names stay
-		 * valid for snapshots still queued. */
-		py_code_cache_clear(&sp->codes);
-	}
-}
-
 /* What a signal to pysample means: in attach mode, stop; in launch mode the
  * program decides, and pysample runs until it exits: it got Ctrl-C (or
  * Ctrl-\\) from the terminal itself, and the others, sent to pysample
  * (SIGTERM, SIGHUP, SIGUSR1, SIGALRM, ...), are passed on to it. */
 static bool handle_own_signal(struct sampler *s)
 {
-	int sig = s->target.pending_signal;
+	int sig = s->target->pending_signal;
 
-	s->target.pending_signal = 0;
-	if (!s->target.launched) {
+	s->target->pending_signal = 0;
+	if (!s->target->launched) {
 		s->stop_reason = strsignal(sig);
 		return true;
 	}
 	if (sig != SIGINT && sig != SIGQUIT)
-		kill(s->target.pid, sig);
+		kill(s->target->pid, sig);
 	return false;
 }
 
@@ -279,13 +260,13 @@ static void flush_round(struct sampler *s)
 		return;
 	for (size_t i = 0; i < s->nround; i++) {
 		struct snapshot *snap = s->round[i];
-		struct sampled_process *sp = find_sampled(s, snap->pid);
-		if (sp && snap->rt && snap->npy)
-			py_code_name_frames(&sp->codes, snap->space, &snap->rt->layout, snap->py,
+		struct process *p = target_process(s->target, snap->pid);
+		if (p && p->python && snap->rt && snap->npy)
+			py_code_name_frames(&p->python->codes, snap->space, &snap->rt->layout, snap->py,
 					    snap->npy);
 	}
 	s->st.snapshots += s->nround;
-	processor_note_backlog(&s->proc, snap_queue_push(&s->queue, s->round, s->nround));
+	processor_note_backlog(&s->processor, snap_queue_push(&s->queue, s->round, s->nround));
 	s->nround = 0;
 }
 
@@ -296,11 +277,11 @@ static void let_exits_go(struct sampler *s)
 {
 	uint64_t pushed, released;
 
-	if (!s->target.nexit_held)
+	if (!s->target->nexit_held)
 		return;
 	snap_queue_progress(&s->queue, &pushed, &released);
-	if (target_release_exits(&s->target, pushed, released))
-		processor_hurry(&s->proc);
+	if (target_release_exits(s->target, pushed, released))
+		processor_hurry(&s->processor);
 }
 
 /*
@@ -321,7 +302,7 @@ static void raise_priority(struct sampler *s)
 	/* A thread that spins between ticks (above 10 kHz) never sleeps:
 	 * at SCHED_FIFO the kernel's real-time throttling would stop it for
 	 * 50 ms of every second (7% of the ticks lost at 50 kHz). */
-	if (s->opt->realtime && !s->target.spin_ns &&
+	if (s->opt->realtime && !s->target->spin_ns &&
 	    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) == 0) {
 		s->priority = "SCHED_FIFO";
 		s->realtime_since_ns = now_ns();
@@ -374,8 +355,7 @@ void sampler_run(struct sampler *s)
 {
 	uint64_t next, end = 0;
 
-	sync_processes(s);
-	if (!processor_start(&s->proc, &s->queue)) {
+	if (!processor_start(&s->processor, &s->queue)) {
 		pys_error("cannot start the processing thread");
 		s->stop_reason = "no processing thread";
 		return;
@@ -393,23 +373,23 @@ void sampler_run(struct sampler *s)
 
 		/* A held exit is looked at again soon: processing may catch up
 		 * before the next tick, which can be far away. */
-		if (s->target.nexit_held && now_ns() + EXIT_POLL_NS < wake)
+		if (s->target->nexit_held && now_ns() + EXIT_POLL_NS < wake)
 			wake = now_ns() + EXIT_POLL_NS;
-		target_wait_until(&s->target, end && end < wake ? end : wake, take_snapshot, s);
+		target_wait_until(s->target, end && end < wake ? end : wake, take_snapshot, s);
 		flush_round(s);
 		let_exits_go(s);
 
-		if (s->target.exited) {
+		if (s->target->exited) {
 			s->stop_reason = "target exited";
 			break;
 		}
-		if (s->target.pending_signal && handle_own_signal(s))
+		if (s->target->pending_signal && handle_own_signal(s))
 			break;
 		if (pys_fatal_pending())
 			pys_fatal(pys_fatal_pending()); /* on this thread, which can let the target go */
 		/* Nothing more can be written: stopping the target on would only
 		 * cost it. */
-		if (processor_output_failed(&s->proc)) {
+		if (processor_output_failed(&s->processor)) {
 			s->stop_reason = "the profile could not be written";
 			break;
 		}
@@ -420,17 +400,16 @@ void sampler_run(struct sampler *s)
 		}
 		if (now < next)
 			continue;
-		sync_processes(s);
-		target_check_timers(&s->target);
-		for (size_t i = 0; i < s->nprocs; i++)
-			if (target_process(&s->target, s->procs[i]->pid) &&
-			    !target_process(&s->target, s->procs[i]->pid)->gone)
-				py_reader_prepare(&s->procs[i]->py);
+		target_check_timers(s->target);
+		/* Discovery and thread-state lists, outside any stop. */
+		for (size_t i = 0; i < s->target->nprocs; i++)
+			if (!s->target->procs[i]->gone)
+				py_reader_prepare(&python_of(s, s->target->procs[i])->py);
 		/* Threads on a CPU stop by themselves at their timers' ticks; the
 		 * clock's rounds are for the others (--idle, --gil, threads
 		 * without a timer).  Without any, it only keeps house. */
 		if (!s->opt->nonblocking &&
-		    !target_rounds_needed(&s->target, s->opt->idle || s->opt->gil)) {
+		    !target_rounds_needed(s->target, s->opt->idle || s->opt->gil)) {
 			next = now + (s->period_ns > HOUSEKEEPING_NS ? s->period_ns : HOUSEKEEPING_NS);
 			continue;
 		}
@@ -448,11 +427,12 @@ void sampler_run(struct sampler *s)
 		if (s->opt->gil) {
 			/* The holder is read before anyone is stopped: a tid, or
 			 * nobody when the GIL is free (no sample this tick). */
-			only = py_reader_gil_holder(&s->procs[0]->py);
+			struct process *main_proc = target_process(s->target, s->target->pid);
+			only = main_proc ? py_reader_gil_holder(&python_of(s, main_proc)->py) : -1;
 			if (only > 0) /* the namespace's id: find the host's */
-				for (size_t i = 0; i < s->target.nthreads; i++)
-					if (s->target.threads[i].ns_tid == only) {
-						only = s->target.threads[i].tid;
+				for (size_t i = 0; i < s->target->nthreads; i++)
+					if (s->target->threads[i].ns_tid == only) {
+						only = s->target->threads[i].tid;
 						break;
 					}
 			if (only == 0) {
@@ -469,18 +449,18 @@ void sampler_run(struct sampler *s)
 		 * holding the GIL is what --gil measures. */
 		bool any_state = s->opt->idle || (s->opt->gil && only > 0);
 		if (s->opt->nonblocking)
-			target_visit_running(&s->target, any_state, only, take_snapshot, s);
+			target_visit_running(s->target, any_state, only, take_snapshot, s);
 		else
-			target_sample_round(&s->target, any_state, only, take_snapshot, s, next);
+			target_sample_round(s->target, any_state, only, take_snapshot, s, next);
 		s->st.rounds++;
 		flush_round(s);
 		let_exits_go(s);
 	}
 	s->st.end_ns = now_ns();
-	s->timer_cpu_ns = target_timer_cpu_ns(&s->target);
-	target_stop_timers(&s->target);
+	s->timer_cpu_ns = target_timer_cpu_ns(s->target);
+	target_stop_timers(s->target);
 	if (!s->opt->nonblocking) {
-		target_collect_pending(&s->target, take_snapshot, s);
+		target_collect_pending(s->target, take_snapshot, s);
 		flush_round(s);
 	}
 }
@@ -495,10 +475,10 @@ void sampler_finish(struct sampler *s)
 	bool asked = false;
 
 	snap_queue_close(&s->queue);
-	while (!processor_finished(&s->proc)) {
+	while (!processor_finished(&s->processor)) {
 		if (pys_fatal_pending())
 			pys_fatal(pys_fatal_pending());
-		int sig = target_wait_signal(&s->target, now_ns() + FINISH_POLL_NS);
+		int sig = target_wait_signal(s->target, now_ns() + FINISH_POLL_NS);
 		if (!sig)
 			continue;
 		if (asked) {
@@ -511,16 +491,16 @@ void sampler_finish(struct sampler *s)
 		fprintf(stderr, "pysample: %s: the samples still queued are not written (again to "
 				"stop at once)\n",
 			strsignal(sig));
-		processor_abandon(&s->proc);
+		processor_abandon(&s->processor);
 	}
-	processor_join(&s->proc);
+	processor_join(&s->processor);
 }
 
 void sampler_print_summary(const struct sampler *s, FILE *out)
 {
 	const struct sampler_stats *st = &s->st;
-	const struct process_stats *ps = &s->proc.st;
-	const struct target_stats *ts = &s->target.stats;
+	const struct processor_stats *ps = &s->processor.st;
+	const struct target_stats *ts = &s->target->stats;
 	double secs = (double)(st->end_ns - st->start_ns) / 1e9;
 	uint64_t failed = ts->samples_lost_exit + ts->samples_lost_timeout + s->queue.dropped +
 			  s->queue.stacks_left_out +
@@ -554,7 +534,7 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		fprintf(out, "; timers: %llu ticks in %.2f s of CPU time", (unsigned long long)ticks,
 			timer_secs);
 	fputc('\n', out);
-	if (s->target.follow_children)
+	if (s->target->follow_children)
 		fprintf(out,
 			"pysample: --subprocesses: %llu child processes followed, %llu let go (over "
 			"the bound of processes followed at once), %llu execs\n",
@@ -589,12 +569,12 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 					  : 0.0,
 			(unsigned long long)tm->late, (unsigned long long)tm->unrecorded,
 			(unsigned long long)tm->in_kernel);
-		if (!s->target.timers.available)
-			fprintf(out, "; timers off (%s)", s->target.timers.why);
+		if (!s->target->timers.available)
+			fprintf(out, "; timers off (%s)", s->target->timers.why);
 		else if (ts->threads_without_timer)
 			fprintf(out, "; %llu thread%s without a timer (%s)",
 				(unsigned long long)ts->threads_without_timer,
-				ts->threads_without_timer == 1 ? "" : "s", s->target.timer_why);
+				ts->threads_without_timer == 1 ? "" : "s", s->target->timer_why);
 		fputc('\n', out);
 	}
 	fprintf(out,
@@ -606,7 +586,7 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 		(unsigned long long)ps->frames_unnamed, (unsigned long long)ts->samples_skipped_stopped,
 		st->snapshots ? (double)st->stop_ns_total / 1e3 / (double)st->snapshots : 0.0,
 		(double)ps->latency_ns_max / 1e6);
-	if (s->proc.unwind_ops) {
+	if (s->processor.unwind_ops) {
 		uint64_t unwound = 0;
 		for (unsigned e = 0; e < UNWIND_END_COUNT; e++)
 			unwound += ps->unwind_end[e];
@@ -616,7 +596,7 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 			"(%llu of them where the instruction analysis was unsure), %llu callers "
 			"found by instruction analysis; %llu merge mismatches; %.1f frames, %.1f us "
 			"unwind + %.1f us symbolize+merge per sample (median of both %.1f us)\n",
-			s->proc.unwind_ops->name, (unsigned long long)ps->unwind_end[UNWIND_COMPLETE],
+			s->processor.unwind_ops->name, (unsigned long long)ps->unwind_end[UNWIND_COMPLETE],
 			(unsigned long long)ps->unwind_end[UNWIND_CUT_BY_COPY],
 			(unsigned long long)ps->unwind_end[UNWIND_MAX_FRAMES],
 			(unsigned long long)ps->unwind_end[UNWIND_FAILED],
@@ -648,9 +628,9 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 	fprintf(out, "pysample CPU %.1f us per sample, peak RSS %.1f MiB; sampling thread %s; ",
 		ps->records ? cpu * 1e6 / (double)ps->records : 0.0, (double)ru.ru_maxrss / 1024.0,
 		s->priority ? s->priority : "normal");
-	if (atomic_load(&s->proc.gives_way))
+	if (atomic_load(&s->processor.gives_way))
 		fprintf(out, "processing thread nice 19 while it keeps up (%llu times behind)",
-			(unsigned long long)s->proc.times_behind);
+			(unsigned long long)s->processor.times_behind);
 	else
 		fprintf(out, "processing thread normal");
 	if (ts->exits_held)
@@ -659,9 +639,9 @@ void sampler_print_summary(const struct sampler *s, FILE *out)
 			(double)ts->exit_hold_max_ns / 1e6,
 			ts->exits_hold_timeouts ? " (some let go before it had)" : "");
 	fputc('\n', out);
-	if (s->proc.abandoned)
+	if (s->processor.abandoned)
 		fprintf(out, "pysample: %llu samples not written: told to stop while processing them\n",
-			(unsigned long long)s->proc.abandoned);
-	if (processor_output_failed((struct processor *)&s->proc))
+			(unsigned long long)s->processor.abandoned);
+	if (processor_output_failed((struct processor *)&s->processor))
 		fprintf(out, "pysample: error: the profile could not be written completely\n");
 }

@@ -2,14 +2,14 @@
 /*
  * The sampling loop: on absolute deadlines, stop the threads to sample,
  * take each one's snapshot, let it run, and hand the snapshots to the
- * processing thread (process.h).  Nothing slower than a copy happens here,
+ * processing thread (processor.h).  Nothing slower than a copy happens here,
  * so the clock is never held up by unwinding or symbolizing.
  */
 #ifndef PYSAMPLE_SAMPLER_H
 #define PYSAMPLE_SAMPLER_H
 
 #include "options.h"
-#include "process.h"
+#include "processor.h"
 #include "pycode.h"
 #include "pyframes.h"
 #include "snapqueue.h"
@@ -37,10 +37,10 @@ struct sampler_stats {
 	uint64_t stop_ns_total; /* time spent copying while threads were stopped */
 };
 
-/* What the sampling thread keeps per sampled process.  Kept to the end of
- * the run once created: queued snapshots point at its runtime copies. */
-struct sampled_process {
-	pid_t pid;
+/* The Python half of a process's record (process.h): made at its first
+ * sample, kept to the end of the run (queued snapshots point at its
+ * runtime copies). */
+struct process_python {
 	unsigned exec_gen;          /* the address space its caches belong to */
 	struct py_reader py;
 	struct py_code_cache codes; /* names Python frames after each round */
@@ -48,11 +48,9 @@ struct sampled_process {
 
 struct sampler {
 	const struct options *opt;
-	struct target target;
-	struct sampled_process **procs; /* procs[0] is the target itself */
-	size_t nprocs, procs_cap;
+	struct target *target; /* main's, launched or attached */
 	struct snap_queue queue;
-	struct processor proc;
+	struct processor processor;
 	struct snapshot **round;   /* snapshots of the current round */
 	size_t nround, round_cap;
 	uint64_t period_ns;
@@ -67,13 +65,15 @@ struct sampler {
 };
 
 /* The target must be launched or attached already. */
-void sampler_init(struct sampler *s, const struct options *opt, int out_fd);
+void sampler_init(struct sampler *s, const struct options *opt, struct target *t, int out_fd);
 /* Samples until the target exits, the duration ends or a signal arrives;
  * returns with every sample taken and handed to the processing thread,
  * the target still attached (target_detach lets it go). */
 void sampler_run(struct sampler *s);
 /* Waits until every snapshot has been processed and written. */
 void sampler_finish(struct sampler *s);
+/* Frees what the sampler made, the Python halves of the target's process
+ * records included; the target stays main's to free. */
 void sampler_free(struct sampler *s);
 
 /* Did any sampled process show an initialised CPython runtime? */

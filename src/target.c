@@ -27,7 +27,6 @@
 #define EXIT_HOLD_MAX_NS 3000000000u /* a process's exit is held up at most this long */
 #define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 #define FOLLOW_OPTIONS (PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
-#define MAX_PROCESSES 256 /* followed at once; more are let go and counted */
 /* Waiting for timer ticks: how long past the time a tick's stop was due
  * the sampling thread keeps polling for it (a thread that blocked meanwhile
  * will not tick), and its guess of its own wake-up lateness at the start. */
@@ -71,34 +70,43 @@ static struct thread *find_thread(struct target *t, pid_t tid)
 	return NULL;
 }
 
-struct target_process *target_process(struct target *t, pid_t pid)
+struct process *target_process(struct target *t, pid_t pid)
 {
 	for (size_t i = 0; i < t->nprocs; i++)
-		if (t->procs[i].pid == pid)
-			return &t->procs[i];
+		if (t->procs[i]->pid == pid)
+			return t->procs[i];
 	return NULL;
+}
+
+static void process_gone(struct target *t, struct process *p)
+{
+	if (!p->gone)
+		t->nlive--;
+	p->gone = true;
 }
 
 /* A process to sample; NULL when too many are followed already.  A pid
  * reused by a new process gets a fresh address-space generation. */
-static struct target_process *add_process(struct target *t, pid_t pid)
+static struct process *add_process(struct target *t, pid_t pid)
 {
-	struct target_process *p = target_process(t, pid);
+	struct process *p = target_process(t, pid);
 
-	if (p) {
-		if (p->gone) {
-			p->gone = false;
-			p->exec_gen++;
-		}
+	if (p && !p->gone)
 		return p;
-	}
-	if (t->nprocs >= MAX_PROCESSES) {
+	if (t->nlive >= MAX_PROCESSES) {
 		t->stats.processes_let_go++;
 		return NULL;
 	}
-	grow_array((void **)&t->procs, &t->procs_cap, t->nprocs, sizeof(*p));
-	p = &t->procs[t->nprocs++];
-	memset(p, 0, sizeof(*p));
+	t->nlive++;
+	if (p) {
+		p->gone = false;
+		p->exec_gen++;
+		p->space = pid;
+		return p;
+	}
+	p = xcalloc(1, sizeof(*p));
+	grow_array((void **)&t->procs, &t->procs_cap, t->nprocs, sizeof(p));
+	t->procs[t->nprocs++] = p;
 	p->pid = pid;
 	p->space = pid;
 	p->ns_pid = pidns_target_id(pid, pid);
@@ -262,6 +270,8 @@ void target_free(struct target *t)
 			close(t->threads[i].state_fd);
 	}
 	free(t->threads);
+	for (size_t i = 0; i < t->nprocs; i++)
+		free(t->procs[i]);
 	free(t->procs);
 	t->threads = NULL;
 	t->procs = NULL;
@@ -273,7 +283,7 @@ void target_free(struct target *t)
  * read through is leaving). */
 static void move_space(struct target *t, const struct thread *th)
 {
-	struct target_process *p = target_process(t, th->pid);
+	struct process *p = target_process(t, th->pid);
 
 	if (!p || (p->space != th->tid && th->tid != th->pid))
 		return;
@@ -425,7 +435,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 			t->exit_status = status;
 		}
 		if (th && th->tid == th->pid && target_process(t, th->pid))
-			target_process(t, th->pid)->gone = true;
+			process_gone(t, target_process(t, th->pid));
 		if (th) {
 			if (th->in_round)
 				t->stats.samples_lost_exit++;
@@ -505,7 +515,7 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		/* Every other thread of the process is gone; the exec'ing
 		 * thread now has the leader's tid.  The address space is new. */
 		pid_t pid = th->pid;
-		struct target_process *proc = target_process(t, pid);
+		struct process *proc = target_process(t, pid);
 		for (size_t i = t->nthreads; i-- > 0;)
 			if (t->threads[i].pid == pid && t->threads[i].tid != pid)
 				remove_thread(t, &t->threads[i]);
@@ -521,8 +531,6 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		th->in_round = false;
 		if (proc)
 			proc->exec_gen++;
-		if (pid == t->pid)
-			t->exec_seen = true;
 		t->stats.execs++;
 		resume(pid, 0);
 		return was_in_round;

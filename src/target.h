@@ -12,6 +12,7 @@
 #include "common.h"
 #include "cputimer.h"
 #include "histogram.h"
+#include "process.h"
 
 struct thread {
 	pid_t tid;
@@ -58,30 +59,18 @@ struct target_stats {
 	struct histogram stop_time;
 };
 
-/* A process being sampled: the target itself and, with --subprocesses,
- * its descendants. */
-struct target_process {
-	pid_t pid;
-	pid_t space;        /* the id to read it through: pid, or a live thread's
-			       once its leader has exited (pthread_exit) */
-	pid_t ns_pid;       /* its id in its own PID namespace */
-	unsigned exec_gen;  /* bumped at each exec: the address space is new */
-	bool gone;
-};
-
 struct target {
 	pid_t pid;       /* the process launched or attached to */
 	bool follow_children; /* --subprocesses */
 	bool launched;
 	bool exited;     /* the whole process is gone */
 	int exit_status; /* wait status of the leader when launched */
-	bool exec_seen;  /* set on exec; cleared by whoever reloads process state */
 	pid_t ns_pid;    /* the process's id in its own PID namespace */
 	int sigfd;       /* signalfd for SIGCHLD and the signals that end a run */
 	struct thread *threads;
 	size_t nthreads, cap;
-	struct target_process *procs; /* procs[0] is the target itself */
-	size_t nprocs, procs_cap;
+	struct process **procs; /* every process followed in the run (process.h) */
+	size_t nprocs, procs_cap, nlive;
 	struct target_stats stats;
 	size_t nexit_held; /* threads with exit_held */
 	/* How long before a deadline target_wait_until stops sleeping and
@@ -145,8 +134,8 @@ bool target_launch(struct target *t, char *const argv[], char *err, size_t err_l
  * its descendants). */
 bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len);
 
-/* The process with this pid, or NULL. */
-struct target_process *target_process(struct target *t, pid_t pid);
+/* The record of the process with this pid, or NULL. */
+struct process *target_process(struct target *t, pid_t pid);
 
 /*
  * Gives every followed thread, now and as they come, a CPU-time timer

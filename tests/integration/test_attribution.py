@@ -49,14 +49,17 @@ def shares(records, names):
     return {n: c / total for n, c in counts.items()} if total else None, total
 
 
-def check(what, measured, total, truth, min_samples):
+def check(what, measured, total, truth, min_samples, stderr=""):
     far = {n: (measured[n], truth[n]) for n in truth
            if truth[n] > 0.05 and abs(measured[n] - truth[n]) > TOLERANCE} if measured else truth
+    # On failure, how the stops were taken says why.
+    how = "\n".join(line for line in stderr.splitlines()
+                    if "stops:" in line or "samples from" in line or "warning" in line)
     return ok(measured is not None and total >= min_samples and not far,
               "%s: %s (truth %s, %d samples)" % (
                   what, " ".join("%s %.1f%%" % (n, 100 * v) for n, v in (measured or {}).items()),
                   " ".join("%.1f%%" % (100 * v) for v in truth.values()), total),
-              far)
+              "%s\n%s" % (far, how))
 
 
 def summary_field(stderr, pattern):
@@ -81,7 +84,7 @@ if syscalls:
                     continue
                 measured, total = shares(records, names)
                 check("C loop, a system call per %d, -F %s %s" % (every, hz, " ".join(mode)),
-                      measured, total, truth, 2500 if hz == "999" else 3000)
+                      measured, total, truth, 2500 if hz == "999" else 3000, p.stderr)
     # What the summary says: with timers, stops on a system call's exit
     # as often as the thread is in one; the interrupts of
     # --stop-by=interrupt, and of a container whose seccomp profile forbids
@@ -142,7 +145,7 @@ else:
             measured, total = shares(records, names)
             check("Python directory walk (%s), -F %s %s" % (os.path.basename(python), hz,
                                                             " ".join(mode)),
-                  measured, total, truth, 2500 if hz == "999" else 3000)
+                  measured, total, truth, 2500 if hz == "999" else 3000, p.stderr)
 
 
 # A phase 500 Python calls deep, 7-9% of the time: its samples cost the

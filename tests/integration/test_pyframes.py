@@ -33,7 +33,14 @@ for label, py in each_interpreter("a frame not started yet"):
         for inner, outer in zip(frames, frames[1:]):
             if inner[0] == "on_event" and outer[0] == "called":
                 seen[(outer[1], outer[2])] += 1
-    ok(first and sum(seen.values()) > 200 and list(seen) == [(first.group(1), 0)],
+    # The profile function also runs, briefly, for the return event, with
+    # called() at its return: a few samples may show that, never line -1
+    # or the offset -1 made.
+    total = sum(seen.values())
+    at_start = seen.get((first.group(1), 0), 0) if first else 0
+    sane = all(line.isdigit() and int(line) >= int(first.group(1)) and offset < 0x1000
+               for line, offset in seen) if first else False
+    ok(first and total > 200 and at_start >= 0.95 * total and sane,
        "%s: called() seen from its profile function %d times, at line:offset %s (its first "
        "line is %s)" % (label, sum(seen.values()),
                         ", ".join("%s:%#x" % k for k in seen), first and first.group(1)),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "process.h"
+#include "processor.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -20,13 +20,14 @@
 #define BEHIND_PERCENT 10
 /* Processes whose native state is kept at once (--subprocesses): each holds
  * its modules' CFI and symbols; the least recently used goes first. */
-#define MAX_NATIVE_PROCESSES 32
+#define MAX_NATIVE_SESSIONS 32
 
-void processor_init(struct processor *p, const struct options *opt, uint64_t period_ns,
-		    int out_fd)
+void processor_init(struct processor *p, const struct options *opt, pid_t main_pid,
+		    uint64_t period_ns, int out_fd)
 {
 	memset(p, 0, sizeof(*p));
 	p->opt = opt;
+	p->main_pid = main_pid;
 	p->period_ns = period_ns;
 	output_init(&p->out, out_fd, opt->idle ? "wall-clock" : "cpu-clock");
 	if (!opt->python_only)
@@ -39,7 +40,7 @@ void processor_init(struct processor *p, const struct options *opt, uint64_t per
 	}
 }
 
-static void native_stop(struct native_process *np)
+static void native_stop(struct native_session *np)
 {
 	procmaps_free(&np->maps);
 	np->maps_read_ns = 0;
@@ -53,7 +54,7 @@ static void native_stop(struct native_process *np)
 
 /* Native unwinding needs the program's own address space: at attach, or
  * after the exec of a launched program. */
-static void native_start(struct processor *p, struct native_process *np)
+static void native_start(struct processor *p, struct native_session *np)
 {
 	char err[512];
 
@@ -62,7 +63,7 @@ static void native_start(struct processor *p, struct native_process *np)
 		return;
 	if (!modules_init(&np->mods, np->space, err, sizeof(err))) {
 		/* A child that already exited: only its Python frames remain. */
-		if (np->pid == p->procs[0]->pid)
+		if (np->pid == p->main_pid)
 			pys_warn("native stacks off: %s", err);
 		else
 			pys_debug("native stacks off for process %d: %s", (int)np->pid, err);
@@ -83,19 +84,20 @@ static void native_start(struct processor *p, struct native_process *np)
  * snapshot comes from a new address space (the first, or after an exec):
  * what was cached about the old one is wrong now.
  */
-static struct native_process *native_for(struct processor *p, const struct snapshot *snap)
+static struct native_session *native_for(struct processor *p, const struct snapshot *snap)
 {
-	struct native_process *np = NULL;
+	struct native_session *np = NULL;
 
-	for (size_t i = 0; i < p->nprocs; i++)
-		if (p->procs[i]->pid == snap->pid)
-			np = p->procs[i];
-	if (!np && p->nprocs >= MAX_NATIVE_PROCESSES) {
-		size_t lru = 1; /* the first process stays */
-		for (size_t i = 2; i < p->nprocs; i++)
-			if (p->procs[i]->used < p->procs[lru]->used)
-				lru = i;
-		np = p->procs[lru];
+	for (size_t i = 0; i < p->nsessions; i++)
+		if (p->sessions[i]->pid == snap->pid)
+			np = p->sessions[i];
+	if (!np && p->nsessions >= MAX_NATIVE_SESSIONS) {
+		/* The least recently used goes; the main process's stays. */
+		struct native_session *lru = NULL;
+		for (size_t i = 0; i < p->nsessions; i++)
+			if (p->sessions[i]->pid != p->main_pid && (!lru || p->sessions[i]->used < lru->used))
+				lru = p->sessions[i];
+		np = lru;
 		native_stop(np);
 		np->pid = snap->pid;
 		np->exec_gen = snap->exec_gen + 1; /* forces a start below */
@@ -104,8 +106,8 @@ static struct native_process *native_for(struct processor *p, const struct snaps
 		np = xcalloc(1, sizeof(*np));
 		np->pid = snap->pid;
 		np->exec_gen = snap->exec_gen + 1;
-		grow_array((void **)&p->procs, &p->procs_cap, p->nprocs, sizeof(np));
-		p->procs[p->nprocs++] = np;
+		grow_array((void **)&p->sessions, &p->sessions_cap, p->nsessions, sizeof(np));
+		p->sessions[p->nsessions++] = np;
 	}
 	np->space = snap->space;
 	np->mods.pid = snap->space; /* the leader may have exited since */
@@ -119,11 +121,11 @@ static struct native_process *native_for(struct processor *p, const struct snaps
 
 void processor_free(struct processor *p)
 {
-	for (size_t i = 0; i < p->nprocs; i++) {
-		native_stop(p->procs[i]);
-		free(p->procs[i]);
+	for (size_t i = 0; i < p->nsessions; i++) {
+		native_stop(p->sessions[i]);
+		free(p->sessions[i]);
 	}
-	free(p->procs);
+	free(p->sessions);
 	insn_analyzer_free(p->insn_text);
 	free(p->unwound.frames);
 	free(p->frame_syms);
@@ -131,7 +133,7 @@ void processor_free(struct processor *p)
 	output_free(&p->out);
 }
 
-static const struct map_entry *module_of(struct native_process *np, uint64_t pc)
+static const struct map_entry *module_of(struct native_session *np, uint64_t pc)
 {
 	const struct map_entry *e = procmaps_find(&np->maps, pc);
 	uint64_t now = now_ns();
@@ -145,7 +147,7 @@ static const struct map_entry *module_of(struct native_process *np, uint64_t pc)
 	return e;
 }
 
-static void count_status(struct process_stats *st, enum py_snap_status status)
+static void count_status(struct processor_stats *st, enum py_snap_status status)
 {
 	switch (status) {
 	case PYSNAP_OK: st->py_ok++; break;
@@ -195,7 +197,7 @@ static void emit_native_frame(struct processor *p, const struct native_frame *f,
 }
 
 /* Unwinds, names and merges one snapshot, and writes its frames. */
-static void emit_merged(struct processor *p, struct native_process *np,
+static void emit_merged(struct processor *p, struct native_session *np,
 			const struct snapshot *snap)
 {
 	struct unwind_result *ur = &p->unwound;
@@ -262,7 +264,7 @@ static void emit_insn(struct processor *p, const struct snapshot *snap)
 void processor_handle(struct processor *p, const struct snapshot *snap)
 {
 	uint64_t waited = now_ns() - snap->time_ns;
-	struct native_process *np = native_for(p, snap);
+	struct native_session *np = native_for(p, snap);
 
 	if (waited > p->st.latency_ns_max)
 		p->st.latency_ns_max = waited;
