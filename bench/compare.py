@@ -29,9 +29,10 @@ def run(sampler, hz, target, env, floor, out):
         stdout, res = bench.run_floor(floor, hz, target, env)
     else:
         binary, _, extra = sampler.partition(":")
+        stats = ["--stats", out + ".stats"] if bench.supports_stats(binary) else []
         p = bench.sh([binary, "-F", str(hz)] + [a for a in extra.split(",") if a] +
-                     ["-o", out, "--"] + target, env=env)
-        stdout, res = p.stdout, bench.parse_summary(p.stderr)
+                     ["-o", out] + stats + ["--"] + target, env=env)
+        stdout, res = p.stdout, bench.run_results(p.stderr, out + ".stats")
     m = re.search(r"elapsed ([\d.]+)", stdout)
     if not m:
         sys.exit("%s: the workload printed no elapsed time" % sampler)

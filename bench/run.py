@@ -56,6 +56,34 @@ def perf_works():
     return r.returncode == 0
 
 
+# What bench/ reads of a run, by pysample's --stats key.
+STATS_KEYS = {"samples": "samples", "rate": "hz_achieved", "sps": "samples_per_second",
+              "missed": "ticks_missed", "stop_med": "stop_median_us", "stop_p99": "stop_p99_us",
+              "cpu": "cpu_us_per_sample", "rss": "peak_rss_mib", "frames": "native_frames_mean",
+              "unwind": "unwind_us_mean", "symb": "symbolize_merge_us_mean",
+              "unwind_med": "unwind_symbolize_us_median", "torn": "failed_torn"}
+
+
+def run_results(stderr, stats_path):
+    """A run's numbers: from its --stats file; from the summary's wording
+    only for a pysample older than --stats (bench/compare.py's baseline)."""
+    out = {}
+    try:
+        with open(stats_path) as f:
+            stats = dict(line.rstrip("\n").partition("=")[::2] for line in f)
+        for ours, key in STATS_KEYS.items():
+            if key in stats:
+                out[ours] = float(stats[key])
+        os.unlink(stats_path)
+        return out
+    except (OSError, ValueError):
+        return parse_summary(stderr)
+
+
+def supports_stats(binary):
+    return "--stats" in sh([binary, "--help"]).stdout
+
+
 def parse_summary(err):
     out = {}
     m = re.search(r"(\d+) samples from .* achieved ([\d.]+) Hz \(([\d.]+) samples/s\), (\d+) ticks missed", err)
@@ -127,9 +155,9 @@ def run_variant(variant, python, workload, tmp, floor, ext):
         args = {"pysample-9999": ["-F", "9999"], "pysample-999": ["-F", "999"],
                 "pysample-nonblocking-9999": ["--nonblocking", "-F", "9999"],
                 "pysample-nonblocking-50000": ["--nonblocking", "-F", "50000"]}[variant]
-        p = sh([PYSAMPLE] + args + ["-o", out, "--"] + target, env=env)
+        p = sh([PYSAMPLE] + args + ["-o", out, "--stats", out + ".stats", "--"] + target, env=env)
         stdout = p.stdout
-        res.update(parse_summary(p.stderr))
+        res.update(run_results(p.stderr, out + ".stats"))
         if workload == "split":
             res["share"] = hot_share(out)
     elif variant.startswith("perf"):

@@ -18,6 +18,7 @@
 #include "pyruntime.h"
 #include "pyversions.h"
 #include "sampler.h"
+#include "summary.h"
 
 /* Exit statuses of pysample's own failures (launch mode otherwise exits
  * with the program's status). */
@@ -36,7 +37,8 @@ static int dump_layout(const struct options *opt)
 				  (int)opt->pid);
 			return EXIT_TARGET;
 		}
-		enum py_discovery d = py_runtime_discover(opt->pid, &maps, &rt, why, sizeof(why));
+		enum py_discovery d = py_runtime_discover(opt->pid, &maps, opt->runtime_by_scan, &rt, why,
+							  sizeof(why));
 		procmaps_free(&maps);
 		if (d != PY_FOUND && d != PY_NOT_READY) {
 			pys_error("%s", why);
@@ -197,6 +199,25 @@ static void catch_sigbus(void)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
+/* --stats: the numbers for scripts, written whole or not at all. */
+static void write_stats(const char *path, const struct run_report *report)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		pys_warn("cannot write --stats %s: %s", tmp, strerror(errno));
+		return;
+	}
+	summary_write_stats(f, report);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		pys_warn("cannot write --stats %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -253,8 +274,12 @@ int main(int argc, char **argv)
 	sampler_finish(&s);
 	if (target.launched)
 		status = exit_status_of(target_wait_child(&target));
-	sampler_print_summary(&s, stderr);
-	if (processor_output_failed(&s.processor))
+	struct run_report report;
+	sampler_report(&s, &report);
+	summary_print(stderr, &report);
+	if (opt.stats)
+		write_stats(opt.stats, &report);
+	if (report.processing->output_failed)
 		status = status ? status : 1;
 	if (!sampler_found_python(&s))
 		pys_warn("no Python frames were found: process %d%s never showed an initialised "

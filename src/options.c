@@ -58,6 +58,8 @@ void options_usage(FILE *out)
 	      "                         debug files of modules without local ones (off by\n"
 	      "                         default: no network; DEBUGINFOD_TIMEOUT, default 5 s,\n"
 	      "                         and a server that does not answer is not asked again)\n"
+	      "      --stats=FILE       write the run's numbers (the summary's, and more) to\n"
+	      "                         FILE as key=value lines, for scripts\n"
 	      "      --runtime-by-scan  find CPython 3.13+ by scanning its memory for the\n"
 	      "                         _Py_DebugOffsets cookie instead of by symbols\n"
 	      "      --dump-layout=X.Y  print the CPython X.Y structure offsets pysample uses\n"
@@ -103,7 +105,7 @@ enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
 	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME, OPT_STOP_BY,
-	OPT_DEBUGINFOD
+	OPT_DEBUGINFOD, OPT_STATS
 };
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt)
@@ -131,6 +133,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "dump-layout", required_argument, NULL, OPT_DUMP_LAYOUT },
 		{ "runtime-by-scan", no_argument, NULL, OPT_RUNTIME_BY_SCAN },
 		{ "pid-namespace", required_argument, NULL, OPT_PID_NAMESPACE },
+		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -241,8 +244,11 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			}
 			opt->pid_namespace_target = strcmp(optarg, "target") == 0;
 			break;
+		case OPT_STATS:
+			opt->stats = optarg;
+			break;
 		case OPT_RUNTIME_BY_SCAN:
-			py_runtime_scan_only = true;
+			opt->runtime_by_scan = true;
 			break;
 		case OPT_DUMP_LAYOUT:
 			opt->dump_layout = optarg;

@@ -30,6 +30,8 @@ struct options {
 	size_t stack_bytes;   /* stack copied per sample */
 	unsigned max_frames;  /* Python frames, and native frames, per stack */
 	const char *dump_layout; /* "3.11": print the table layout and exit */
+	bool runtime_by_scan; /* find CPython 3.13+ by its debug offsets' cookie only */
+	const char *stats;    /* --stats: the run's numbers, key=value, to this file */
 };
 
 enum parse_result { PARSE_OK, PARSE_EXIT_OK, PARSE_USAGE };

@@ -455,4 +455,9 @@ void processor_join(struct processor *p)
 	if (p->running)
 		pthread_join(p->thread, NULL);
 	p->running = false;
+	p->st.unwinder = p->unwind_ops ? p->unwind_ops->name : NULL;
+	p->st.gave_way = atomic_load(&p->gives_way);
+	p->st.times_behind = p->times_behind;
+	p->st.abandoned = p->abandoned;
+	p->st.output_failed = atomic_load(&p->output_failed);
 }

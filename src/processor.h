@@ -40,6 +40,12 @@ struct processor_stats {
 	 * samples' loading of CFI and debug information. */
 	struct histogram unwind_time;
 	uint64_t latency_ns_max; /* longest a snapshot waited to be processed */
+	/* Known once the thread has ended (processor_join). */
+	const char *unwinder;    /* the native backend's name; NULL: --python-only */
+	bool gave_way;           /* ran at a low priority while it kept up */
+	uint64_t times_behind;   /* ... and had it raised back so often */
+	uint64_t abandoned;      /* samples not written: told to stop */
+	bool output_failed;      /* the profile could not be written completely */
 };
 
 /* What the processing thread keeps per address space it unwinds in (a

@@ -369,7 +369,7 @@ bool py_reader_prepare(struct py_reader *r)
 	r->last_scan_ns = now_ns();
 	if (!procmaps_read(r->pid, &maps))
 		return false;
-	d = py_runtime_discover(r->pid, &maps, &r->rt, why, sizeof(why));
+	d = py_runtime_discover(r->pid, &maps, r->runtime_by_scan, &r->rt, why, sizeof(why));
 	procmaps_free(&maps);
 	if (d != PY_FOUND) {
 		pys_debug("%s", why);

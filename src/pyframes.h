@@ -28,6 +28,7 @@ struct py_reader {
 	 * threads see (gettid() inside a container's PID namespace). */
 	pid_t ns_pid;
 	bool ready;
+	bool runtime_by_scan; /* --runtime-by-scan */
 	struct py_runtime rt;
 	unsigned max_frames;
 

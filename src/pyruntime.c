@@ -10,7 +10,6 @@
 #include "memread.h"
 #include "targetfs.h"
 
-bool py_runtime_scan_only;
 
 /* "libpython3.11.so.1.0", "python3.11", "python3.11d" -> 3, 11. */
 static bool version_from_name(const char *base, unsigned *major, unsigned *minor)
@@ -198,7 +197,7 @@ static bool runtime_by_scan(pid_t pid, const struct proc_maps *maps, struct py_r
 	return found;
 }
 
-enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps,
+enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps, bool scan_only,
 				      struct py_runtime *rt, char *why, size_t why_len)
 {
 	char exe[4096] = "";
@@ -208,10 +207,10 @@ enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps,
 
 	memset(rt, 0, sizeof(*rt));
 	read_exe_path(pid, exe, sizeof(exe));
-	if (py_runtime_scan_only)
+	if (scan_only)
 		located = runtime_by_scan(pid, maps, rt);
 	/* libpython first: an embedding program's executable has no runtime. */
-	for (int pass = 0; pass < 2 && !located && !py_runtime_scan_only; pass++) {
+	for (int pass = 0; pass < 2 && !located && !scan_only; pass++) {
 		for (size_t i = 0; i < maps->count && !located; i++) {
 			const struct map_entry *e = &maps->entries[i];
 			bool is_lib = strncmp(procmaps_basename(e->path), "libpython", 9) == 0;
@@ -221,7 +220,7 @@ enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps,
 			located = runtime_in_module(pid, maps, e->path, rt);
 		}
 	}
-	if (!located && !py_runtime_scan_only)
+	if (!located && !scan_only)
 		located = runtime_by_scan(pid, maps, rt);
 	if (!located) {
 		snprintf(why, why_len,

@@ -22,13 +22,11 @@ struct py_runtime {
 	char how[64];             /* how _PyRuntime was found, for --verbose */
 };
 
-/* Skip symbols and sections; find _PyRuntime only by its cookie (3.13+).
- * Set by --runtime-by-scan, for builds whose symbols mislead. */
-extern bool py_runtime_scan_only;
-
 /* Locates the runtime of `pid`.  `why` receives a sentence for the user when
- * the answer is not PY_FOUND. */
-enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps,
+ * the answer is not PY_FOUND.  `scan_only` (--runtime-by-scan, for builds
+ * whose symbols mislead): skip symbols and sections, find _PyRuntime only
+ * by its cookie (3.13+). */
+enum py_discovery py_runtime_discover(pid_t pid, const struct proc_maps *maps, bool scan_only,
 				      struct py_runtime *rt, char *why, size_t why_len);
 
 #endif

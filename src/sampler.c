@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "memread.h"
+#include "summary.h"
 
 /* The ring of stack copies waiting to be processed, and the size of a
  * typical copy, which sizes the pool of snapshots. */
@@ -112,6 +113,7 @@ static struct process_python *python_of(struct sampler *s, struct process *p)
 		pp = p->python = xcalloc(1, sizeof(*pp));
 		pp->exec_gen = p->exec_gen;
 		py_reader_init(&pp->py, p->pid, s->opt->max_frames);
+		pp->py.runtime_by_scan = s->opt->runtime_by_scan;
 		/* Thread states record the ids the threads see in their namespace. */
 		pp->py.ns_pid = p->ns_pid ? p->ns_pid : p->pid;
 		py_code_cache_init(&pp->codes);
@@ -496,152 +498,29 @@ void sampler_finish(struct sampler *s)
 	processor_join(&s->processor);
 }
 
-void sampler_print_summary(const struct sampler *s, FILE *out)
+void sampler_report(const struct sampler *s, struct run_report *r)
 {
-	const struct sampler_stats *st = &s->st;
-	const struct processor_stats *ps = &s->processor.st;
-	const struct target_stats *ts = &s->target->stats;
-	double secs = (double)(st->end_ns - st->start_ns) / 1e9;
-	uint64_t failed = ts->samples_lost_exit + ts->samples_lost_timeout + s->queue.dropped +
-			  s->queue.stacks_left_out +
-			  ps->py_read_failed + ps->py_truncated + ps->py_chain_cut + ps->regs_failed +
-			  ps->torn;
 	struct rusage ru;
-	double cpu = 0;
 
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-		      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-
-	const struct stop_timing *tm = &s->timing;
-	uint64_t ticks = tm->by_cause[STOP_TICK] + tm->not_gil;
-	double timer_secs = (double)s->timer_cpu_ns / 1e9;
-
-	if (secs <= 0)
-		secs = 1e-9;
-	/* The rate achieved: of the clock's rounds, or with timers alone, of
-	 * the ticks per second of the threads' CPU time (what they count). */
-	bool by_timers = !st->rounds && timer_secs > 0;
-	fprintf(out,
-		"pysample: %llu samples from %llu thread%s in %.2f s (%s); "
-		"requested %g Hz, achieved %.1f Hz%s (%.0f samples/s), %llu ticks missed",
-		(unsigned long long)ps->records, (unsigned long long)ts->threads_seen,
-		ts->threads_seen == 1 ? "" : "s", secs, s->stop_reason ? s->stop_reason : "stopped",
-		s->opt->hz, by_timers ? (double)ticks / timer_secs : (double)st->rounds / secs,
-		by_timers ? " of CPU time" : "", (double)ps->records / secs,
-		(unsigned long long)(by_timers ? tm->late + tm->unrecorded : st->ticks_missed));
-	if (timer_secs > 0)
-		fprintf(out, "; timers: %llu ticks in %.2f s of CPU time", (unsigned long long)ticks,
-			timer_secs);
-	fputc('\n', out);
-	if (s->target->follow_children)
-		fprintf(out,
-			"pysample: --subprocesses: %llu child processes followed, %llu let go (over "
-			"the bound of processes followed at once), %llu execs\n",
-			(unsigned long long)ts->processes_followed,
-			(unsigned long long)ts->processes_let_go, (unsigned long long)ts->execs);
-	fprintf(out,
-		"pysample: %llu failed: %llu thread exited mid-sample, %llu stop timed out, "
-		"%llu dropped (processing behind), %llu without native frames (processing behind), "
-		"%llu torn (read while running), "
-		"%llu registers unreadable, %llu Python stacks unreadable, %llu over --max-frames, "
-		"%llu Python stacks caught between two frames\n",
-		(unsigned long long)failed, (unsigned long long)ts->samples_lost_exit,
-		(unsigned long long)ts->samples_lost_timeout, (unsigned long long)s->queue.dropped,
-		(unsigned long long)s->queue.stacks_left_out,
-		(unsigned long long)ps->torn,
-		(unsigned long long)ps->regs_failed, (unsigned long long)ps->py_read_failed,
-		(unsigned long long)ps->py_truncated, (unsigned long long)ps->py_chain_cut);
-	if (!s->opt->nonblocking) {
-		fprintf(out,
-			"pysample: stops: %llu at their thread's CPU-time tick (timer), %llu by "
-			"interrupt, %llu at another stop; seen median %.1f us, p99 %.1f us after "
-			"the tick or interrupt; %.1f%% on a system call's exit; %llu late ticks "
-			"dropped (not at the tick's instruction), %llu ticks unrecorded, %llu in "
-			"kernel mode",
-			(unsigned long long)tm->by_cause[STOP_TICK],
-			(unsigned long long)tm->by_cause[STOP_INTERRUPT],
-			(unsigned long long)tm->by_cause[STOP_OTHER],
-			(double)histogram_quantile(&tm->seen_after, 0.5) / 1e3,
-			(double)histogram_quantile(&tm->seen_after, 0.99) / 1e3,
-			tm->syscall_known ? 100.0 * (double)tm->on_syscall_exit /
-						    (double)tm->syscall_known
-					  : 0.0,
-			(unsigned long long)tm->late, (unsigned long long)tm->unrecorded,
-			(unsigned long long)tm->in_kernel);
-		if (!s->target->timers.available)
-			fprintf(out, "; timers off (%s)", s->target->timers.why);
-		else if (ts->threads_without_timer)
-			fprintf(out, "; %llu thread%s without a timer (%s)",
-				(unsigned long long)ts->threads_without_timer,
-				ts->threads_without_timer == 1 ? "" : "s", s->target->timer_why);
-		fputc('\n', out);
+	memset(r, 0, sizeof(*r));
+	r->opt = s->opt;
+	r->stop_reason = s->stop_reason;
+	r->priority = s->priority;
+	r->seconds = (double)(s->st.end_ns - s->st.start_ns) / 1e9;
+	if (r->seconds <= 0)
+		r->seconds = 1e-9;
+	r->sampling = &s->st;
+	r->stops = &s->timing;
+	r->timer_cpu_ns = s->timer_cpu_ns;
+	r->target = &s->target->stats;
+	r->follow_children = s->target->follow_children;
+	r->timers_off = s->target->timers.available ? NULL : s->target->timers.why;
+	r->timer_why = s->target->timer_why;
+	r->processing = &s->processor.st;
+	r->queue = &s->queue.st;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		r->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+				 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+		r->peak_rss_mib = (double)ru.ru_maxrss / 1024.0;
 	}
-	fprintf(out,
-		"pysample: without Python frames: %llu not in Python (no thread state), "
-		"%llu interpreter not found or not ready; %llu Python frames unnamed (code object "
-		"unreadable); %llu job-stopped threads skipped; mean snapshot %.1f us; "
-		"longest wait for processing %.1f ms\n",
-		(unsigned long long)ps->py_no_thread, (unsigned long long)ps->py_no_runtime,
-		(unsigned long long)ps->frames_unnamed, (unsigned long long)ts->samples_skipped_stopped,
-		st->snapshots ? (double)st->stop_ns_total / 1e3 / (double)st->snapshots : 0.0,
-		(double)ps->latency_ns_max / 1e6);
-	if (s->processor.unwind_ops) {
-		uint64_t unwound = 0;
-		for (unsigned e = 0; e < UNWIND_END_COUNT; e++)
-			unwound += ps->unwind_end[e];
-		fprintf(out,
-			"pysample: native (%s): %llu complete, %llu cut at --stack-bytes, %llu over "
-			"--max-frames, %llu stopped early (unreadable), %llu at code without CFI "
-			"(%llu of them where the instruction analysis was unsure), %llu callers "
-			"found by instruction analysis; %llu merge mismatches; %.1f frames, %.1f us "
-			"unwind + %.1f us symbolize+merge per sample (median of both %.1f us)\n",
-			s->processor.unwind_ops->name, (unsigned long long)ps->unwind_end[UNWIND_COMPLETE],
-			(unsigned long long)ps->unwind_end[UNWIND_CUT_BY_COPY],
-			(unsigned long long)ps->unwind_end[UNWIND_MAX_FRAMES],
-			(unsigned long long)ps->unwind_end[UNWIND_FAILED],
-			(unsigned long long)(ps->unwind_end[UNWIND_NO_CFI] +
-					     ps->unwind_end[UNWIND_INSN_UNSURE]),
-			(unsigned long long)ps->unwind_end[UNWIND_INSN_UNSURE],
-			(unsigned long long)ps->insn_frames,
-			(unsigned long long)ps->merge_mismatch,
-			unwound ? (double)ps->native_frames / (double)unwound : 0.0,
-			unwound ? (double)ps->unwind_only_ns / 1e3 / (double)unwound : 0.0,
-			unwound ? (double)(ps->unwind_ns_total - ps->unwind_only_ns) / 1e3 / (double)unwound
-				: 0.0,
-			(double)histogram_quantile(&ps->unwind_time, 0.5) / 1e3);
-	}
-	if (s->opt->gil)
-		fprintf(out,
-			"pysample: --gil: %llu ticks with the GIL free (nothing sampled), %llu with "
-			"the holder unknown (all threads sampled), %llu timer ticks of threads not "
-			"holding it\n",
-			(unsigned long long)st->gil_free, (unsigned long long)st->gil_unknown,
-			(unsigned long long)tm->not_gil);
-	if (s->opt->nonblocking)
-		fprintf(out, "pysample: cost: threads never stopped; ");
-	else
-		fprintf(out,
-			"pysample: cost: each sampled thread stopped median %.1f us, p99 %.1f us; ",
-			(double)histogram_quantile(&ts->stop_time, 0.5) / 1e3,
-			(double)histogram_quantile(&ts->stop_time, 0.99) / 1e3);
-	fprintf(out, "pysample CPU %.1f us per sample, peak RSS %.1f MiB; sampling thread %s; ",
-		ps->records ? cpu * 1e6 / (double)ps->records : 0.0, (double)ru.ru_maxrss / 1024.0,
-		s->priority ? s->priority : "normal");
-	if (atomic_load(&s->processor.gives_way))
-		fprintf(out, "processing thread nice 19 while it keeps up (%llu times behind)",
-			(unsigned long long)s->processor.times_behind);
-	else
-		fprintf(out, "processing thread normal");
-	if (ts->exits_held)
-		fprintf(out, "; %llu exit%s held for processing to catch up, longest %.1f ms%s",
-			(unsigned long long)ts->exits_held, ts->exits_held == 1 ? "" : "s",
-			(double)ts->exit_hold_max_ns / 1e6,
-			ts->exits_hold_timeouts ? " (some let go before it had)" : "");
-	fputc('\n', out);
-	if (s->processor.abandoned)
-		fprintf(out, "pysample: %llu samples not written: told to stop while processing them\n",
-			(unsigned long long)s->processor.abandoned);
-	if (processor_output_failed((struct processor *)&s->processor))
-		fprintf(out, "pysample: error: the profile could not be written completely\n");
 }

@@ -76,10 +76,12 @@ void sampler_finish(struct sampler *s);
  * records included; the target stays main's to free. */
 void sampler_free(struct sampler *s);
 
+struct run_report;
+/* The run's numbers, from each stage (summary.h); valid while s is. */
+void sampler_report(const struct sampler *s, struct run_report *r);
+
 /* Did any sampled process show an initialised CPython runtime? */
 bool sampler_found_python(const struct sampler *s);
 
-/* Prints the end-of-run summary. */
-void sampler_print_summary(const struct sampler *s, FILE *out);
 
 #endif

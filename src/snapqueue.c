@@ -98,9 +98,9 @@ struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes)
 		s->stack = stack_bytes && !s->stack_left_out ? q->ring + at : NULL;
 		s->stack_len = 0;
 		s->ring_bytes = 0;
-		q->stacks_left_out += s->stack_left_out;
+		q->st.stacks_left_out += s->stack_left_out;
 	} else {
-		q->dropped++;
+		q->st.dropped++;
 	}
 	pthread_mutex_unlock(&q->lock);
 	return s;

@@ -17,6 +17,12 @@
 
 #include "snapshot.h"
 
+/* What the queue had to give up, for the summary. */
+struct snap_queue_stats {
+	uint64_t dropped;         /* samples lost because the pool was full */
+	uint64_t stacks_left_out; /* samples taken without their stack copy: the ring was full */
+};
+
 struct snap_queue {
 	pthread_mutex_t lock;
 	pthread_cond_t ready;
@@ -33,8 +39,7 @@ struct snap_queue {
 	 * timeout) or, after a timeout with nothing to do, until anything. */
 	bool waiting, idle;
 	size_t wake_batch;
-	uint64_t dropped;       /* samples lost because the pool was full */
-	uint64_t stacks_left_out; /* samples taken without their stack copy: the ring was full */
+	struct snap_queue_stats st;
 	uint64_t pushed, released; /* since the start; released in the order pushed */
 };
 

@@ -215,9 +215,31 @@ def run_pysample(args, timeout=120, **kw):
                           **kw)
 
 
+def read_stats(path):
+    """pysample's --stats file as a dict: numbers as float, the rest as str;
+    {} when there is none."""
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                key, _, value = line.rstrip("\n").partition("=")
+                try:
+                    out[key] = float(value)
+                except ValueError:
+                    out[key] = value
+    except OSError:
+        pass
+    return out
+
+
 def profile(args, out_path, timeout=120, **kw):
-    """Runs pysample -o out_path args...; returns (proc, records or None, error)."""
-    proc = run_pysample(["-o", out_path] + args, timeout=timeout, **kw)
+    """Runs pysample -o out_path args...; returns (proc, records or None,
+    error).  proc.stats holds the run's numbers (--stats, read_stats)."""
+    stats_path = out_path + ".stats"
+    if os.path.exists(stats_path):
+        os.unlink(stats_path)
+    proc = run_pysample(["-o", out_path, "--stats", stats_path] + args, timeout=timeout, **kw)
+    proc.stats = read_stats(stats_path)
     try:
         with open(out_path) as f:
             return proc, parse(f.read()), None
