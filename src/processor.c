@@ -40,12 +40,15 @@ void processor_init(struct processor *p, const struct options *opt, pid_t main_p
 	}
 }
 
-static void native_stop(struct native_session *np)
+/* Ends a session's native state; its cache counters are kept. */
+static void native_stop(struct processor *p, struct native_session *np)
 {
 	procmaps_free(&np->maps);
 	np->maps_read_ns = 0;
 	if (!np->ready)
 		return;
+	p->st.symbol_cache_hits += np->syms.hits;
+	p->st.symbol_cache_misses += np->syms.misses;
 	native_unwinder_free(&np->unwinder);
 	symbolizer_free(&np->syms);
 	modules_free(&np->mods);
@@ -58,7 +61,7 @@ static void native_start(struct processor *p, struct native_session *np)
 {
 	char err[512];
 
-	native_stop(np);
+	native_stop(p, np);
 	if (!p->unwind_ops)
 		return;
 	if (!modules_init(&np->mods, np->space, err, sizeof(err))) {
@@ -98,7 +101,7 @@ static struct native_session *native_for(struct processor *p, const struct snaps
 			if (p->sessions[i]->pid != p->main_pid && (!lru || p->sessions[i]->used < lru->used))
 				lru = p->sessions[i];
 		np = lru;
-		native_stop(np);
+		native_stop(p, np);
 		np->pid = snap->pid;
 		np->exec_gen = snap->exec_gen + 1; /* forces a start below */
 	}
@@ -122,7 +125,7 @@ static struct native_session *native_for(struct processor *p, const struct snaps
 void processor_free(struct processor *p)
 {
 	for (size_t i = 0; i < p->nsessions; i++) {
-		native_stop(p->sessions[i]);
+		native_stop(p, p->sessions[i]);
 		free(p->sessions[i]);
 	}
 	free(p->sessions);
@@ -460,4 +463,10 @@ void processor_join(struct processor *p)
 	p->st.times_behind = p->times_behind;
 	p->st.abandoned = p->abandoned;
 	p->st.output_failed = atomic_load(&p->output_failed);
+	for (size_t i = 0; i < p->nsessions; i++) {
+		struct symbolizer *syms = &p->sessions[i]->syms;
+		p->st.symbol_cache_hits += syms->hits;
+		p->st.symbol_cache_misses += syms->misses;
+		syms->hits = syms->misses = 0;
+	}
 }

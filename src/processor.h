@@ -45,6 +45,7 @@ struct processor_stats {
 	bool gave_way;           /* ran at a low priority while it kept up */
 	uint64_t times_behind;   /* ... and had it raised back so often */
 	uint64_t abandoned;      /* samples not written: told to stop */
+	uint64_t symbol_cache_hits, symbol_cache_misses; /* pc -> names, all sessions */
 	bool output_failed;      /* the profile could not be written completely */
 };
 

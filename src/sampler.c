@@ -518,6 +518,14 @@ void sampler_report(const struct sampler *s, struct run_report *r)
 	r->timer_why = s->target->timer_why;
 	r->processing = &s->processor.st;
 	r->queue = &s->queue.st;
+	for (size_t i = 0; i < s->target->nprocs; i++) {
+		const struct process_python *pp = s->target->procs[i]->python;
+		if (pp) {
+			r->code_cache_hits += pp->codes.hits;
+			r->code_cache_misses += pp->codes.misses;
+			r->code_cache_bad += pp->codes.bad;
+		}
+	}
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		r->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 				 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;

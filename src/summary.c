@@ -263,6 +263,11 @@ void summary_write_stats(FILE *out, const struct run_report *r)
 	kv_u(out, "exits_held", ts->exits_held);
 	kv_u(out, "exits_hold_timeouts", ts->exits_hold_timeouts);
 	kv_f(out, "exit_hold_max_ms", ms(ts->exit_hold_max_ns));
+	kv_u(out, "symbol_cache_hits", ps->symbol_cache_hits);
+	kv_u(out, "symbol_cache_misses", ps->symbol_cache_misses);
+	kv_u(out, "code_cache_hits", r->code_cache_hits);
+	kv_u(out, "code_cache_misses", r->code_cache_misses);
+	kv_u(out, "code_cache_unreadable", r->code_cache_bad);
 	kv_u(out, "abandoned", ps->abandoned);
 	kv_u(out, "output_failed", ps->output_failed);
 }

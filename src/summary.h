@@ -30,6 +30,7 @@ struct run_report {
 	const char *timer_why;   /* why some threads had none, or "" */
 	const struct processor_stats *processing;
 	const struct snap_queue_stats *queue;
+	uint64_t code_cache_hits, code_cache_misses, code_cache_bad; /* code objects */
 	double cpu_seconds;      /* pysample's own, user + system */
 	double peak_rss_mib;
 };

@@ -12,7 +12,6 @@
 
 struct unwinder {
 	struct modules *mods;
-	bool attached;
 	/* The sample being unwound: set around dwfl_getthread_frames. */
 	const struct snapshot *snap;
 	const struct dwarf_regs *start;
@@ -143,7 +142,6 @@ static struct unwinder *libdw_create(struct modules *mods, char *err, size_t err
 		free(u);
 		return NULL;
 	}
-	u->attached = true;
 	return u;
 }
 

@@ -141,19 +141,5 @@ bool unwind_read_word(struct modules *mods, const struct snapshot *snap, uint64_
 	stack = modules_mapping(mods, snap->stack_addr);
 	if (stack && addr >= stack->start && addr < stack->end)
 		return false; /* below the stack pointer: dead data */
-	return mem_read_u64(snap->pid, addr, value);
-}
-
-const char *unwind_end_name(enum unwind_end end)
-{
-	switch (end) {
-	case UNWIND_COMPLETE: return "complete";
-	case UNWIND_CUT_BY_COPY: return "cut by --stack-bytes";
-	case UNWIND_MAX_FRAMES: return "over --max-frames";
-	case UNWIND_FAILED: return "unwind failed";
-	case UNWIND_NO_CFI: return "code without CFI";
-	case UNWIND_INSN_UNSURE: return "instruction analysis unsure";
-	case UNWIND_END_COUNT: break;
-	}
-	return "?";
+	return mem_read_u64(snap->space, addr, value);
 }

@@ -90,6 +90,4 @@ void unwind_result_push(struct unwind_result *r, uint64_t pc, bool exact);
 bool unwind_read_word(struct modules *mods, const struct snapshot *snap, uint64_t addr,
 		      uint64_t *value, bool *cut);
 
-const char *unwind_end_name(enum unwind_end end);
-
 #endif
