@@ -419,16 +419,93 @@ static bool sample_tick(struct target *t, struct thread *th, target_stop_fn fn, 
 	return in_round;
 }
 
-/*
- * Handles one wait status.  `fn` is called for a thread that stopped for the
- * current round.  Returns true when the thread in question finished its part
- * of the round (sampled, or gone).
- */
-static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn, void *ctx)
+/* What a wait status says happened to a task, once the bookkeeping that
+ * every reader of statuses owes (sampling or detaching) is done. */
+enum task_event {
+	TASK_NONE,       /* nothing to act on (continued) */
+	TASK_GONE,       /* exited or killed: no longer in the list */
+	TASK_FOREIGN,    /* first stop of a task of a process not followed */
+	TASK_TICK,       /* signal-delivery stop for its own timer's tick */
+	TASK_SIGNAL,     /* signal-delivery stop for any other signal */
+	TASK_GROUP_STOP, /* job-control stop */
+	TASK_STOPPED,    /* PTRACE_EVENT_STOP: an interrupt, or a new task's first */
+	TASK_NEW_CHILD,  /* clone, fork or vfork: the new task is in the list */
+	TASK_EXEC,       /* exec: its other threads gone, the address space new */
+	TASK_EXITING,    /* PTRACE_EVENT_EXIT: the last moment it is whole */
+	TASK_OTHER,      /* another ptrace event stop */
+};
+
+struct task_status {
+	enum task_event event;
+	struct thread *th; /* the task, after the bookkeeping; NULL when gone */
+	int sig;           /* TASK_SIGNAL, TASK_TICK, TASK_GROUP_STOP */
+	pid_t child;       /* TASK_NEW_CHILD: the new task (0: none to follow) */
+	bool was_in_round; /* it was to be sampled in the current round */
+};
+
+/* A new task reported by its parent's clone, fork or vfork event. */
+static pid_t note_new_child(struct target *t, struct thread *parent, int event)
+{
+	unsigned long msg = 0;
+	pid_t child, tgid;
+
+	/* The new task may have lived and been reaped already (its events
+	 * can come first): then it is not added back. */
+	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, NULL, &msg) != 0 || !msg)
+		return 0;
+	child = (pid_t)msg;
+	if (find_thread(t, child))
+		return child;
+	if (!task_exists(child))
+		return 0;
+	/* fork and vfork make a process; clone a thread, unless without
+	 * CLONE_THREAD.  Unreadable (no file left to read it with): a clone
+	 * event is, but for the rarest flags, a new thread. */
+	tgid = event == PTRACE_EVENT_CLONE ? procfs_tgid(child) : child;
+	if (tgid <= 0)
+		tgid = parent->pid;
+	if (tgid == parent->pid)
+		add_thread(t, child, parent->pid, !parent->foreign);
+	else
+		add_new_thread(t, child, tgid);
+	return child;
+}
+
+/* The exec'ing thread now has the leader's tid, and every other thread of
+ * its process is gone; the address space is new. */
+static struct thread *note_exec(struct target *t, struct thread *th)
+{
+	pid_t pid = th->pid;
+	struct process *proc = target_process(t, pid);
+
+	for (size_t i = t->nthreads; i-- > 0;)
+		if (t->threads[i].pid == pid && t->threads[i].tid != pid)
+			remove_thread(t, &t->threads[i]);
+	th = add_thread(t, pid, pid, true);
+	th->comm_read_ns = 0;
+	/* Its timer was the task's before the exec, or another thread's whose
+	 * tid this one took: a new one, for this task. */
+	stop_timer(t, th);
+	start_timer(t, th);
+	/* An interrupt sent before the exec is consumed by it: without this
+	 * reset the leader would never be sampled again. */
+	th->interrupt_sent = false;
+	th->in_round = false;
+	if (proc)
+		proc->exec_gen++;
+	t->stats.execs++;
+	return th;
+}
+
+/* Reads one wait status into `out`, keeping the thread and process lists
+ * true to it (both while sampling and while detaching). */
+static void read_status(struct target *t, pid_t tid, int status, struct task_status *out)
 {
 	struct thread *th = find_thread(t, tid);
-	bool was_in_round = th && th->in_round;
+	int event;
 
+	memset(out, 0, sizeof(*out));
+	out->was_in_round = th && th->in_round;
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		if (tid == t->pid) {
 			t->exited = true;
@@ -441,39 +518,85 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 				t->stats.samples_lost_exit++;
 			remove_thread(t, th);
 		}
-		return was_in_round;
+		out->event = TASK_GONE;
+		return;
 	}
 	if (!WIFSTOPPED(status))
-		return false;
-
-	int sig = WSTOPSIG(status);
-	int event = status >> 16;
-
+		return;
 	if (!th)
 		th = add_new_thread(t, tid, procfs_tgid(tid));
-	if (event == 0 && is_tick(th, sig))
-		return sample_tick(t, th, fn, ctx);
+	out->th = th;
+	out->sig = WSTOPSIG(status);
+	event = status >> 16;
 	switch (event) {
+	case 0:
+		out->event = is_tick(th, out->sig) ? TASK_TICK : TASK_SIGNAL;
+		break;
 	case PTRACE_EVENT_STOP:
-		if (th->foreign) {
-			/* A child process not followed: not ours to sample. */
-			ptrace(PTRACE_DETACH, tid, NULL, NULL);
-			remove_thread(t, th);
-			return false;
+		out->event = th->foreign ? TASK_FOREIGN
+					 : is_stop_signal(out->sig) ? TASK_GROUP_STOP : TASK_STOPPED;
+		break;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		out->event = TASK_NEW_CHILD;
+		out->child = note_new_child(t, th, event);
+		out->th = find_thread(t, tid); /* the list may have moved */
+		break;
+	case PTRACE_EVENT_EXEC:
+		out->event = TASK_EXEC;
+		out->th = note_exec(t, th);
+		break;
+	case PTRACE_EVENT_EXIT:
+		out->event = TASK_EXITING;
+		th->exiting = true;
+		if (th->tid == th->pid)
+			move_space(t, th); /* if it is only the leader that leaves */
+		break;
+	default:
+		out->event = TASK_OTHER;
+		break;
+	}
+}
+
+/*
+ * Handles one wait status while sampling.  `fn` is called for a thread that
+ * stopped for the current round.  Returns true when the thread in question
+ * finished its part of the round (sampled, or gone).
+ */
+static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn, void *ctx)
+{
+	struct task_status st;
+	struct thread *th;
+	bool sampled;
+
+	read_status(t, tid, status, &st);
+	th = st.th;
+	switch (st.event) {
+	case TASK_NONE:
+		return false;
+	case TASK_GONE:
+		return st.was_in_round;
+	case TASK_TICK:
+		return sample_tick(t, th, fn, ctx);
+	case TASK_FOREIGN:
+		/* A child process not followed: not ours to sample. */
+		ptrace(PTRACE_DETACH, tid, NULL, NULL);
+		remove_thread(t, th);
+		return false;
+	case TASK_GROUP_STOP:
+		/* Job control: keep the thread stopped without holding it in a
+		 * ptrace stop, so SIGCONT works as it would untraced. */
+		th->group_stopped = true;
+		th->interrupt_sent = false;
+		ptrace(PTRACE_LISTEN, tid, NULL, NULL);
+		if (th->in_round) {
+			th->in_round = false;
+			t->stats.samples_skipped_stopped++;
+			return true;
 		}
-		if (is_stop_signal(sig)) {
-			/* Job control: keep the thread stopped without holding it in
-			 * a ptrace stop, so SIGCONT works as it would untraced. */
-			th->group_stopped = true;
-			th->interrupt_sent = false;
-			ptrace(PTRACE_LISTEN, tid, NULL, NULL);
-			if (th->in_round) {
-				th->in_round = false;
-				t->stats.samples_skipped_stopped++;
-				return true;
-			}
-			return false;
-		}
+		return false;
+	case TASK_STOPPED:
 		th->group_stopped = false;
 		th->interrupt_sent = false;
 		if (th->in_round) {
@@ -486,64 +609,15 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 		}
 		resume(tid, 0);
 		return false;
-	case PTRACE_EVENT_CLONE:
-	case PTRACE_EVENT_FORK:
-	case PTRACE_EVENT_VFORK: {
-		unsigned long msg = 0;
-		pid_t parent = th->pid;
-		bool sampled = sample_at_other_stop(t, th, fn, ctx);
-		/* The new task may have lived and been reaped already (its
-		 * events can come first): then it is not added back. */
-		if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg &&
-		    !find_thread(t, (pid_t)msg) && task_exists((pid_t)msg)) {
-			/* fork and vfork make a process; clone a thread, unless
-			 * without CLONE_THREAD. */
-			pid_t tgid = event == PTRACE_EVENT_CLONE ? procfs_tgid((pid_t)msg) : (pid_t)msg;
-			/* Unreadable (no file left to read it with): a clone
-			 * event is, but for the rarest flags, a new thread. */
-			if (tgid <= 0)
-				tgid = parent;
-			if (tgid == parent)
-				add_thread(t, (pid_t)msg, parent, !th->foreign);
-			else
-				add_new_thread(t, (pid_t)msg, tgid > 0 ? tgid : (pid_t)msg);
-		}
-		resume(tid, 0);
-		return sampled;
-	}
-	case PTRACE_EVENT_EXEC: {
-		/* Every other thread of the process is gone; the exec'ing
-		 * thread now has the leader's tid.  The address space is new. */
-		pid_t pid = th->pid;
-		struct process *proc = target_process(t, pid);
-		for (size_t i = t->nthreads; i-- > 0;)
-			if (t->threads[i].pid == pid && t->threads[i].tid != pid)
-				remove_thread(t, &t->threads[i]);
-		th = add_thread(t, pid, pid, true);
-		th->comm_read_ns = 0;
-		/* Its timer was the task's before the exec, or another thread's
-		 * whose tid this one took: a new one, for this task. */
-		stop_timer(t, th);
-		start_timer(t, th);
-		/* An interrupt sent before the exec is consumed by it: without
-		 * this reset the leader would never be sampled again. */
-		th->interrupt_sent = false;
-		th->in_round = false;
-		if (proc)
-			proc->exec_gen++;
-		t->stats.execs++;
-		resume(pid, 0);
-		return was_in_round;
-	}
-	case PTRACE_EVENT_EXIT: {
-		/* The last moment the thread's process is whole.  A leader's
-		 * exit is the process's (or, rarely, only the leader's own): it
-		 * waits here while samples taken before still need its memory.
-		 * Threads that a group exit kills do not stop here at all. */
-		bool sampled = sample_at_other_stop(t, th, fn, ctx);
-		th->exiting = true;
-		if (th->tid == th->pid)
-			move_space(t, th); /* if it is only the leader that leaves */
+	case TASK_EXEC:
+		resume(th->tid, 0);
+		return st.was_in_round;
+	case TASK_EXITING:
+		/* A leader's exit is the process's (or, rarely, only the
+		 * leader's own): it waits here while samples taken before still
+		 * need its memory.  Threads that a group exit kills do not stop
+		 * here at all. */
+		sampled = sample_at_other_stop(t, th, fn, ctx);
 		if (th->tid == th->pid && !th->foreign && !th->exit_held) {
 			th->exit_held = true;
 			th->exit_held_ns = now_ns();
@@ -554,20 +628,19 @@ static bool dispatch(struct target *t, pid_t tid, int status, target_stop_fn fn,
 			resume(tid, 0);
 		}
 		return sampled;
-	}
-	case 0: {
+	case TASK_SIGNAL:
 		/* Signal-delivery stop: pass the signal on untouched. */
-		bool sampled = sample_at_other_stop(t, th, fn, ctx);
+		sampled = sample_at_other_stop(t, th, fn, ctx);
 		t->stats.signals_forwarded++;
-		resume(tid, sig);
+		resume(tid, st.sig);
 		return sampled;
-	}
-	default: {
-		bool sampled = sample_at_other_stop(t, th, fn, ctx);
+	case TASK_NEW_CHILD:
+	case TASK_OTHER:
+		sampled = sample_at_other_stop(t, th, fn, ctx);
 		resume(tid, 0);
 		return sampled;
 	}
-	}
+	return false;
 }
 
 static void drain_signalfd(struct target *t)
@@ -982,9 +1055,10 @@ void target_detach(struct target *t)
 			th->interrupt_sent = true;
 	}
 	while (t->nthreads && now_ns() < give_up) {
+		struct task_status st;
+		struct thread *th;
 		int status;
 		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
-		struct thread *th;
 
 		if (tid < 0)
 			break;
@@ -992,53 +1066,46 @@ void target_detach(struct target *t)
 			wait_signalfd(t, give_up);
 			continue;
 		}
-		th = find_thread(t, tid);
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			if (tid == t->pid) {
-				t->exited = true;
-				t->exit_status = status;
-			}
-			if (th)
-				remove_thread(t, th);
+		read_status(t, tid, status, &st);
+		th = st.th;
+		switch (st.event) {
+		case TASK_NONE:
+		case TASK_GONE:
 			continue;
-		}
-		if (!WIFSTOPPED(status))
-			continue;
-		int event = status >> 16, sig = WSTOPSIG(status);
-		if (!th) {
-			/* A thread born during detach: let it go too. */
-			ptrace(PTRACE_DETACH, tid, NULL, NULL);
-			continue;
-		}
-		if (event == PTRACE_EVENT_CLONE) {
-			/* The new thread is traced already and will stop; wait for it. */
-			unsigned long msg = 0;
-			if (ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg) == 0 && msg)
-				add_thread(t, (pid_t)msg, th->pid, true)->interrupt_sent = true;
-			th = find_thread(t, tid);
-		}
-		if (event == 0) {
+		case TASK_TICK:
 			/* A tick of a timer closed meanwhile is not the target's. */
-			if (is_tick(th, sig))
-				sig = 0;
-			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig);
-		} else if (event == PTRACE_EVENT_STOP && is_stop_signal(sig)) {
+			ptrace(PTRACE_DETACH, tid, NULL, NULL);
+			break;
+		case TASK_SIGNAL:
+			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)st.sig);
+			break;
+		case TASK_GROUP_STOP:
 			/* In a job-control stop: leave it stopped, as it was, by
 			 * handing the stop signal back on detach. */
-			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig);
+			ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)st.sig);
 			if (nrestopping < restop_cap)
 				restopping[nrestopping++] = tid;
-		} else if (event == PTRACE_EVENT_STOP || th->interrupt_sent) {
-			/* A tick queued before its timer was closed: let the thread
-			 * take it to its signal-delivery stop, where it is dropped. */
+			break;
+		case TASK_NEW_CHILD:
+			/* The new task is traced already and will stop: wait for it. */
+			if (st.child && find_thread(t, st.child))
+				find_thread(t, st.child)->interrupt_sent = true;
+			th = find_thread(t, tid);
+			/* fall through */
+		case TASK_STOPPED:
+		case TASK_FOREIGN:
+		case TASK_EXEC:
+		case TASK_EXITING:
+		case TASK_OTHER:
+			/* Any ptrace stop will do for detaching; but a tick queued
+			 * before its timer was closed is let through first, to its
+			 * signal-delivery stop, where it is dropped. */
 			if (tick_pending(th)) {
 				resume(tid, 0);
 				continue;
 			}
 			ptrace(PTRACE_DETACH, tid, NULL, NULL);
-		} else {
-			resume(tid, 0);
-			continue;
+			break;
 		}
 		remove_thread(t, th);
 	}
