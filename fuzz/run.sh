@@ -37,7 +37,7 @@ fuzz_debug_offsets
 fuzz_output
 fuzz_elf
 fuzz_merge
-fuzz_cfi
+fuzz_ehframe
 fuzz_perfmap
 fuzz_insn
 '

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "unwind.h"
+#include "unwind-libdw-rows.h"
 
 struct unwinder {
 	struct modules *mods;
@@ -194,9 +195,31 @@ static void libdw_destroy(struct unwinder *u)
 	free(u);
 }
 
+/* The fast path (unwind-libdw-rows.c): the rows libdw has interpreted once. */
+static struct unwind_fast *libdw_fast_new(struct modules *mods)
+{
+	return (struct unwind_fast *)libdw_rows_new(mods);
+}
+
+static void libdw_fast_free(struct unwind_fast *f)
+{
+	libdw_rows_free((struct libdw_rows *)f);
+}
+
+static bool libdw_fast_unwind(struct unwind_fast *f, const struct snapshot *snap,
+			      const struct dwarf_regs *start, bool caller, unsigned max_frames,
+			      struct unwind_result *out, struct dwarf_regs *at, bool *at_caller)
+{
+	return libdw_rows_unwind((struct libdw_rows *)f, snap, start, caller, max_frames, out, at,
+				 at_caller);
+}
+
 const struct unwind_ops unwind_libdw_ops = {
 	.name = "libdw",
 	.create = libdw_create,
 	.unwind = libdw_unwind,
 	.destroy = libdw_destroy,
+	.fast_new = libdw_fast_new,
+	.fast_free = libdw_fast_free,
+	.fast_unwind = libdw_fast_unwind,
 };

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfi-rewrite.h"
+#include "unwind-libunwind-ehframe.h"
 #include "unwind.h"
 
 /* Exported by libunwind for remote unwinding, not declared in its headers. */
@@ -247,7 +247,7 @@ static uint64_t find_hole(const struct proc_maps *maps, uint64_t low, uint64_t h
  * Marks c usable, or frees the bytes when the offsets do not fit.
  */
 static void place_search_table(struct unwinder *u, struct synth_cfi *c,
-			       const struct cfi_fde *fdes, size_t nfdes, uint64_t fde_base)
+			       const struct ehframe_fde *fdes, size_t nfdes, uint64_t fde_base)
 {
 	Dwarf_Addr low, high;
 
@@ -285,7 +285,7 @@ static void build_eh_frame_table(struct unwinder *u, struct synth_cfi *c)
 	GElf_Addr bias = 0;
 	uint64_t hdr, table, count, addr = 0;
 	Elf_Data *d;
-	struct cfi_fde *fdes;
+	struct ehframe_fde *fdes;
 	size_t nfdes = 0;
 
 	if (find_eh_frame_hdr(c->mod, &hdr, &table, &count))
@@ -293,7 +293,7 @@ static void build_eh_frame_table(struct unwinder *u, struct synth_cfi *c)
 	d = section_data(dwfl_module_getelf(c->mod, &bias), ".eh_frame", &addr);
 	if (!d || !d->d_buf || !addr)
 		return;
-	fdes = cfi_eh_frame_fdes(d->d_buf, d->d_size, addr + bias, bias, &nfdes);
+	fdes = ehframe_fdes(d->d_buf, d->d_size, addr + bias, bias, &nfdes);
 	if (!fdes)
 		return;
 	c->image_len = 0;
@@ -309,7 +309,7 @@ static void build_synth(struct unwinder *u, struct synth_cfi *c)
 	Dwarf_Addr dwbias = 0;
 	Dwarf *dw = dwfl_module_getdwarf(c->mod, &dwbias);
 	Elf_Data *d = dw ? section_data(dwarf_getelf(dw), ".debug_frame", NULL) : NULL;
-	struct cfi_fde *fdes = NULL;
+	struct ehframe_fde *fdes = NULL;
 	size_t nfdes = 0;
 	uint8_t *image;
 
@@ -320,7 +320,7 @@ static void build_synth(struct unwinder *u, struct synth_cfi *c)
 		build_eh_frame_table(u, c);
 		return;
 	}
-	image = cfi_debug_frame_to_eh_frame(d->d_buf, d->d_size, dwbias, &c->image_len, &fdes,
+	image = ehframe_from_debug_frame(d->d_buf, d->d_size, dwbias, &c->image_len, &fdes,
 					    &nfdes);
 	if (!image)
 		return;

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "memread.h"
-#include "unwind-cfi.h"
 #include "unwind-insn.h"
 
 #define STACK_REGION_MAX (256ull << 20)
@@ -27,8 +26,8 @@ bool native_unwinder_init(struct native_unwinder *nu, const struct unwind_ops *o
 	nu->backend = ops->create(mods, err, err_len);
 	if (!nu->backend)
 		return false;
-	if (ops == &unwind_libdw_ops)
-		nu->rows = cfi_rows_new(mods);
+	if (ops->fast_new)
+		nu->fast = ops->fast_new(mods);
 	if (insn_unwind) {
 		nu->insn = insn_unwinder_new(mods, err, err_len);
 		if (!nu->insn) {
@@ -44,7 +43,8 @@ void native_unwinder_free(struct native_unwinder *nu)
 {
 	if (nu->backend)
 		nu->ops->destroy(nu->backend);
-	cfi_rows_free(nu->rows);
+	if (nu->fast)
+		nu->ops->fast_free(nu->fast);
 	insn_unwinder_free(nu->insn);
 	memset(nu, 0, sizeof(*nu));
 }
@@ -75,10 +75,10 @@ void native_unwind(struct native_unwinder *nu, const struct snapshot *snap, unsi
 		const struct native_frame *last;
 
 		out->end = UNWIND_COMPLETE;
-		/* Frames whose CFI rows are cached go fast; the backend takes
-		 * the rest from the first frame that is not. */
-		if (nu->rows && cfi_rows_unwind(nu->rows, snap, &regs, caller, max_frames, out, &regs,
-						&caller))
+		/* Frames the backend's fast path knows go fast; the backend
+		 * takes the rest from the first frame it does not. */
+		if (nu->fast && nu->ops->fast_unwind(nu->fast, snap, &regs, caller, max_frames, out,
+						     &regs, &caller))
 			return;
 		nu->ops->unwind(nu->backend, snap, &regs, caller, max_frames, out);
 		if (out->end != UNWIND_NO_CFI || !nu->insn)

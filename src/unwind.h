@@ -47,6 +47,8 @@ struct unwinder;
  * pushes that frame and stops with UNWIND_NO_CFI and the frame's registers
  * in out->stop_regs, so no backend falls back on guessing frame pointers.
  */
+struct unwind_fast;
+
 struct unwind_ops {
 	const char *name;
 	struct unwinder *(*create)(struct modules *mods, char *err, size_t err_len);
@@ -54,6 +56,18 @@ struct unwind_ops {
 		       const struct dwarf_regs *start, bool caller, unsigned max_frames,
 		       struct unwind_result *out);
 	void (*destroy)(struct unwinder *u);
+	/*
+	 * Optional (NULL: none): a fast path tried before the backend at
+	 * each hand-over, that walks the frames it can from a cache and
+	 * stops at the first it cannot.  fast_unwind returns true when it
+	 * reached the end of the stack; false with *at (and *at_caller) the
+	 * frame where the backend takes over.
+	 */
+	struct unwind_fast *(*fast_new)(struct modules *mods);
+	void (*fast_free)(struct unwind_fast *f);
+	bool (*fast_unwind)(struct unwind_fast *f, const struct snapshot *snap,
+			    const struct dwarf_regs *start, bool caller, unsigned max_frames,
+			    struct unwind_result *out, struct dwarf_regs *at, bool *at_caller);
 };
 
 extern const struct unwind_ops unwind_libdw_ops;
@@ -63,13 +77,12 @@ extern const struct unwind_ops unwind_libunwind_ops;
 const struct unwind_ops *unwind_backend(const char *name);
 
 struct insn_unwinder;
-struct cfi_rows;
 
 /* A backend plus the instruction analysis that takes over where CFI ends. */
 struct native_unwinder {
 	const struct unwind_ops *ops;
 	struct unwinder *backend;
-	struct cfi_rows *rows;      /* libdw's fast path (unwind-cfi.h); NULL otherwise */
+	struct unwind_fast *fast;   /* the backend's fast path; NULL: it has none */
 	struct insn_unwinder *insn; /* NULL with --no-insn-unwind */
 };
 

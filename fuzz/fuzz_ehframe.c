@@ -8,17 +8,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "cfi-rewrite.h"
+#include "unwind-libunwind-ehframe.h"
 
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cfi_fde *fdes = NULL;
+	struct ehframe_fde *fdes = NULL;
 	size_t image_len = 0, n = 0;
 	uint8_t *image;
 
-	fdes = cfi_eh_frame_fdes(data, size, 0x555555556000ull, 0x555555554000ull, &n);
+	fdes = ehframe_fdes(data, size, 0x555555556000ull, 0x555555554000ull, &n);
 	if (fdes) {
 		CHECK(n > 0);
 		for (size_t i = 0; i < n; i++) {
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fdes = NULL;
 		n = 0;
 	}
-	image = cfi_debug_frame_to_eh_frame(data, size, 0x555555554000ull, &image_len, &fdes, &n);
+	image = ehframe_from_debug_frame(data, size, 0x555555554000ull, &image_len, &fdes, &n);
 	if (!image)
 		return 0;
 	CHECK(image_len >= 4 && image_len <= size + 4 && n > 0);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "cfi-rewrite.h"
+#include "unwind-libunwind-ehframe.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,17 +27,17 @@ static enum entry next_entry(const uint8_t *src, size_t len, size_t pos, size_t 
 
 static int by_start(const void *a, const void *b)
 {
-	const struct cfi_fde *x = a, *y = b;
+	const struct ehframe_fde *x = a, *y = b;
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-uint8_t *cfi_debug_frame_to_eh_frame(const uint8_t *src, size_t len, uint64_t bias,
-				     size_t *image_len, struct cfi_fde **fdes_out, size_t *nfdes_out)
+uint8_t *ehframe_from_debug_frame(const uint8_t *src, size_t len, uint64_t bias,
+				     size_t *image_len, struct ehframe_fde **fdes_out, size_t *nfdes_out)
 {
 	struct cie_move {
 		size_t from, to; /* a CIE's offset in .debug_frame and in the image */
 	} *cies = NULL;
-	struct cfi_fde *fdes = NULL;
+	struct ehframe_fde *fdes = NULL;
 	size_t ncies = 0, cies_cap = 0, nfdes = 0, fdes_cap = 0, pos = 0, out = 0;
 	uint8_t *img;
 
@@ -87,7 +87,7 @@ uint8_t *cfi_debug_frame_to_eh_frame(const uint8_t *src, size_t len, uint64_t bi
 				start += bias;
 				memcpy(img + out + 8, &start, 8);
 				grow_array((void **)&fdes, &fdes_cap, nfdes, sizeof(*fdes));
-				fdes[nfdes++] = (struct cfi_fde){ start, out };
+				fdes[nfdes++] = (struct ehframe_fde){ start, out };
 				out += 4 + (size_t)entry;
 			} /* else: no CIE before it, the FDE is left out */
 		}
@@ -207,7 +207,7 @@ static bool cie_fde_encoding(const uint8_t *cie, const uint8_t *end, uint8_t *en
 	return true;
 }
 
-struct cfi_fde *cfi_eh_frame_fdes(const uint8_t *src, size_t len, uint64_t vaddr, uint64_t bias,
+struct ehframe_fde *ehframe_fdes(const uint8_t *src, size_t len, uint64_t vaddr, uint64_t bias,
 				  size_t *nfdes_out)
 {
 	struct cie_enc {
@@ -215,7 +215,7 @@ struct cfi_fde *cfi_eh_frame_fdes(const uint8_t *src, size_t len, uint64_t vaddr
 		uint8_t enc;
 		bool ok;
 	} *cies = NULL;
-	struct cfi_fde *fdes = NULL;
+	struct ehframe_fde *fdes = NULL;
 	size_t ncies = 0, cies_cap = 0, nfdes = 0, fdes_cap = 0, pos = 0;
 
 	if (len > (256u << 20))
@@ -244,7 +244,7 @@ struct cfi_fde *cfi_eh_frame_fdes(const uint8_t *src, size_t len, uint64_t vaddr
 			    pos + 8 + 2 * n <= end &&
 			    (memcpy(&raw, src + pos + 8, n), raw != 0)) { /* 0: a discarded section's FDE */
 				grow_array((void **)&fdes, &fdes_cap, nfdes, sizeof(*fdes));
-				fdes[nfdes++] = (struct cfi_fde){ start, pos };
+				fdes[nfdes++] = (struct ehframe_fde){ start, pos };
 			}
 		}
 		pos = end;

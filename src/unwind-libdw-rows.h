@@ -7,15 +7,15 @@
  * from the stack copy.  Rows it cannot keep that way (DWARF expressions,
  * signal frames) and code without CFI are left to the backend.
  */
-#ifndef PYSAMPLE_UNWIND_CFI_H
-#define PYSAMPLE_UNWIND_CFI_H
+#ifndef PYSAMPLE_UNWIND_LIBDW_ROWS_H
+#define PYSAMPLE_UNWIND_LIBDW_ROWS_H
 
 #include "unwind.h"
 
-struct cfi_rows;
+struct libdw_rows;
 
-struct cfi_rows *cfi_rows_new(struct modules *mods);
-void cfi_rows_free(struct cfi_rows *c);
+struct libdw_rows *libdw_rows_new(struct modules *mods);
+void libdw_rows_free(struct libdw_rows *c);
 
 /*
  * Walks from `start` (`caller`: its pc is a return address) while the
@@ -24,8 +24,8 @@ void cfi_rows_free(struct cfi_rows *c);
  * backend: *at holds that frame's registers (not yet in `out`) and
  * *at_caller whether its pc is a return address.
  */
-bool cfi_rows_unwind(struct cfi_rows *c, const struct snapshot *snap,
-		     const struct dwarf_regs *start, bool caller, unsigned max_frames,
-		     struct unwind_result *out, struct dwarf_regs *at, bool *at_caller);
+bool libdw_rows_unwind(struct libdw_rows *c, const struct snapshot *snap,
+		       const struct dwarf_regs *start, bool caller, unsigned max_frames,
+		       struct unwind_result *out, struct dwarf_regs *at, bool *at_caller);
 
 #endif

@@ -7,12 +7,12 @@
  * address and segment size bytes, and FDE start addresses are relocated.
  * The input comes from files on the target's side: fully bounded.
  */
-#ifndef PYSAMPLE_CFI_REWRITE_H
-#define PYSAMPLE_CFI_REWRITE_H
+#ifndef PYSAMPLE_UNWIND_LIBUNWIND_EHFRAME_H
+#define PYSAMPLE_UNWIND_LIBUNWIND_EHFRAME_H
 
 #include "common.h"
 
-struct cfi_fde {
+struct ehframe_fde {
 	uint64_t start;  /* relocated initial location */
 	size_t offset;   /* of the FDE in the image */
 };
@@ -22,8 +22,8 @@ struct cfi_fde {
  * terminator) and its FDEs sorted by start (malloc'ed, *nfdes), or NULL
  * when the section is unusable (64-bit DWARF, truncated, no FDE).
  */
-uint8_t *cfi_debug_frame_to_eh_frame(const uint8_t *src, size_t len, uint64_t bias,
-				     size_t *image_len, struct cfi_fde **fdes, size_t *nfdes);
+uint8_t *ehframe_from_debug_frame(const uint8_t *src, size_t len, uint64_t bias,
+				     size_t *image_len, struct ehframe_fde **fdes, size_t *nfdes);
 
 /*
  * The FDEs of an .eh_frame section loaded at `vaddr` (`bias`: load address
@@ -32,7 +32,7 @@ uint8_t *cfi_debug_frame_to_eh_frame(const uint8_t *src, size_t len, uint64_t bi
  * .eh_frame_hdr would have held (static programs are linked without one).
  * NULL when no FDE could be read.
  */
-struct cfi_fde *cfi_eh_frame_fdes(const uint8_t *src, size_t len, uint64_t vaddr, uint64_t bias,
+struct ehframe_fde *ehframe_fdes(const uint8_t *src, size_t len, uint64_t vaddr, uint64_t bias,
 				  size_t *nfdes);
 
 #endif

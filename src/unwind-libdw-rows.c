@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "unwind-cfi.h"
+#include "unwind-libdw-rows.h"
 
 #include <dwarf.h>
 #include <stdlib.h>
@@ -21,21 +21,21 @@ struct row {
 	int32_t off[ARCH_DWARF_NREGS];
 };
 
-struct cfi_rows {
+struct libdw_rows {
 	struct modules *mods;
 	struct row *rows;
 };
 
-struct cfi_rows *cfi_rows_new(struct modules *mods)
+struct libdw_rows *libdw_rows_new(struct modules *mods)
 {
-	struct cfi_rows *c = xcalloc(1, sizeof(*c));
+	struct libdw_rows *c = xcalloc(1, sizeof(*c));
 
 	c->mods = mods;
 	c->rows = xcalloc(ROW_SLOTS, sizeof(*c->rows));
 	return c;
 }
 
-void cfi_rows_free(struct cfi_rows *c)
+void libdw_rows_free(struct libdw_rows *c)
 {
 	if (!c)
 		return;
@@ -98,7 +98,7 @@ static bool register_rule(Dwarf_Frame *frame, unsigned regno, struct row *r)
 	return true;
 }
 
-static void build_row(struct cfi_rows *c, uint64_t lookup, struct row *r)
+static void build_row(struct libdw_rows *c, uint64_t lookup, struct row *r)
 {
 	Dwarf_Frame *frame = modules_cfi_frame(c->mods, lookup);
 	Dwarf_Addr start, end;
@@ -124,7 +124,7 @@ static void build_row(struct cfi_rows *c, uint64_t lookup, struct row *r)
 	free(frame);
 }
 
-static const struct row *row_for(struct cfi_rows *c, uint64_t lookup)
+static const struct row *row_for(struct libdw_rows *c, uint64_t lookup)
 {
 	struct row *r = &c->rows[hash_index(lookup, ROW_SLOTS)];
 
@@ -139,7 +139,7 @@ static const struct row *row_for(struct cfi_rows *c, uint64_t lookup)
 
 /* One step with a simple row; false when something must be left to the
  * backend (a read beyond the copy, an unknown register, no progress). */
-static bool step(struct cfi_rows *c, const struct snapshot *snap, const struct row *r,
+static bool step(struct libdw_rows *c, const struct snapshot *snap, const struct row *r,
 		 const struct dwarf_regs *callee, bool first, struct dwarf_regs *caller)
 {
 	uint64_t cfa, v;
@@ -186,9 +186,9 @@ static bool step(struct cfi_rows *c, const struct snapshot *snap, const struct r
 	return true;
 }
 
-bool cfi_rows_unwind(struct cfi_rows *c, const struct snapshot *snap,
-		     const struct dwarf_regs *start, bool caller, unsigned max_frames,
-		     struct unwind_result *out, struct dwarf_regs *at, bool *at_caller)
+bool libdw_rows_unwind(struct libdw_rows *c, const struct snapshot *snap,
+		       const struct dwarf_regs *start, bool caller, unsigned max_frames,
+		       struct unwind_result *out, struct dwarf_regs *at, bool *at_caller)
 {
 	struct dwarf_regs regs = *start, next;
 	bool first = true;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfi-rewrite.h"
+#include "unwind-libunwind-ehframe.h"
 #include "tap.h"
 
 static size_t put(uint8_t *p, const void *src, size_t n) { memcpy(p, src, n); return n; }
@@ -68,7 +68,7 @@ static void eh_frame_matches_hdr(const char *path)
 	Elf *elf;
 	GElf_Shdr eh_sh, hdr_sh;
 	Elf_Data *eh, *hdr;
-	struct cfi_fde *fdes;
+	struct ehframe_fde *fdes;
 	size_t n = 0, same = 0;
 	uint32_t count = 0;
 
@@ -80,7 +80,7 @@ static void eh_frame_matches_hdr(const char *path)
 		ok(0, "%s has .eh_frame and .eh_frame_hdr", path);
 		return;
 	}
-	fdes = cfi_eh_frame_fdes(eh->d_buf, eh->d_size, eh_sh.sh_addr, 0, &n);
+	fdes = ehframe_fdes(eh->d_buf, eh->d_size, eh_sh.sh_addr, 0, &n);
 	memcpy(&count, (uint8_t *)hdr->d_buf + 8, 4);
 	for (size_t i = 0; fdes && i < n && i < count && 12 + 8 * (i + 1) <= hdr->d_size; i++) {
 		int32_t start, fde;
@@ -101,11 +101,11 @@ int main(void)
 {
 	uint8_t buf[256], *img;
 	size_t len, image_len, n;
-	struct cfi_fde *fdes;
+	struct ehframe_fde *fdes;
 	uint32_t v;
 
 	len = section(buf, 1, 0x1000);
-	img = cfi_debug_frame_to_eh_frame(buf, len, 0x7f0000000000ull, &image_len, &fdes, &n);
+	img = ehframe_from_debug_frame(buf, len, 0x7f0000000000ull, &image_len, &fdes, &n);
 	ok(img && n == 1 && fdes[0].start == 0x7f0000001000ull, "version 1: one FDE, start relocated");
 	if (img) {
 		memcpy(&v, img + 4, 4);
@@ -117,7 +117,7 @@ int main(void)
 		free(fdes);
 	}
 	len = section(buf, 4, 0x2000);
-	img = cfi_debug_frame_to_eh_frame(buf, len, 0, &image_len, &fdes, &n);
+	img = ehframe_from_debug_frame(buf, len, 0, &image_len, &fdes, &n);
 	ok(img && n == 1 && image_len == len - 2 + 4 && img[8] == 3,
 	   "version 4 (DWARF 5): address/segment sizes dropped, written as version 3");
 	if (img) {
@@ -127,9 +127,9 @@ int main(void)
 		free(fdes);
 	}
 	memset(buf, 0xff, 16);
-	ok(!cfi_debug_frame_to_eh_frame(buf, 16, 0, &image_len, &fdes, &n), "64-bit DWARF refused");
+	ok(!ehframe_from_debug_frame(buf, 16, 0, &image_len, &fdes, &n), "64-bit DWARF refused");
 	len = section(buf, 1, 0x1000);
-	ok(!cfi_debug_frame_to_eh_frame(buf, len - 3, 0, &image_len, &fdes, &n), "truncated FDE refused");
+	ok(!ehframe_from_debug_frame(buf, len - 3, 0, &image_len, &fdes, &n), "truncated FDE refused");
 	eh_frame_matches_hdr("/proc/self/exe");
 	/* The C library's: personality and LSDA augmentations, thousands of FDEs. */
 	Dl_info libc;
@@ -138,7 +138,7 @@ int main(void)
 	/* A "zR" CIE whose augmentation data is declared empty has no FDE
 	 * encoding: the byte after it (0x02, udata2, here) is its first
 	 * instruction.  Read as the encoding, it let a 10-byte FDE with no
-	 * room for its address range through (fuzz/corpus/fuzz_cfi/
+	 * room for its address range through (fuzz/corpus/fuzz_ehframe/
 	 * cie-zR-empty-augmentation). */
 	{
 		static const uint8_t blob[] = {
@@ -147,7 +147,7 @@ int main(void)
 			6, 0, 0, 0, 29, 0, 0, 0, 0x34, 0x12,
 		};
 		size_t nbad = 0;
-		struct cfi_fde *bad = cfi_eh_frame_fdes(blob, sizeof(blob), 0x1000, 0, &nbad);
+		struct ehframe_fde *bad = ehframe_fdes(blob, sizeof(blob), 0x1000, 0, &nbad);
 		ok(!bad, "a zR CIE with empty augmentation data gives its FDEs no encoding");
 		free(bad);
 	}
@@ -159,7 +159,7 @@ int main(void)
 			16, 0, 0, 0, 24, 0, 0, 0, 0xe4, 0x0f, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0,
 		};
 		size_t ns = 0;
-		struct cfi_fde *sig = cfi_eh_frame_fdes(blob, sizeof(blob), 0x1000, 0, &ns);
+		struct ehframe_fde *sig = ehframe_fdes(blob, sizeof(blob), 0x1000, 0, &ns);
 		ok(sig && ns == 1 && sig[0].start == 0x2000 && sig[0].offset == 20,
 		   "a zRS CIE (signal frame): its FDE listed, at 0x2000");
 		free(sig);
