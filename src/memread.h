@@ -83,6 +83,4 @@ bool mem_window_read_with(struct mem_window *w, struct mem_request *reqs, size_t
 /* The pages served since init, in the order first used (at most max). */
 size_t mem_window_used_pages(const struct mem_window *w, uint64_t *out, size_t max);
 
-/* Counts syscalls made, for the summary and the benchmark. */
-
 #endif

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The processing thread: turns snapshots into records, off the sampling
- * thread: native unwind -> Python names -> merge -> symbolize -> output.
- * It owns every cache those stages keep (modules, CFI, symbols, code
- * objects) and resets them when a snapshot comes from a new address space.
+ * thread: native unwind -> symbolize -> merge with the Python frames
+ * (named already, on the sampling thread) -> output.  It owns the caches
+ * of the native stages (modules, CFI, symbols: its native sessions) and
+ * starts a session over when a snapshot comes from a new address space.
  */
 #ifndef PYSAMPLE_PROCESSOR_H
 #define PYSAMPLE_PROCESSOR_H
