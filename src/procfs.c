@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "procfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -98,4 +99,59 @@ pid_t procfs_tgid(pid_t tid)
 	unsigned long long tgid;
 
 	return procfs_status_field(tid, 0, "Tgid:", 10, &tgid) ? (pid_t)tgid : -1;
+}
+
+bool procfs_kernel_thread(pid_t pid, char *comm, size_t comm_len)
+{
+	char path[64], *text, *open_paren, *close_paren;
+	unsigned long flags = 0;
+	bool kthread = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	text = procfs_read_file(path, 4096, NULL);
+	if (!text)
+		return false;
+	open_paren = strchr(text, '(');
+	close_paren = strrchr(text, ')');
+	if (open_paren && close_paren && close_paren > open_paren &&
+	    sscanf(close_paren + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1) {
+		kthread = (flags & 0x00200000ul) != 0;
+		snprintf(comm, comm_len, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
+	}
+	free(text);
+	return kthread;
+}
+
+bool procfs_thread_comm(pid_t pid, pid_t tid, char *out, size_t out_len)
+{
+	char path[64];
+	size_t len = 0;
+	char *text;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+	text = procfs_read_file(path, 64, &len);
+	if (!text)
+		return false;
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	snprintf(out, out_len, "%s", text);
+	free(text);
+	return true;
+}
+
+bool procfs_each_id(const char *dir, bool (*fn)(pid_t id, void *ctx), void *ctx)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long id = strtol(de->d_name, &end, 10);
+		if (id > 0 && !*end && !fn((pid_t)id, ctx))
+			break;
+	}
+	closedir(d);
+	return true;
 }

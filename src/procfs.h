@@ -26,6 +26,18 @@ char procfs_state(pid_t pid);
 /* The same from a stat file's path (a thread's: /proc/PID/task/TID/stat). */
 char procfs_state_of(const char *stat_path);
 
+/* PF_KTHREAD in /proc/PID/stat's flags: a kernel thread (its name, which
+ * the kernel chose, in comm). */
+bool procfs_kernel_thread(pid_t pid, char *comm, size_t comm_len);
+/* A thread's name (/proc/PID/task/TID/comm, its own choice: untrusted
+ * bytes), without the newline; false when it cannot be read. */
+bool procfs_thread_comm(pid_t pid, pid_t tid, char *out, size_t out_len);
+
+/* Calls fn for each numeric entry of a /proc directory (/proc: every
+ * process; /proc/PID/task: a process's threads) until it returns false.
+ * False when the directory cannot be read. */
+bool procfs_each_id(const char *dir, bool (*fn)(pid_t id, void *ctx), void *ctx);
+
 /* The parent of a process, or -1. */
 pid_t procfs_parent(pid_t pid);
 /* The process a thread belongs to (its Tgid), or -1. */

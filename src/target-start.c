@@ -3,7 +3,6 @@
  * under ptrace, attaching to a running one, and saying why either failed. */
 #include "target-internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -50,28 +49,6 @@ bool target_setup_signals(struct target *t)
 	return t->sigfd >= 0;
 }
 
-/* PF_KTHREAD in /proc/PID/stat's flags: a kernel thread, nothing to trace. */
-static bool is_kernel_thread(pid_t pid, char *comm, size_t comm_len)
-{
-	char path[64], *text, *open_paren, *close_paren;
-	unsigned long flags = 0;
-	bool kthread = false;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	text = procfs_read_file(path, 4096, NULL);
-	if (!text)
-		return false;
-	open_paren = strchr(text, '(');
-	close_paren = strrchr(text, ')');
-	if (open_paren && close_paren && close_paren > open_paren &&
-	    sscanf(close_paren + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1) {
-		kthread = (flags & 0x00200000ul) != 0;
-		snprintf(comm, comm_len, "%.*s", (int)(close_paren - open_paren - 1), open_paren + 1);
-	}
-	free(text);
-	return kthread;
-}
-
 static bool have_cap_sys_ptrace(void)
 {
 	unsigned long long caps;
@@ -84,7 +61,7 @@ static void explain_ptrace_error(pid_t pid, int err, char *out, size_t len)
 {
 	char comm[64] = "";
 
-	if (is_kernel_thread(pid, comm, sizeof(comm))) {
+	if (procfs_kernel_thread(pid, comm, sizeof(comm))) {
 		snprintf(out, len,
 			 "process %d (%s) is a kernel thread: it runs no user code and cannot be "
 			 "traced; give the pid of a user process",
@@ -136,31 +113,61 @@ static bool seize(pid_t tid, unsigned long options)
 	return ptrace(PTRACE_SEIZE, tid, NULL, (void *)options) == 0;
 }
 
+struct seizing {
+	struct target *t;
+	pid_t pid;
+	bool added;
+};
+
+static bool seize_thread(pid_t tid, void *ctx)
+{
+	struct seizing *sz = ctx;
+
+	if (tgt_find_thread(sz->t, tid) || (sz->t->leader_gone && tid == sz->pid))
+		return true;
+	if (seize(tid, seize_options(sz->t)) || errno == EPERM)
+		sz->added = true;
+	tgt_add_thread(sz->t, tid, sz->pid, true);
+	return true;
+}
+
 /* Seizes the threads of an attached process.  Threads created meanwhile
  * are caught by TRACECLONE from a thread already seized; loop until the
  * list is stable. */
 static void seize_threads(struct target *t, pid_t pid)
 {
 	char dir[64];
-	bool added = true;
+	struct seizing sz = { t, pid, true };
 
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-	for (int pass = 0; added && pass < 1000; pass++) {
-		DIR *d = opendir(dir);
-		struct dirent *de;
-		added = false;
-		if (!d)
+	for (int pass = 0; sz.added && pass < 1000; pass++) {
+		sz.added = false;
+		if (!procfs_each_id(dir, seize_thread, &sz))
 			break;
-		while ((de = readdir(d)) != NULL) {
-			pid_t tid = (pid_t)atoi(de->d_name);
-			if (tid <= 0 || tgt_find_thread(t, tid) || (t->leader_gone && tid == pid))
-				continue;
-			if (seize(tid, seize_options(t)) || errno == EPERM)
-				added = true;
-			tgt_add_thread(t, tid, pid, true);
-		}
-		closedir(d);
 	}
+}
+
+static bool seize_descendant(pid_t pid, void *ctx)
+{
+	struct seizing *sz = ctx;
+	struct target *t = sz->t;
+	pid_t ppid;
+
+	if (target_process(t, pid))
+		return true;
+	ppid = procfs_parent(pid);
+	if (ppid <= 0 || !target_process(t, ppid) || target_process(t, ppid)->gone)
+		return true;
+	if (!seize(pid, seize_options(t)))
+		return true;
+	if (!tgt_add_process(t, pid)) {
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+		return true;
+	}
+	tgt_add_thread(t, pid, pid, true);
+	seize_threads(t, pid);
+	sz->added = true;
+	return true;
 }
 
 /* The existing descendants of the target, parents before children; new
@@ -168,34 +175,31 @@ static void seize_threads(struct target *t, pid_t pid)
  * already, so passes repeat until nothing new is found. */
 static void seize_descendants(struct target *t)
 {
-	bool added = true;
+	struct seizing sz = { t, 0, true };
 
-	for (int pass = 0; added && pass < 100; pass++) {
-		DIR *d = opendir("/proc");
-		struct dirent *de;
-		added = false;
-		if (!d)
+	for (int pass = 0; sz.added && pass < 100; pass++) {
+		sz.added = false;
+		if (!procfs_each_id("/proc", seize_descendant, &sz))
 			return;
-		while ((de = readdir(d)) != NULL) {
-			pid_t pid = (pid_t)atoi(de->d_name);
-			pid_t ppid;
-			if (pid <= 0 || target_process(t, pid))
-				continue;
-			ppid = procfs_parent(pid);
-			if (ppid <= 0 || !target_process(t, ppid) || target_process(t, ppid)->gone)
-				continue;
-			if (!seize(pid, seize_options(t)))
-				continue;
-			if (!tgt_add_process(t, pid)) {
-				ptrace(PTRACE_DETACH, pid, NULL, NULL);
-				continue;
-			}
-			tgt_add_thread(t, pid, pid, true);
-			seize_threads(t, pid);
-			added = true;
-		}
-		closedir(d);
 	}
+}
+
+struct live_search {
+	pid_t pid;
+	bool live;
+};
+
+static bool thread_is_live(pid_t tid, void *ctx)
+{
+	struct live_search *ls = ctx;
+	char path[96], state;
+
+	if (tid == ls->pid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)ls->pid, (int)tid);
+	state = procfs_state_of(path);
+	ls->live = state && state != 'Z' && state != 'X';
+	return !ls->live;
 }
 
 /* Whether process pid has a thread other than its leader still running
@@ -203,24 +207,11 @@ static void seize_descendants(struct target *t)
 static bool has_live_threads(pid_t pid)
 {
 	char dir[64];
-	struct dirent *de;
-	DIR *d;
-	bool live = false;
+	struct live_search ls = { pid, false };
 
 	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
-	d = opendir(dir);
-	while (d && !live && (de = readdir(d)) != NULL) {
-		pid_t tid = (pid_t)atoi(de->d_name);
-		char path[96], state;
-		if (tid <= 0 || tid == pid)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-		state = procfs_state_of(path);
-		live = state && state != 'Z' && state != 'X';
-	}
-	if (d)
-		closedir(d);
-	return live;
+	procfs_each_id(dir, thread_is_live, &ls);
+	return ls.live;
 }
 
 bool target_attach(struct target *t, pid_t pid, char *err, size_t err_len)

@@ -272,17 +272,7 @@ const char *target_thread_comm(struct thread *th)
 	uint64_t now = now_ns();
 
 	if (!th->comm_read_ns || now - th->comm_read_ns > COMM_REFRESH_NS) {
-		char path[64];
-		size_t len = 0;
-		char *text;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)th->pid, (int)th->tid);
-		text = procfs_read_file(path, 64, &len);
-		if (text) {
-			while (len && text[len - 1] == '\n')
-				text[--len] = '\0';
-			snprintf(th->comm, sizeof(th->comm), "%s", text);
-			free(text);
-		}
+		procfs_thread_comm(th->pid, th->tid, th->comm, sizeof(th->comm));
 		th->comm_read_ns = now;
 	}
 	return th->comm;
