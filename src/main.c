@@ -249,10 +249,9 @@ int main(int argc, char **argv)
 	/* A reader that goes away must not kill pysample before it detaches. */
 	bool sigpipe_was_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
 
-	memset(&target, 0, sizeof(target));
-	target.sigpipe_was_ignored = sigpipe_was_ignored;
-	raise_file_limit(&target.file_limit);
-	target.follow_children = opt.subprocesses;
+	struct rlimit file_limit = { 0, 0 };
+	raise_file_limit(&file_limit);
+	target_init(&target, opt.subprocesses, sigpipe_was_ignored, &file_limit);
 	if (!target_setup_signals(&target)) {
 		pys_error("cannot set up signal handling: %s", strerror(errno));
 		return EXIT_TARGET;

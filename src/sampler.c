@@ -47,12 +47,10 @@ void sampler_init(struct sampler *s, const struct options *opt, struct target *t
 	/* Above 10 kHz a tick is shorter than a timer wake-up on a busy or
 	 * virtual machine (40-60 us here): the sampling thread polls the clock
 	 * between ticks instead of sleeping, at the cost of a CPU. */
-	if (s->period_ns < SPIN_BELOW_PERIOD_NS)
-		s->target->spin_ns = s->period_ns;
 	/* Polling for a stop helps only when the thread runs on another CPU
 	 * meanwhile; on one CPU it would only delay the stop. */
-	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-		s->target->stop_spin_ns = STOP_SPIN_NS;
+	target_set_polling(t, s->period_ns < SPIN_BELOW_PERIOD_NS ? s->period_ns : 0,
+			   sysconf(_SC_NPROCESSORS_ONLN) > 1 ? STOP_SPIN_NS : 0);
 	/* A --stack-bytes near the ring's size would leave room for one copy. */
 	size_t span = snapshot_stack_span(opt->stack_bytes);
 	size_t ring = span * 4 > QUEUE_BYTES ? span * 4 : QUEUE_BYTES;
@@ -69,7 +67,7 @@ void sampler_init(struct sampler *s, const struct options *opt, struct target *t
 	if (opt->nonblocking)
 		return;
 	if (opt->stop_by_interrupt)
-		snprintf(s->target->timers.why, sizeof(s->target->timers.why), "--stop-by=interrupt");
+		target_no_timers(t, "--stop-by=interrupt");
 	else if (!target_start_timers(s->target, s->period_ns))
 		pys_warn("running threads are stopped by interrupts, and samples drift toward system "
 			 "calls: %s", s->target->timers.why);
@@ -432,11 +430,7 @@ void sampler_run(struct sampler *s)
 			struct process *main_proc = target_process(s->target, s->target->pid);
 			only = main_proc ? py_reader_gil_holder(&python_of(s, main_proc)->py) : -1;
 			if (only > 0) /* the namespace's id: find the host's */
-				for (size_t i = 0; i < s->target->nthreads; i++)
-					if (s->target->threads[i].ns_tid == only) {
-						only = s->target->threads[i].tid;
-						break;
-					}
+				only = target_host_tid(s->target, only);
 			if (only == 0) {
 				s->st.gil_free++;
 				s->st.rounds++;

@@ -348,3 +348,33 @@ bool target_rounds_needed(const struct target *t, bool idle)
 	}
 	return false;
 }
+
+void target_init(struct target *t, bool follow_children, bool sigpipe_was_ignored,
+		 const struct rlimit *file_limit)
+{
+	memset(t, 0, sizeof(*t));
+	t->follow_children = follow_children;
+	t->sigpipe_was_ignored = sigpipe_was_ignored;
+	if (file_limit)
+		t->file_limit = *file_limit;
+	t->sigfd = -1;
+}
+
+void target_set_polling(struct target *t, uint64_t spin_ns, uint64_t stop_spin_ns)
+{
+	t->spin_ns = spin_ns;
+	t->stop_spin_ns = stop_spin_ns;
+}
+
+void target_no_timers(struct target *t, const char *why)
+{
+	snprintf(t->timers.why, sizeof(t->timers.why), "%s", why);
+}
+
+pid_t target_host_tid(const struct target *t, pid_t ns_tid)
+{
+	for (size_t i = 0; i < t->nthreads; i++)
+		if (t->threads[i].ns_tid == ns_tid)
+			return t->threads[i].tid;
+	return ns_tid;
+}

@@ -125,6 +125,17 @@ struct stop {
 typedef void (*target_stop_fn)(void *ctx, struct target *t, struct thread *th,
 			       const struct stop *why);
 
+/* A target not yet started: `file_limit` is the open file limit pysample
+ * started with (a launched program gets it back), `sigpipe_was_ignored`
+ * whether SIGPIPE was ignored before pysample ignored it (likewise). */
+void target_init(struct target *t, bool follow_children, bool sigpipe_was_ignored,
+		 const struct rlimit *file_limit);
+
+/* How target_wait_until and the rounds wait (the sampler's choice):
+ * `spin_ns` before a deadline they poll rather than sleep, `stop_spin_ns`
+ * a round polls for its stops before it sleeps (0: never poll). */
+void target_set_polling(struct target *t, uint64_t spin_ns, uint64_t stop_spin_ns);
+
 /* Blocks the signals pysample handles through its signalfd. */
 bool target_setup_signals(struct target *t);
 
@@ -144,6 +155,8 @@ struct process *target_process(struct target *t, pid_t pid);
  * Threads without a timer are sampled by the rounds' PTRACE_INTERRUPT.
  */
 bool target_start_timers(struct target *t, uint64_t period_ns);
+/* No timers for this run, and why (--stop-by=interrupt). */
+void target_no_timers(struct target *t, const char *why);
 /* Closes every timer: no tick stops a thread after this. */
 void target_stop_timers(struct target *t);
 /* Now and then: a thread whose timer counts CPU time but whose ticks stop
@@ -203,6 +216,10 @@ int target_wait_signal(struct target *t, uint64_t deadline_ns);
 
 /* Lets every thread go, delivering any signal caught in a stop. */
 void target_detach(struct target *t);
+
+/* The host's id of the thread whose id in the target's own PID namespace
+ * is `ns_tid`, or ns_tid itself when none is known. */
+pid_t target_host_tid(const struct target *t, pid_t ns_tid);
 
 /* Thread name, refreshed now and then (threads rename themselves). */
 const char *target_thread_comm(struct thread *th);
