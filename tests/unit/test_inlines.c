@@ -25,9 +25,11 @@
 
 static volatile int sink;
 
-/* Where it was called from: a pc inside the caller, after the call. */
+/* Where it was called from: a pc inside the caller, after the call.  Its
+ * side effect keeps the compiler from merging two calls into one. */
 static NOINLINE uint64_t call_site(void)
 {
+	sink++;
 	return (uint64_t)(uintptr_t)__builtin_return_address(0);
 }
 
@@ -119,6 +121,22 @@ static const char *chain(struct inlines *in, struct modules *m, uint64_t addr, s
 	return buf;
 }
 
+/*
+ * libdw (0.188, Debian 12) finds the unit of an address only through
+ * .debug_aranges, which clang does not emit (gcc does): then inlines_at
+ * finds no unit and no inlined function, though the DWARF describes
+ * them.  A known bug, reported as TODO where this build shows it.
+ */
+static const char *unit_not_found(struct modules *m, uint64_t addr)
+{
+	Dwfl_Module *mod = modules_find(m, addr);
+	Dwarf_Addr bias;
+
+	if (mod && !dwfl_module_addrdie(mod, addr, &bias))
+		return "libdw finds no DWARF unit here (no .debug_aranges for it: clang)";
+	return NULL;
+}
+
 int main(void)
 {
 	struct modules m;
@@ -134,13 +152,22 @@ int main(void)
 	a--;
 	b--;
 	inlines_init(&in);
+	if (!dwfl_module_getdwarf(modules_find(&m, three), &(Dwarf_Addr){ 0 })) {
+		printf("1..0 # SKIP this test is built without debug information\n");
+		return 0;
+	}
 
+	tap_todo = unit_not_found(&m, three);
 	is_str(chain(&in, &m, three, 32, copy_name), "deepest < middle < outer",
 	       "three levels inlined: innermost first");
 	is_str(chain(&in, &m, one, 32, copy_name), "deepest", "one level inlined");
+	tap_todo = NULL;
 	is_str(chain(&in, &m, none, 32, copy_name), "(none)", "a call made by the function itself");
 	is_str(chain(&in, &m, (uint64_t)(uintptr_t)call_site, 32, copy_name), "(none)",
 	       "the entry of a function inlined nowhere");
+	is_str(chain(&in, &m, three, 0, copy_name), "(none)", "max 0: nothing");
+
+	tap_todo = unit_not_found(&m, three);
 	is_str(chain(&in, &m, a, 32, copy_name), "deepest < middle",
 	       "two call sites in one function: the first, two levels");
 	is_str(chain(&in, &m, b, 32, copy_name), "deepest",
@@ -148,7 +175,6 @@ int main(void)
 
 	is_str(chain(&in, &m, three, 1, copy_name), "deepest", "max 1: the innermost only");
 	is_str(chain(&in, &m, three, 2, copy_name), "deepest < middle", "max 2: the two innermost");
-	is_str(chain(&in, &m, three, 0, copy_name), "(none)", "max 0: nothing");
 
 	marked = 0;
 	is_str(chain(&in, &m, three, 32, mark_name), "<deepest> < <middle> < <outer>",
@@ -161,6 +187,7 @@ int main(void)
 	inlines_init(&in);
 	is_str(chain(&in, &m, a, 32, copy_name), "deepest < middle",
 	       "with the indexes freed and built again: the same");
+	tap_todo = NULL;
 
 	inlines_free(&in);
 	modules_free(&m);
