@@ -62,11 +62,6 @@ def check(what, measured, total, truth, min_samples, stderr=""):
               "%s\n%s" % (far, how))
 
 
-def summary_field(stderr, pattern):
-    m = re.search(pattern, stderr)
-    return float(m.group(1)) if m else None
-
-
 # A C loop: 500 iterations per getppid (the call 13% of the time) and
 # 5,000 (1.6%: under 5%, but the computing around it must keep its 98%).
 syscalls = build("syscalls")
@@ -95,10 +90,10 @@ if syscalls:
     for mode in ("timer", "interrupt"):
         out = os.path.join(TMP, "syscalls-summary-%s.perf" % mode)
         p, records, _ = profile(["--stop-by=" + mode, "-F", "999", "--", syscalls, "500", "1"], out)
-        on_exit[mode] = summary_field(p.stderr, r"([\d.]+)% on a system call's exit")
+        on_exit[mode] = p.stats.get("stops_on_syscall_exit_percent")
         if mode == "timer":
-            late = summary_field(p.stderr, r"(\d+) late ticks dropped")
-            ticks = summary_field(p.stderr, r"(\d+) at their thread's CPU-time tick")
+            late = p.stats.get("ticks_late")
+            ticks = p.stats.get("stops_tick")
             ok(on_exit[mode] is not None and on_exit[mode] < 30 and ticks and ticks > 300 and
                late == 0,
                "the summary counts the stops: %s at the tick, %s%% on a system call's exit, %s late"
@@ -108,8 +103,7 @@ if syscalls:
             # thread waiting for a CPU stops where it was preempted):
             # that they were used, and the share, are reported.
             ok("timers off (--stop-by=interrupt)" in p.stderr and on_exit[mode] is not None and
-               re.search(r"0 at their thread's CPU-time tick \(timer\), [1-9]\d* by interrupt",
-                         p.stderr),
+               p.stats.get("stops_tick") == 0 and p.stats.get("stops_interrupt", 0) >= 1,
                "--stop-by=interrupt: stops by interrupt, %s%% of them on a system call's exit "
                "(%s%% with timers)" % (on_exit[mode], on_exit["timer"]), p.stderr)
     if noperf:
@@ -163,7 +157,7 @@ if python is not None:
         if not ok(records is not None and truth, "deep phase runs", (err or "") + p.stderr):
             continue
         measured, total = shares(records, names)
-        left_out = summary_field(p.stderr, r"(\d+) without native frames \(processing behind\)")
+        left_out = p.stats.get("failed_no_native")
         marked = sum(1 for r in records if "[native frames left out: processing behind]" in r.syms())
         ok(measured is not None and abs(measured["deep"] - truth["deep"]) <= 0.015 and
            left_out is not None and marked == left_out and (not slow or marked > 100),

@@ -13,7 +13,8 @@ import re
 import subprocess
 import time
 
-from pstest import PYSAMPLE, TMP, done, each_interpreter, ok, profile, skip, target, version_of
+from pstest import (PYSAMPLE, TMP, done, each_interpreter, ok, profile, read_stats, skip, target,
+                    version_of)
 
 CC = os.environ.get("CC", "cc").split()
 ROOT = ["main", "__libc_start_call_main", "__libc_start_main", "_start"]
@@ -25,9 +26,13 @@ def names(record):
     return [re.split(r"[.@+]", s, 1)[0] for s in record.syms()]
 
 
-def held_line(stderr):
-    m = re.search(r"(\d+) exits? held for processing to catch up, longest ([\d.]+) ms(.*)", stderr)
-    return (int(m.group(1)), float(m.group(2)), m.group(3)) if m else None
+def held(stats):
+    """(exits held, longest hold in ms, holds let go before processing had
+    caught up), or None when no exit was held."""
+    if not stats.get("exits_held"):
+        return None
+    return (int(stats["exits_held"]), stats.get("exit_hold_max_ms"),
+            int(stats.get("exits_hold_timeouts", 0)))
 
 
 def blob_complete(records):
@@ -48,11 +53,11 @@ for unwinder in ("libdw", "libunwind"):
     p, records, err = profile(["--unwinder", unwinder, "-F", "499", "--", exe, "blob", "1"], out,
                               env=LATE)
     leaf, right = blob_complete(records or [])
-    held = held_line(p.stderr)
+    hold = held(p.stats)
     ok(p.returncode == 0 and len(leaf) > 100 and len(right) >= 0.95 * len(leaf),
        "%s, processed after the exit: %d of %d leaf samples unwind through the anonymous code "
        "to _start" % (unwinder, len(right), len(leaf)), (err or "") + p.stderr)
-    ok(held is not None and held[0] == 1 and held[1] >= 100 and not held[2],
+    ok(hold is not None and hold[0] == 1 and hold[1] >= 100 and not hold[2],
        "%s: the summary says the exit was held until processing caught up" % unwinder, p.stderr)
 
 # Every CPython: the native half of a mixed stack needs libpython's CFI and
@@ -103,7 +108,7 @@ p, records, err = profile(["-F", "499", "-p", str(tgt.pid)], out, env=LATE)
 status = tgt.wait(timeout=30)
 leaf, right = blob_complete(records or [])
 ok(p.returncode == 0 and status == 0 and len(leaf) > 50 and len(right) >= 0.95 * len(leaf) and
-   held_line(p.stderr) is not None,
+   held(p.stats) is not None,
    "attached: %d of %d leaf samples complete; the exit was held; the target's parent got "
    "status %s" % (len(right), len(leaf), status), (err or "") + p.stderr)
 
@@ -111,16 +116,17 @@ ok(p.returncode == 0 and status == 0 and len(leaf) > 50 and len(right) >= 0.95 *
 # (after 3 s) while pysample is still processing, and the summary says so.
 tgt = subprocess.Popen([exe, "blob", "0.5"])
 time.sleep(0.1)
+stats_path = os.path.join(TMP, "exit-bound.stats")
 ps = subprocess.Popen([PYSAMPLE, "-F", "99", "-o", os.path.join(TMP, "exit-bound.perf"),
-                       "-p", str(tgt.pid)], stderr=subprocess.PIPE, text=True,
-                      env=dict(os.environ, PYSAMPLE_TEST_PROCESS_DELAY_MS="8000"))
+                       "--stats", stats_path, "-p", str(tgt.pid)], stderr=subprocess.PIPE,
+                      text=True, env=dict(os.environ, PYSAMPLE_TEST_PROCESS_DELAY_MS="8000"))
 status = tgt.wait(timeout=30)
 pysample_still_running = ps.poll() is None
 stderr = ps.communicate(timeout=60)[1]
-held = held_line(stderr)
-ok(status == 0 and pysample_still_running and held is not None and
-   "let go before it had" in held[2] and 2000 <= held[1] < 8000,
+hold = held(read_stats(stats_path))
+ok(status == 0 and pysample_still_running and hold is not None and
+   hold[2] > 0 and 2000 <= hold[1] < 8000,
    "a held exit is let go before processing catches up when that takes too long "
    "(held %s ms; target reaped while pysample still processed: %s)"
-   % (held[1] if held else None, pysample_still_running), stderr)
+   % (hold[1] if hold else None, pysample_still_running), stderr)
 done()

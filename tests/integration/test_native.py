@@ -8,7 +8,7 @@ import re
 import subprocess
 import tempfile
 
-from pstest import PYSAMPLE, ok, done, parse, target
+from pstest import PYSAMPLE, ok, done, parse, read_stats, target
 
 CC = os.environ.get("CC", "cc").split()
 BACKENDS = ("libdw", "libunwind")
@@ -95,13 +95,15 @@ if ok(cc.returncode == 0, "redzone builds", cc.stderr):
         for mode, expected in (("epilogue", whole), ("deep", ["deep_spin", "framed_caller",
                                                               "[native frames cut: unreadable]"])):
             out = os.path.join(tmp, "redzone-%s-%s.perf" % (mode, backend))
-            p = subprocess.run([PYSAMPLE, "--unwinder", backend, "-F", "499", "-o", out, "--", exe,
-                                mode, "0.6"], capture_output=True, text=True, timeout=60)
+            p = subprocess.run([PYSAMPLE, "--unwinder", backend, "-F", "499", "-o", out,
+                                "--stats", out + ".stats", "--", exe, mode, "0.6"],
+                               capture_output=True, text=True, timeout=60)
+            stats = read_stats(out + ".stats")
             records = parse(open(out).read())
             leaf = [r for r in records if r.frames and r.syms()[0] == expected[0]]
             right = [r for r in leaf if [base_name(s) for s in r.syms()] == expected]
-            complete = re.search(r"\((\w+)\): (\d+) complete, .* (\d+) stopped early", p.stderr)
-            counts = (int(complete.group(2)), int(complete.group(3))) if complete else None
+            counts = (int(stats["native_complete"]), int(stats["native_stopped_early"])) \
+                if stats.get("unwinder", "none") != "none" else None
             # Deep: every leaf sample stopped early; complete ones only
             # outside deep_spin (start-up, exit).
             ok(len(leaf) > 100 and len(right) == len(leaf) and counts and
@@ -136,12 +138,13 @@ exe = os.path.join(tmp, "deepchain-eh_frame")
 for backend in BACKENDS:
     out = os.path.join(tmp, "cut-%s.perf" % backend)
     p = subprocess.run([PYSAMPLE, "--unwinder", backend, "--stack-bytes", "512", "-F", "499", "-o", out,
-                        "--", exe, "spin", "0.5"], capture_output=True, text=True, timeout=60)
+                        "--stats", out + ".stats", "--", exe, "spin", "0.5"], capture_output=True,
+                       text=True, timeout=60)
+    counted = read_stats(out + ".stats").get("native_cut_by_copy")
     records = [r for r in parse(open(out).read()) if r.frames and base_name(r.frames[0][1]) == "leaf"]
     marked = [r for r in records if r.syms()[-1] == "[stack cut at --stack-bytes]"]
-    counted = re.search(r"(\d+) cut at --stack-bytes", p.stderr)
-    ok(len(records) > 100 and len(marked) == len(records) and counted and
-       int(counted.group(1)) >= len(marked),
+    ok(len(records) > 100 and len(marked) == len(records) and counted is not None and
+       counted >= len(marked),
        "%s: with --stack-bytes 512, %d of %d leaf stacks end in the cut marker and are counted"
        % (backend, len(marked), len(records)), p.stderr)
 done()

@@ -35,9 +35,12 @@ def python_names(record):
             if f[1].startswith("py::") and not f[3].endswith(".map")]
 
 
-def summary_count(stderr, what):
-    m = re.search(r"(\d+) " + re.escape(what), stderr)
-    return int(m.group(1)) if m else -1
+def native_count(proc, key):
+    """A count of how native stacks ended, from the run's --stats; -1 when
+    there is none (no stats, or no native unwinder)."""
+    if key not in proc.stats or proc.stats.get("unwinder", "none") == "none":
+        return -1
+    return int(proc.stats[key])
 
 
 def cfi_ranges(exe):
@@ -87,7 +90,7 @@ def c_target_tests():
                "%s, %s: %d of %d leaf samples unwind through the code without CFI to _start: %s"
                % (mode, backend, len(right), len(leaf), " <- ".join(expected)),
                p.stderr + "\n".join(" ".join(names(r)) for r in leaf if r not in right[:3])[:2000])
-            ok(summary_count(p.stderr, "callers found by instruction analysis") >= len(right),
+            ok(native_count(p, "native_insn_callers") >= len(right),
                "%s, %s: the summary counts the callers found by instruction analysis" % (mode, backend),
                p.stderr)
 
@@ -103,7 +106,7 @@ def c_target_tests():
            "--no-insn-unwind %s: all %d leaf samples end at the code without CFI (%s), none reach main"
            % (mode, len(leaf), " <- ".join(chain_head)),
            "\n".join(" ".join(names(r)) for r in leaf if r not in cut)[:2000])
-        ok(summary_count(p.stderr, "at code without CFI") >= len(leaf),
+        ok(native_count(p, "native_no_cfi") >= len(leaf),
            "--no-insn-unwind %s: the summary counts stacks stopped at code without CFI" % mode,
            p.stderr)
 
@@ -166,8 +169,8 @@ def entry_point_tests():
         leaf = [r for r in records if r.frames and names(r)[0] == "spin_leaf"]
         whole = [r for r in leaf if names(r) == ["spin_leaf", "entry_main", "_start"]]
         ok(len(leaf) > 200 and len(whole) == len(leaf) and
-           summary_count(p.stderr, "complete") == len(records) and
-           summary_count(p.stderr, "at code without CFI") == 0,
+           native_count(p, "native_complete") == len(records) and
+           native_count(p, "native_no_cfi") == 0,
            "nocfi-entry, %s: %d of %d leaf samples end at the entry point, all counted complete"
            % (backend, len(whole), len(leaf)),
            p.stderr + "\n".join(" ".join(names(r)) for r in leaf if r not in whole)[:1500])
@@ -195,7 +198,7 @@ def loader_start_tests():
         init = [r for r in records if "init_work" in names(r)]
         rooted = [r for r in init if names(r)[-2:] == ["_dl_init", "_dl_start_user"]]
         ok(len(init) > 100 and len(rooted) == len(init) and
-           summary_count(p.stderr, "of them where the instruction analysis was unsure") == 0,
+           native_count(p, "native_insn_unsure") == 0,
            "slowinit, %s: %d of %d samples in a library's constructor end at the loader's "
            "_dl_start_user, none 'unsure'" % (backend, len(rooted), len(init)),
            p.stderr + "\n".join(" ".join(names(r)) for r in init if r not in rooted)[:1500])

@@ -2,11 +2,10 @@
 """Every thread is sampled, each with its own stack on its own tid, and
 threads that start and end during the run are sampled too."""
 import os
-import re
 import subprocess
 from collections import Counter
 
-from pstest import TMP, PYSAMPLE, each_interpreter, ok, done, parse, target
+from pstest import TMP, PYSAMPLE, each_interpreter, ok, done, parse, read_stats, target
 
 for label, python in each_interpreter("threads"):
     out = os.path.join(TMP, "threads-%s.perf" % label)
@@ -42,22 +41,23 @@ for label, python in each_interpreter("threads"):
     # a clone event consumes must still give its sample, at that stop,
     # without a timeout that would leave the thread unsampled for a while.
     out = os.path.join(TMP, "churn-idle-%s.perf" % label)
-    p = subprocess.run([PYSAMPLE, "--idle", "-F", "999", "-o", out, "--", python, target("churn.py"),
-                        "1.5"], capture_output=True, text=True, timeout=120)
+    p = subprocess.run([PYSAMPLE, "--idle", "-F", "999", "-o", out, "--stats", out + ".stats",
+                        "--", python, target("churn.py"), "1.5"], capture_output=True, text=True,
+                       timeout=120)
+    stats = read_stats(out + ".stats")
     records = parse(open(out).read())
     main = [r for r in records if r.tid == r.pid]
-    m = re.search(r"in ([\d.]+) s .*achieved ([\d.]+) Hz", p.stderr)
-    ticks = float(m.group(1)) * float(m.group(2)) if m else 0
-    timeouts = re.search(r"(\d+) stop timed out", p.stderr)
+    ticks = stats["seconds"] * stats["hz_achieved"] \
+        if "seconds" in stats and "hz_achieved" in stats else 0
+    timeouts = stats.get("failed_stop_timeout")
     # Snapshots dropped while processing is behind (Debian's python3.11
     # loads half a second of debug information first) are counted apart.
-    dropped = re.search(r"(\d+) dropped", p.stderr)
-    dropped = int(dropped.group(1)) if dropped else 0
+    dropped = int(stats.get("failed_dropped", 0))
     # (Before the fix it got 10-29% of the ticks; the margin is for the
     # sanitizer build, whose own cost is several times larger, and for the
     # time the thread waits for a CPU on a loaded machine, which is not
     # sampled.)
-    ok(ticks > 0 and len(main) >= 0.7 * (ticks - dropped) and timeouts and timeouts.group(1) == "0",
+    ok(ticks > 0 and len(main) >= 0.7 * (ticks - dropped) and timeouts == 0,
        "%s: --idle under thread churn: the thread creating threads has %d samples of %.0f ticks "
        "(%d snapshots dropped), no stop timed out" % (label, len(main), ticks, dropped), p.stderr)
 done()
