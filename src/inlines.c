@@ -37,6 +37,12 @@ struct inline_unit {
 	struct range_set functions;
 };
 
+struct unit_index {
+	Dwfl_Module *mod;
+	Dwarf_Addr bias;
+	struct range_set units; /* each unit's ranges, with its DIE */
+};
+
 void inlines_init(struct inlines *in)
 {
 	memset(in, 0, sizeof(*in));
@@ -58,6 +64,9 @@ void inlines_free(struct inlines *in)
 	for (size_t i = 0; i < in->n; i++)
 		free_set(&in->units[i].functions);
 	free(in->units);
+	for (size_t i = 0; i < in->nindexes; i++)
+		free_set(&in->indexes[i].units);
+	free(in->indexes);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -203,15 +212,52 @@ static struct inline_unit *unit_for(struct inlines *in, Dwfl_Module *mod, Dwarf_
 	return u;
 }
 
+/*
+ * The unit holding `addr` when libdw cannot say: libdw 0.188 finds a unit
+ * by address only through .debug_aranges, which clang does not emit, so
+ * every unit's own ranges (DW_AT_ranges or low/high pc) are indexed once
+ * per module.
+ */
+static Dwarf_Die *unit_by_ranges(struct inlines *in, Dwfl_Module *mod, uint64_t addr,
+				 Dwarf_Addr *bias)
+{
+	struct unit_index *ix = NULL;
+	struct range *hit[1];
+
+	for (size_t i = 0; i < in->nindexes && !ix; i++)
+		if (in->indexes[i].mod == mod)
+			ix = &in->indexes[i];
+	if (!ix) {
+		Dwarf_Die *cu = NULL;
+		grow_array((void **)&in->indexes, &in->indexes_cap, in->nindexes,
+			   sizeof(*in->indexes));
+		ix = &in->indexes[in->nindexes++];
+		memset(ix, 0, sizeof(*ix));
+		ix->mod = mod;
+		while ((cu = dwfl_module_nextcu(mod, cu, &ix->bias)) != NULL &&
+		       ix->units.n < MAX_RANGES)
+			add_ranges(&ix->units, cu, 0, NULL);
+		finish_set(&ix->units);
+	}
+	*bias = ix->bias;
+	return addr >= ix->bias && ranges_at(&ix->units, addr - ix->bias, hit, 1) ? &hit[0]->die
+										    : NULL;
+}
+
 size_t inlines_at(struct inlines *in, Dwfl_Module *mod, uint64_t addr, char **names, size_t max,
 		  char *(*demangle)(const char *))
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = debuginfo_dwarf_usable(mod) ? dwfl_module_addrdie(mod, addr, &bias) : NULL;
+	Dwarf_Die *cu = NULL;
 	struct range *fn[4], *hits[64];
 	size_t n;
 	uint64_t pc;
 
+	if (!debuginfo_dwarf_usable(mod))
+		return 0;
+	cu = dwfl_module_addrdie(mod, addr, &bias);
+	if (!cu)
+		cu = unit_by_ranges(in, mod, addr, &bias);
 	if (!cu)
 		return 0;
 	pc = addr - bias;

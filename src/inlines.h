@@ -13,10 +13,15 @@
 #include "common.h"
 
 struct inline_unit;
+struct unit_index;
 
 struct inlines {
 	struct inline_unit *units;
 	size_t n, cap;
+	/* Modules whose units libdw cannot find by address (no
+	 * .debug_aranges: clang's output): their units' ranges, indexed here. */
+	struct unit_index *indexes;
+	size_t nindexes, indexes_cap;
 };
 
 void inlines_init(struct inlines *in);
