@@ -97,7 +97,7 @@ struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes)
 		s->stack_left_out = stack_bytes && at == SIZE_MAX;
 		s->stack = stack_bytes && !s->stack_left_out ? q->ring + at : NULL;
 		s->stack_len = 0;
-		s->ring_bytes = 0;
+		s->ring_bytes = s->ring_gap = 0;
 		q->st.stacks_left_out += s->stack_left_out;
 	} else {
 		q->st.dropped++;
@@ -117,8 +117,9 @@ void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t s
 	snapshot_copy_stack(snap, snap->stack, stack_bytes, done);
 	pthread_mutex_lock(&q->lock);
 	if (at == 0 && q->ring_head != 0 && q->ring_used)
-		snap->ring_bytes = q->ring_size - q->ring_head; /* the gap left at the end */
-	snap->ring_bytes += snap->stack_len;
+		snap->ring_gap = q->ring_size - q->ring_head; /* left at the end */
+	snap->ring_bytes = snap->ring_gap + snap->stack_len;
+	q->ring_gaps += snap->ring_gap;
 	if (snap->ring_bytes) {
 		q->ring_head = at + snap->stack_len;
 		q->ring_used += snap->ring_bytes;
@@ -127,13 +128,16 @@ void snap_queue_copy_stack(struct snap_queue *q, struct snapshot *snap, size_t s
 	pthread_mutex_unlock(&q->lock);
 }
 
-/* Snapshots queued, or ring bytes in use, whichever is fuller. */
+/* Snapshots queued, or ring bytes holding copies, whichever is fuller.
+ * A gap left at a wrap is unusable until the tail passes it, but it is no
+ * backlog: counted, a short dip after a wrap far into the ring looked
+ * like processing behind. */
 static unsigned fill_locked(const struct snap_queue *q)
 {
 	size_t by_count = q->total ? q->count * 100 / q->total : 0, by_bytes = 0;
 
 	if (q->ring_size)
-		by_bytes = q->ring_used * 100 / q->ring_size;
+		by_bytes = (q->ring_used - q->ring_gaps) * 100 / q->ring_size;
 	return (unsigned)(by_count > by_bytes ? by_count : by_bytes);
 }
 
@@ -203,6 +207,7 @@ void snap_queue_release(struct snap_queue *q, struct snapshot *const *snaps, siz
 		/* In the order taken: the ring frees up to this one's end. */
 		if (snaps[i]->ring_bytes) {
 			q->ring_used -= snaps[i]->ring_bytes;
+			q->ring_gaps -= snaps[i]->ring_gap;
 			q->ring_tail = snaps[i]->ring_end;
 		}
 		snaps[i]->stack = NULL;

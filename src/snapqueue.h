@@ -34,6 +34,7 @@ struct snap_queue {
 	size_t total;
 	uint8_t *ring;          /* stack copies, in the order taken */
 	size_t ring_size, ring_head, ring_tail, ring_used; /* used: with the gap left at a wrap */
+	size_t ring_gaps; /* of ring_used, the gaps left at wraps */
 	bool closed;
 	/* The consumer is waiting: briefly (woken by a batch, or by its own
 	 * timeout) or, after a timeout with nothing to do, until anything. */

@@ -72,6 +72,7 @@ struct snapshot {
 	size_t stack_len;
 	size_t ring_end;   /* the queue's ring position after this snapshot's bytes */
 	size_t ring_bytes; /* what it holds of the ring: its copy, and a gap it left at the end */
+	size_t ring_gap;   /* of which the gap */
 	uint64_t stack_addr;
 	bool stack_bounded; /* the copy stopped at --stack-bytes, not at the mapping's end */
 	bool stack_left_out; /* no room for a copy (processing behind): Python frames only */

@@ -188,6 +188,35 @@ static void test_full_ring_and_wrap(void)
 	snap_queue_free(&q);
 }
 
+/* A gap left at a wrap is unusable, but no backlog: the fill level says
+ * how much is waiting, and the gap is not. */
+static void test_gap_is_no_backlog(void)
+{
+	struct snap_queue q;
+	struct snapshot *a, *b, *c;
+
+	snap_queue_init(&q, 10, 1000, 1);
+	a = take(&q, 400, 400, 0xa1);
+	b = take(&q, 400, 400, 0xb1);
+	snap_queue_push(&q, &a, 1);
+	snap_queue_push(&q, &b, 1);
+	struct snapshot *out[2];
+	ok(snap_queue_pop(&q, out, 2) == 2, "two queued, both taken for processing");
+	snap_queue_release(&q, &out[0], 1); /* a done: the ring's start is free */
+	c = take(&q, 300, 300, 0xc1);       /* 200 left at the end: c wraps */
+	ok(c && c->stack == q.ring && c->ring_gap == 200, "the copy wraps, leaving a gap of 200");
+	snap_queue_release(&q, &out[1], 1); /* b done: only c's 300 bytes wait */
+	ok(snap_queue_fill_percent(&q) == 30,
+	   "with only c's copy waiting, the ring is 30%% full, not counting the gap (%u)",
+	   snap_queue_fill_percent(&q));
+	snap_queue_push(&q, &c, 1);
+	ok(snap_queue_pop(&q, out, 1) == 1, "c taken out");
+	snap_queue_release(&q, out, 1);
+	ok(snap_queue_fill_percent(&q) == 0 && q.ring_used == 0 && q.ring_gaps == 0,
+	   "all released: nothing used, no gap counted");
+	snap_queue_free(&q);
+}
+
 static void test_keeping_up(void)
 {
 	struct snap_queue q;
@@ -480,6 +509,7 @@ int main(void)
 	test_python_only();
 	test_full_ring_and_wrap();
 	test_keeping_up();
+	test_gap_is_no_backlog();
 	test_full_pool();
 	test_order_around_the_pool();
 	test_progress_counts_released_only();
