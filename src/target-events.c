@@ -501,8 +501,12 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 		/* A thread on a CPU is its timer's to sample, at its tick; an
 		 * interrupt would reach it tens of microseconds later, or at the
 		 * end of its next system call.  One not on a CPU stops where it
-		 * is (asleep in a system call, or where it was preempted). */
-		if (cpu_timer_active(&th->timer) && (!idle || tgt_thread_running(t, th)))
+		 * is (asleep in a system call, or where it was preempted).  One
+		 * whose timer stopped it within the last period has had its
+		 * sample for it: asking its state would cost a read per round
+		 * that takes a CPU from the target at each tick. */
+		if (cpu_timer_active(&th->timer) &&
+		    (!idle || now - th->resumed_ns < t->timers.period_ns || tgt_thread_running(t, th)))
 			continue;
 		if (!idle && !tgt_thread_running(t, th))
 			continue;

@@ -37,6 +37,40 @@ def truth_of(stdout, names):
     return dict(zip(names, (float(g) for g in m.groups()))) if m else None
 
 
+def cpu_share(p):
+    """How much of a CPU the target had while sampled (its timers' CPU time
+    over the run's length)."""
+    cpu, seconds = p.stats.get("timer_cpu_seconds"), p.stats.get("seconds")
+    return float(cpu) / float(seconds) if cpu and seconds else 1.0
+
+
+def profile_on_a_cpu(args, out, attempts=3):
+    """A run whose target had at least half a CPU, or the best of
+    `attempts`.  A CPU-time split is only measured where the target runs:
+    starved by other jobs (under a quarter of a CPU once in CI, beside an
+    ASan build), each stop waits for a CPU with the kernel's part of it
+    charged to where the thread stopped, and at 9999 Hz a 2% system call
+    grew to 7% against the program's own measure, which leaves those
+    waits out."""
+    best = None
+    for _ in range(attempts):
+        run = profile(args, out)
+        if best is None or (run[0].stats and cpu_share(run[0]) > cpu_share(best[0])):
+            best = run
+        if cpu_share(run[0]) >= 0.5:
+            break
+    return best
+
+
+def starved(what, p):
+    share = cpu_share(p)
+    if share < 0.5:
+        skip(what, "the target had %.0f%% of a CPU in the best of 3 runs: the machine is too busy "
+             "to measure a CPU-time split" % (100 * share))
+        return True
+    return False
+
+
 def in_stack(record, name):
     return any(s == name or s.startswith(name + ".") or s.startswith("py::%s:" % name)
                for s in record.syms())
@@ -49,17 +83,49 @@ def shares(records, names):
     return {n: c / total for n, c in counts.items()} if total else None, total
 
 
-def check(what, measured, total, truth, min_samples, stderr=""):
-    far = {n: (measured[n], truth[n]) for n in truth
-           if truth[n] > 0.05 and abs(measured[n] - truth[n]) > TOLERANCE} if measured else truth
+def far_from(measured, total, truth, min_samples):
+    """The functions over 5% measured outside the tolerance (all of them
+    when too few samples were taken)."""
+    if not measured or total < min_samples:
+        return dict(truth)
+    return {n: (measured[n], truth[n]) for n in truth
+            if truth[n] > 0.05 and abs(measured[n] - truth[n]) > TOLERANCE}
+
+
+def check(what, measured, total, truth, min_samples, stderr="", tries=1):
+    far = far_from(measured, total, truth, min_samples)
     # On failure, how the stops were taken says why.
     how = "\n".join(line for line in stderr.splitlines()
                     if "stops:" in line or "samples from" in line or "warning" in line)
-    return ok(measured is not None and total >= min_samples and not far,
-              "%s: %s (truth %s, %d samples)" % (
+    return ok(not far,
+              "%s: %s (truth %s, %d samples%s)" % (
                   what, " ".join("%s %.1f%%" % (n, 100 * v) for n, v in (measured or {}).items()),
-                  " ".join("%.1f%%" % (100 * v) for v in truth.values()), total),
+                  " ".join("%.1f%%" % (100 * v) for v in truth.values()), total,
+                  ", second run" if tries > 1 else ""),
               "%s\n%s" % (far, how))
+
+
+def measure_split(what, args, out, names, min_samples):
+    """Profiles a program that measures its own split, and checks the
+    profile against it.  Both are measurements on a shared machine: a
+    neighbour's burst once moved one of them 2 points (15.0% against
+    13.0%, where five runs beside it gave 12.0-13.6%).  A miss is
+    measured again, and only two misses in a row fail: the bug this
+    guards against (80% of the samples in a 1.7% system call) misses by
+    far every time."""
+    for tries in (1, 2):
+        p, records, err = profile_on_a_cpu(args, out)
+        truth = truth_of(p.stdout, names)
+        if not ok(records is not None and truth, "%s: runs" % what,
+                  (err or "") + p.stdout + p.stderr):
+            return
+        if starved(what, p):
+            return
+        measured, total = shares(records, names)
+        if tries == 2 or not far_from(measured, total, truth, min_samples):
+            check(what, measured, total, truth, min_samples, p.stderr, tries)
+            return
+        diag("%s: %s against %s, measured again" % (what, measured, truth))
 
 
 # A C loop: 500 iterations per getppid (the call 13% of the time) and
@@ -71,15 +137,9 @@ if syscalls:
         for hz in ("999", "9999"):
             for mode in ([], ["--idle"]):
                 out = os.path.join(TMP, "syscalls-%d-%s%s.perf" % (every, hz, "".join(mode)))
-                p, records, err = profile(mode + ["-F", hz, "--", syscalls, str(every),
-                                                  SECONDS[hz]], out)
-                truth = truth_of(p.stdout, names)
-                if not ok(records is not None and truth, "C loop, a system call per %d: runs"
-                          % every, (err or "") + p.stdout + p.stderr):
-                    continue
-                measured, total = shares(records, names)
-                check("C loop, a system call per %d, -F %s %s" % (every, hz, " ".join(mode)),
-                      measured, total, truth, 2500 if hz == "999" else 3000, p.stderr)
+                measure_split("C loop, a system call per %d, -F %s %s" % (every, hz, " ".join(mode)),
+                              mode + ["-F", hz, "--", syscalls, str(every), SECONDS[hz]], out,
+                              names, 2500 if hz == "999" else 3000)
     # What the summary says: with timers, stops on a system call's exit
     # as often as the thread is in one; the interrupts of
     # --stop-by=interrupt, and of a container whose seccomp profile forbids
@@ -130,16 +190,11 @@ else:
     for hz in ("999", "9999"):
         for mode in ([], ["--idle"]):
             out = os.path.join(TMP, "dirwalk-%s%s.perf" % (hz, "".join(mode)))
-            p, records, err = profile(mode + ["-F", hz, "--", python, target("dirwalk.py"), tree,
-                                              "8" if hz == "999" else "3"], out)
-            truth = truth_of(p.stdout, names)
-            if not ok(records is not None and truth, "directory walk runs",
-                      (err or "") + p.stdout + p.stderr):
-                continue
-            measured, total = shares(records, names)
-            check("Python directory walk (%s), -F %s %s" % (os.path.basename(python), hz,
-                                                            " ".join(mode)),
-                  measured, total, truth, 2500 if hz == "999" else 3000, p.stderr)
+            measure_split("Python directory walk (%s), -F %s %s" % (os.path.basename(python), hz,
+                                                                   " ".join(mode)),
+                          mode + ["-F", hz, "--", python, target("dirwalk.py"), tree,
+                                  "8" if hz == "999" else "3"], out,
+                          names, 2500 if hz == "999" else 3000)
 
 
 # A phase 500 Python calls deep, 7-9% of the time: its samples cost the

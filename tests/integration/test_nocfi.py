@@ -168,11 +168,14 @@ def entry_point_tests():
             continue
         leaf = [r for r in records if r.frames and names(r)[0] == "spin_leaf"]
         whole = [r for r in leaf if names(r) == ["spin_leaf", "entry_main", "_start"]]
+        # A sample taken while processing is behind has no stack copy
+        # (under ASan on a busy machine, a few): nothing to unwind.
+        unwound = len(records) - int(p.stats.get("failed_no_native", 0))
         ok(len(leaf) > 200 and len(whole) == len(leaf) and
-           native_count(p, "native_complete") == len(records) and
+           native_count(p, "native_complete") == unwound and
            native_count(p, "native_no_cfi") == 0,
-           "nocfi-entry, %s: %d of %d leaf samples end at the entry point, all counted complete"
-           % (backend, len(whole), len(leaf)),
+           "nocfi-entry, %s: %d of %d leaf samples end at the entry point, all %d unwound counted complete"
+           % (backend, len(whole), len(leaf), unwound),
            p.stderr + "\n".join(" ".join(names(r)) for r in leaf if r not in whole)[:1500])
 
 
