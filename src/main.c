@@ -15,10 +15,15 @@
 
 #include "debuginfo.h"
 #include "options.h"
+#include "procfs.h"
+#include "progress.h"
 #include "pyruntime.h"
 #include "pyversions.h"
+#include "report.h"
 #include "sampler.h"
 #include "summary.h"
+#include "top.h"
+#include "writer.h"
 
 /* Exit statuses of pysample's own failures (launch mode otherwise exits
  * with the program's status). */
@@ -199,6 +204,64 @@ static void catch_sigbus(void)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
+/* What the profile's header names: the command line, or the pid. */
+static const char *describe_target(const struct options *opt, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!opt->command) {
+		snprintf(buf, len, "pid %d", (int)opt->pid);
+		return buf;
+	}
+	for (char **a = opt->command; *a && n + 1 < len; a++) {
+		int k = snprintf(buf + n, len - n, "%s%s", n ? " " : "", *a);
+		if (k < 0)
+			break;
+		n += (size_t)k;
+	}
+	return buf;
+}
+
+/* One line at the start: what is sampled, how, where the profile goes,
+ * and how it ends. */
+static void say_start(const struct options *opt, const struct target *t)
+{
+	char comm[64] = "";
+
+	procfs_thread_comm(t->pid, t->pid, comm, sizeof(comm));
+	fprintf(stderr, "pysample: sampling process %d (%s) at %g Hz%s, writing %s%s%s; %s\n",
+		(int)t->pid, comm[0] ? comm : "?", opt->hz, opt->idle ? " (wall clock)" : "",
+		opt->output ? opt->output : "to standard output", opt->output ? " as " : "",
+		opt->output ? opt->format->name : "",
+		opt->command ? "until it exits (Ctrl-C stops it too)"
+			     : opt->duration ? "Ctrl-C to stop early" : "Ctrl-C to stop");
+}
+
+/* One line at the end: what was written, and what opens it. */
+static void say_end(const struct options *opt, uint64_t samples, bool failed)
+{
+	static const struct {
+		const char *format, *hint;
+	} hints[] = {
+		{ "perf", "view it with: pysample report FILE -o profile.svg, or in speedscope or "
+			  "the Firefox Profiler" },
+		{ "svg", "open it in a web browser" },
+		{ "speedscope", "open it at https://www.speedscope.app" },
+		{ "pprof", "view it with: go tool pprof -http=: FILE" },
+		{ "collapsed", "view it with: flamegraph.pl FILE > profile.svg" },
+	};
+	const char *hint = "";
+
+	if (failed || !opt->output)
+		return; /* the summary said why; on stdout the reader knows */
+	for (size_t i = 0; i < ARRAY_SIZE(hints); i++)
+		if (strcmp(hints[i].format, opt->format->name) == 0)
+			hint = hints[i].hint;
+	fprintf(stderr, "pysample: wrote %llu samples to %s (%s); %s\n", (unsigned long long)samples,
+		opt->output, opt->format->name, hint);
+}
+
 /* --stats: the numbers for scripts, written whole or not at all. */
 static void write_stats(const char *path, const struct run_report *report)
 {
@@ -232,6 +295,10 @@ int main(int argc, char **argv)
 	pys_set_fatal_handler(fatal);
 	catch_sigbus();
 
+	/* Subcommands first: "report" cannot be a program to launch without
+	 * "--" before it. */
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	switch (options_parse(argc, argv, &opt)) {
 	case PARSE_EXIT_OK:
 		return 0;
@@ -265,22 +332,48 @@ int main(int argc, char **argv)
 	}
 	output_start(&out);
 	running = &target;
-	sampler_init(&s, &opt, &target, out.fd);
+	struct writer_options wopt = { .reverse = opt.reverse, .lines = opt.lines,
+				       .event = opt.idle ? "wall-clock" : "cpu-clock" };
+	struct writer *writer = writer_open(opt.format, out.fd, &wopt);
+	struct writer *top = opt.top ? top_writer_open(opt.top, stderr) : NULL;
+	struct writer *tee = top ? writer_tee(writer, top) : writer;
+	sampler_init(&s, &opt, &target, tee);
+	struct progress progress = { 0 };
+	if (!opt.quiet) {
+		say_start(&opt, &target);
+		progress_start(&progress, STDERR_FILENO, &s.processor, &s.queue);
+	}
 	sampler_run(&s);
 	/* The snapshots are copies: the target runs on while they are
 	 * processed, rather than wait stopped for the last of them. */
 	target_detach(&target);
+	progress_stop(&progress);
 	sampler_finish(&s);
 	if (target.launched)
 		status = exit_status_of(target_wait_child(&target));
 	struct run_report report;
 	sampler_report(&s, &report);
+	char command[512];
+	struct run_info info = {
+		.command = describe_target(&opt, command, sizeof(command)),
+		.event = wopt.event, .hz = opt.hz, .seconds = report.seconds,
+		.samples = report.processing->records, .lost = summary_samples_lost(&report),
+	};
+	/* The aggregating formats are written now, and can fail now. */
+	if (!tee->ops->end(tee, &info))
+		s.processor.st.output_failed = true;
+	tee->ops->free(tee);
+	summary_note_usage(&report);
 	summary_print(stderr, &report);
-	if (opt.stats)
-		write_stats(opt.stats, &report);
+	if (!opt.quiet)
+		say_end(&opt, report.processing->records, report.processing->output_failed);
 	if (report.processing->output_failed)
 		status = status ? status : 1;
-	if (!sampler_found_python(&s))
+	if (opt.stats)
+		write_stats(opt.stats, &report);
+	if (!sampler_found_python(&s) && sampler_python_unsupported(&s))
+		pys_warn("no Python frames were found: %s", sampler_python_unsupported(&s));
+	else if (!sampler_found_python(&s))
 		pys_warn("no Python frames were found: process %d%s never showed an initialised "
 			 "CPython (3.8+) runtime (run with -v for details).%s",
 			 (int)target.pid, opt.subprocesses ? " and its children" : "",

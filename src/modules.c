@@ -83,8 +83,10 @@ void modules_free(struct modules *m)
 	procmaps_free(&m->maps);
 	perf_map_free(&m->perfmap);
 	free(m->cfi_cache);
-	for (size_t i = 0; i < m->nreported; i++)
+	for (size_t i = 0; i < m->nreported; i++) {
+		free(m->reported[i]->build_id);
 		free(m->reported[i]);
+	}
 	free(m->reported);
 	memset(m, 0, sizeof(*m));
 	m->vdso_fd = m->exe_fd = -1;
@@ -119,7 +121,7 @@ static struct module_info *remember(struct modules *m, Dwfl_Module *mod, const c
 	return info;
 }
 
-const struct module_info *modules_info(Dwfl_Module *mod)
+static struct module_info *info_of(Dwfl_Module *mod)
 {
 	void **userdata = NULL;
 
@@ -127,6 +129,34 @@ const struct module_info *modules_info(Dwfl_Module *mod)
 	    !userdata)
 		return NULL;
 	return *userdata;
+}
+
+const struct module_info *modules_info(Dwfl_Module *mod)
+{
+	return info_of(mod);
+}
+
+const char *modules_build_id(Dwfl_Module *mod)
+{
+	struct module_info *info = info_of(mod);
+	const unsigned char *id = NULL;
+	GElf_Addr vaddr;
+	int len;
+
+	if (!info)
+		return NULL;
+	if (info->build_id_checked)
+		return info->build_id;
+	info->build_id_checked = true;
+	len = dwfl_module_build_id(mod, &id, &vaddr);
+	/* The note is the module file's bytes: a length past any real
+	 * build-id (SHA-1 is 20) is garbage, not an identity. */
+	if (len <= 0 || len > DEBUGINFO_MAX_BUILD_ID || !id)
+		return NULL;
+	info->build_id = xmalloc((size_t)len * 2 + 1);
+	for (int i = 0; i < len; i++)
+		snprintf(info->build_id + 2 * i, 3, "%02x", id[i]);
+	return info->build_id;
 }
 
 const char *modules_name(Dwfl_Module *mod)

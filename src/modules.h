@@ -28,6 +28,8 @@ struct module_info {
 	pid_t pid;
 	struct debug_found debug; /* its separate debug data (debuginfo.h) */
 	bool dwarf_checked, dwarf_usable;
+	bool build_id_checked;
+	char *build_id; /* modules_build_id's answer, once asked; NULL: none */
 	char path[]; /* as the target's maps name it */
 };
 
@@ -62,6 +64,10 @@ Dwfl_Module *modules_find(struct modules *m, uint64_t pc);
 const char *modules_name(Dwfl_Module *mod);
 /* pysample's record of the module, or NULL. */
 const struct module_info *modules_info(Dwfl_Module *mod);
+/* The module's GNU build-id as lowercase hex (as readelf -n and pprof
+ * show it), or NULL when it has none.  Read once per module; valid, like
+ * the path, until modules_free. */
+const char *modules_build_id(Dwfl_Module *mod);
 /* The mapping holding addr (from the last report), or NULL. */
 const struct map_entry *modules_mapping(const struct modules *m, uint64_t addr);
 /* Does .eh_frame or .debug_frame describe the code at addr (for a caller

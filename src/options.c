@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "pyruntime.h"
+#include "writer.h"
 
 #define MAX_HZ 100000.0
 
@@ -24,10 +25,21 @@ void options_usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  -p, --pid=PID          attach to a running process; detach at the end\n"
-	      "  -F, --hz=N             samples per second per thread (default 999, at most 100000)\n"
+	      "  -F, --hz=N             samples per second per thread (default 999, at most\n"
+	      "                         100000); -r, --rate=N is the same\n"
 	      "  -d, --duration=SECS    stop after SECS seconds (default: until the target\n"
 	      "                         exits, or Ctrl-C/SIGTERM in attach mode)\n"
 	      "  -o, --output=FILE      write the profile to FILE instead of standard output\n"
+	      "  -f, --format=FORMAT    perf (`perf script` text, the default), collapsed\n"
+	      "                         (folded stacks), svg (an interactive flame graph),\n"
+	      "                         speedscope (JSON) or pprof (gzipped profile.proto);\n"
+	      "                         by default the one -o's name ends with: .perf .txt,\n"
+	      "                         .folded .collapsed, .svg, .speedscope.json,\n"
+	      "                         .pb.gz .pprof\n"
+	      "      --reverse          svg: an icicle graph, the hottest leaves on top and\n"
+	      "                         their callers below\n"
+	      "      --top=N            also print the N hottest functions (self and total\n"
+	      "                         share) to standard error at the end\n"
 	      "  -s, --subprocesses     follow child processes too (fork, vfork, clone, exec;\n"
 	      "                         with -p, the running descendants as well); sampling\n"
 	      "                         ends when the first process exits\n"
@@ -74,6 +86,8 @@ void options_usage(FILE *out)
 	      "                         default it runs at SCHED_FIFO 1 when allowed, else at\n"
 	      "                         nice -10, so the clock never waits for a CPU; above\n"
 	      "                         10 kHz, where it spins between ticks, at nice -10)\n"
+	      "  -q, --quiet            no start line, end line or progress line on standard\n"
+	      "                         error (the summary stays)\n"
 	      "  -v, --verbose          say more about what pysample finds\n"
 	      "  -h, --help             show this help and exit\n"
 	      "  -V, --version          show the version and exit\n"
@@ -83,8 +97,9 @@ void options_usage(FILE *out)
 	      "program itself writes to standard output.  A summary goes to standard error.\n"
 	      "\n"
 	      "Example:\n"
+	      "  pysample -o profile.svg -- python3 script.py     a flame graph to open\n"
 	      "  pysample -F 999 -o out.perf -- python3 script.py\n"
-	      "  stackcollapse-perf.pl out.perf | flamegraph.pl > out.svg\n",
+	      "  pysample report out.perf -o out.pb.gz            convert perf script text\n",
 	      out);
 }
 
@@ -105,14 +120,35 @@ enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
 	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME, OPT_STOP_BY,
-	OPT_DEBUGINFOD, OPT_STATS
+	OPT_DEBUGINFOD, OPT_STATS, OPT_REVERSE, OPT_TOP
 };
+
+/*
+ * getopt_long takes any unambiguous prefix of an option's name, so
+ * `--native` silently meant --native-all: a user's guess at an option
+ * must fail, not pick one for them.  `arg` is the argument getopt_long
+ * just read as the option `name`.
+ */
+static bool spelled_out(const char *arg, const char *name)
+{
+	size_t typed = strcspn(arg + 2, "=");
+
+	if (strncmp(arg, "--", 2) == 0 && typed == strlen(name) &&
+	    strncmp(arg + 2, name, typed) == 0)
+		return true;
+	pys_error("unknown option '%.*s': did you mean --%s? (options must be spelled out)",
+		  (int)(2 + typed), arg, name);
+	fputs("Try 'pysample --help' for more information.\n", stderr);
+	return false;
+}
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt)
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "hz", required_argument, NULL, 'F' },
+		{ "rate", required_argument, NULL, 'F' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "subprocesses", no_argument, NULL, 's' },
@@ -134,13 +170,16 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "runtime-by-scan", no_argument, NULL, OPT_RUNTIME_BY_SCAN },
 		{ "pid-namespace", required_argument, NULL, OPT_PID_NAMESPACE },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "format", required_argument, NULL, 'f' },
+		{ "reverse", no_argument, NULL, OPT_REVERSE },
+		{ "top", required_argument, NULL, OPT_TOP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	double v;
-	int c;
+	int c, before, longindex;
 
 	memset(opt, 0, sizeof(*opt));
 	opt->hz = 999;
@@ -150,7 +189,14 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 	opt->realtime = true;
 	opt->stack_bytes = 65536;
 	/* "+": stop at the first non-option, so the command keeps its own options. */
-	while ((c = getopt_long(argc, argv, "+p:F:d:o:svhV", longopts, NULL)) != -1) {
+	for (;;) {
+		before = optind;
+		longindex = -1;
+		c = getopt_long(argc, argv, "+p:F:d:o:f:r:qsvhV", longopts, &longindex);
+		if (c == -1)
+			break;
+		if (longindex >= 0 && !spelled_out(argv[before], longopts[longindex].name))
+			return PARSE_USAGE;
 		switch (c) {
 		case 'p':
 			if (!parse_number(optarg, 1, 4194304, &v) || v != (double)(pid_t)v) {
@@ -160,6 +206,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			opt->pid = (pid_t)v;
 			break;
 		case 'F':
+		case 'r': /* py-spy's name for it */
 			if (!parse_number(optarg, 0.001, MAX_HZ, &opt->hz)) {
 				pys_error("invalid rate '%s': give samples per second, up to %.0f",
 					  optarg, MAX_HZ);
@@ -247,6 +294,24 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		case OPT_STATS:
 			opt->stats = optarg;
 			break;
+		case 'f':
+			opt->format = writer_by_name(optarg);
+			if (!opt->format) {
+				pys_error("unknown format '%s': give one of %s", optarg, writer_names());
+				return PARSE_USAGE;
+			}
+			break;
+		case OPT_REVERSE:
+			opt->reverse = true;
+			break;
+		case OPT_TOP:
+			if (!parse_number(optarg, 1, 100000, &v) || v != (double)(unsigned)v) {
+				pys_error("invalid --top '%s': give how many functions to list, e.g. 20",
+					  optarg);
+				return PARSE_USAGE;
+			}
+			opt->top = (unsigned)v;
+			break;
 		case OPT_RUNTIME_BY_SCAN:
 			opt->runtime_by_scan = true;
 			break;
@@ -255,6 +320,9 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			break;
 		case 'v':
 			pys_verbose++;
+			break;
+		case 'q':
+			opt->quiet = true;
 			break;
 		case 'h':
 			options_usage(stdout);
@@ -285,6 +353,8 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		pys_error("give either -p PID or a command to launch, not both");
 		return PARSE_USAGE;
 	}
+	if (!opt->format)
+		opt->format = writer_by_path(opt->output);
 	if (!opt->pid && !opt->command) {
 		pys_error("nothing to profile: give -p PID or a command after --");
 		fputs("Try 'pysample --help' for more information.\n", stderr);

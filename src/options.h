@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+struct writer_ops;
+
 struct options {
 	pid_t pid;            /* attach mode when > 0 */
 	char **command;       /* launch mode: argv of the program */
@@ -32,6 +34,10 @@ struct options {
 	const char *dump_layout; /* "3.11": print the table layout and exit */
 	bool runtime_by_scan; /* find CPython 3.13+ by its debug offsets' cookie only */
 	const char *stats;    /* --stats: the run's numbers, key=value, to this file */
+	const struct writer_ops *format; /* -f, or guessed from -o's name */
+	bool reverse;         /* svg: icicle */
+	unsigned top;         /* --top N: the hottest functions on stderr at the end */
+	bool quiet;           /* -q: no start, end or progress line */
 };
 
 enum parse_result { PARSE_OK, PARSE_EXIT_OK, PARSE_USAGE };

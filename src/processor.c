@@ -23,13 +23,13 @@
 #define MAX_NATIVE_SESSIONS 32
 
 void processor_init(struct processor *p, const struct options *opt, pid_t main_pid,
-		    uint64_t period_ns, int out_fd)
+		    uint64_t period_ns, struct writer *writer)
 {
 	memset(p, 0, sizeof(*p));
 	p->opt = opt;
 	p->main_pid = main_pid;
 	p->period_ns = period_ns;
-	output_init(&p->out, out_fd, opt->idle ? "wall-clock" : "cpu-clock");
+	p->writer = writer;
 	if (!opt->python_only)
 		p->unwind_ops = unwind_backend(opt->unwinder);
 	if (opt->insn) {
@@ -133,7 +133,7 @@ void processor_free(struct processor *p)
 	free(p->unwound.frames);
 	free(p->frame_syms);
 	free(p->merged);
-	output_free(&p->out);
+	free(p->frames);
 }
 
 static const struct map_entry *module_of(struct native_session *np, uint64_t pc)
@@ -163,44 +163,63 @@ static void count_status(struct processor_stats *st, enum py_snap_status status)
 	}
 }
 
-static void emit_python_frame(struct processor *p, const struct py_frame_ref *f)
+static struct sample_frame *push_frame(struct processor *p)
 {
-	/* Names and files are interned for the whole run (pycode.c): their
-	 * addresses stand for their text. */
-	const struct output_memo_key key = { { f->code, f->instr, (uintptr_t)f->name,
-						(uintptr_t)f->filename,
-						p->opt->lines ? (uint64_t)(uint32_t)f->line : 0 } };
-	size_t start = p->out.len;
-	char sym[4096];
-
-	if (!f->name) {
-		p->st.frames_unnamed++;
-		output_frame(&p->out, f->code, "py::[unreadable code object]", f->instr, NULL);
-		return;
-	}
-	if (output_recall(&p->out, &key))
-		return;
-	/* CPython's perf trampolines name frames "py::qualname:filename". */
-	if (p->opt->lines)
-		snprintf(sym, sizeof(sym), "py::%s:%s:%d", f->name, f->filename, f->line);
-	else
-		snprintf(sym, sizeof(sym), "py::%s:%s", f->name, f->filename);
-	output_frame(&p->out, f->code, sym, f->instr, f->filename);
-	output_remember(&p->out, &key, start);
+	grow_array((void **)&p->frames, &p->frames_cap, p->nframes, sizeof(*p->frames));
+	p->frames[p->nframes] = (struct sample_frame){ 0 };
+	return &p->frames[p->nframes++];
 }
 
-static void emit_native_frame(struct processor *p, const struct native_frame *f,
+static void push_marker(struct processor *p, const char *text)
+{
+	struct sample_frame *f = push_frame(p);
+	f->kind = FRAME_MARKER;
+	f->name = text;
+	f->interned = true;
+}
+
+static void push_python_frame(struct processor *p, const struct py_frame_ref *py)
+{
+	struct sample_frame *f = push_frame(p);
+
+	/* Names and files are interned for the whole run (pycode.c). */
+	f->kind = FRAME_PYTHON;
+	f->addr = py->code;
+	f->offset = py->instr;
+	f->name = py->name ? py->name : "[unreadable code object]";
+	f->module = py->name ? py->filename : NULL;
+	f->line = p->opt->lines ? py->line : 0;
+	f->first_line = py->first_line;
+	f->interned = true;
+	if (!py->name)
+		p->st.frames_unnamed++;
+}
+
+static void push_native_frame(struct processor *p, const struct native_frame *nf,
 			      const struct symbol *sym)
 {
-	/* perf's layout for inline chains: each inlined function on its own
-	 * line at the same address, "(inlined)" in place of the dso. */
-	for (size_t i = 0; i < sym->ninlined; i++)
-		output_frame(&p->out, f->pc, sym->inlined[i], sym->offset, "inlined");
-	output_frame(&p->out, f->pc, sym->name, sym->offset, sym->module);
+	struct sample_frame *f;
+
+	for (size_t i = 0; i < sym->ninlined; i++) {
+		f = push_frame(p);
+		f->kind = FRAME_INLINED;
+		f->addr = nf->pc;
+		f->offset = sym->offset;
+		f->name = sym->inlined[i];
+		f->module = sym->module;
+		f->build_id = sym->build_id;
+	}
+	f = push_frame(p);
+	f->kind = FRAME_NATIVE;
+	f->addr = nf->pc;
+	f->offset = sym->offset;
+	f->name = sym->name;
+	f->module = sym->module;
+	f->build_id = sym->build_id;
 }
 
-/* Unwinds, names and merges one snapshot, and writes its frames. */
-static void emit_merged(struct processor *p, struct native_session *np,
+/* Unwinds, names and merges one snapshot, and adds its frames. */
+static void push_merged(struct processor *p, struct native_session *np,
 			const struct snapshot *snap)
 {
 	struct unwind_result *ur = &p->unwound;
@@ -235,39 +254,32 @@ static void emit_merged(struct processor *p, struct native_session *np,
 	for (size_t i = 0; i < n; i++) {
 		size_t k = p->merged[i].index;
 		if (p->merged[i].kind == MERGED_PYTHON)
-			emit_python_frame(p, &snap->py[k]);
+			push_python_frame(p, &snap->py[k]);
 		else
-			emit_native_frame(p, &ur->frames[k], &p->frame_syms[k]);
+			push_native_frame(p, &ur->frames[k], &p->frame_syms[k]);
 	}
 	if (ur->end == UNWIND_CUT_BY_COPY)
-		output_frame(&p->out, 0, "[stack cut at --stack-bytes]", 0, "[pysample]");
+		push_marker(p, "[stack cut at --stack-bytes]");
 	else if (ur->end == UNWIND_MAX_FRAMES)
-		output_frame(&p->out, 0, "[stack cut at --max-frames]", 0, "[pysample]");
+		push_marker(p, "[stack cut at --max-frames]");
 	else if (ur->end == UNWIND_INSN_UNSURE)
-		output_frame(&p->out, 0, "[native frames cut: no CFI, analysis unsure]", 0,
-			     "[pysample]");
+		push_marker(p, "[native frames cut: no CFI, analysis unsure]");
 	else if (ur->end == UNWIND_FAILED)
-		output_frame(&p->out, 0, "[native frames cut: unreadable]", 0, "[pysample]");
-}
-
-/* The instruction at the sampled pc, as copied at the stop. */
-static void emit_insn(struct processor *p, const struct snapshot *snap)
-{
-	char text[160];
-	size_t len = snap->insn_len ? insn_format(p->insn_text, snap->insn, snap->insn_len,
-						  arch_regs_pc(&snap->regs), text, sizeof(text))
-				    : 0;
-
-	if (len)
-		output_insn(&p->out, snap->insn, len, text);
-	else
-		output_insn(&p->out, snap->insn, 0, "[unreadable]");
+		push_marker(p, "[native frames cut: unreadable]");
 }
 
 void processor_handle(struct processor *p, const struct snapshot *snap)
 {
 	uint64_t waited = now_ns() - snap->time_ns;
 	struct native_session *np = native_for(p, snap);
+	char insn_text[160];
+	struct sample_record r = {
+		.comm = snap->comm,
+		.pid = p->opt->pid_namespace_target ? snap->ns_pid : snap->pid,
+		.tid = p->opt->pid_namespace_target ? snap->ns_tid : snap->tid,
+		.time_ns = snap->time_ns,
+		.period_ns = p->period_ns,
+	};
 
 	if (waited > p->st.latency_ns_max)
 		p->st.latency_ns_max = waited;
@@ -276,41 +288,45 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 		return; /* counted; a mixed-up stack is worse than none */
 	if (!snap->have_regs && !p->opt->nonblocking)
 		p->st.regs_failed++;
-	if (p->opt->pid_namespace_target)
-		output_record_begin(&p->out, snap->comm, snap->ns_pid, snap->ns_tid, snap->time_ns,
-				    p->period_ns);
-	else
-		output_record_begin(&p->out, snap->comm, snap->pid, snap->tid, snap->time_ns,
-				    p->period_ns);
+	p->nframes = 0;
 	if (np->ready && snap->have_regs && !snap->stack_left_out) {
-		emit_merged(p, np, snap);
+		push_merged(p, np, snap);
 	} else if (snap->npy && snap->rt) {
 		for (size_t i = 0; i < snap->npy; i++)
-			emit_python_frame(p, &snap->py[i]);
+			push_python_frame(p, &snap->py[i]);
 	} else if (snap->have_regs) {
 		/* No Python on this thread right now: say where it is natively. */
-		uint64_t pc = arch_regs_pc(&snap->regs);
-		const struct map_entry *m = module_of(np, pc);
-		output_frame(&p->out, pc, NULL, 0, m && m->path[0] ? m->path : NULL);
+		struct sample_frame *f = push_frame(p);
+		const struct map_entry *m = module_of(np, arch_regs_pc(&snap->regs));
+		f->kind = FRAME_NATIVE;
+		f->addr = arch_regs_pc(&snap->regs);
+		f->module = m && m->path[0] ? m->path : NULL;
 	}
 	if (snap->stack_left_out)
-		output_frame(&p->out, 0, "[native frames left out: processing behind]", 0,
-			     "[pysample]");
+		push_marker(p, "[native frames left out: processing behind]");
 	/* Python frames past this point could not be read: say so where the
 	 * missing callers would be, as for a cut native stack. */
 	if (snap->py_status == PYSNAP_READ_FAILED)
-		output_frame(&p->out, 0, "[Python frames cut: unreadable memory]", 0, "[pysample]");
+		push_marker(p, "[Python frames cut: unreadable memory]");
 	else if (snap->py_status == PYSNAP_CHAIN_CUT)
-		output_frame(&p->out, 0, "[Python frames cut: caught between two frames]", 0,
-			     "[pysample]");
+		push_marker(p, "[Python frames cut: caught between two frames]");
 	else if (snap->py_status == PYSNAP_TRUNCATED)
-		output_frame(&p->out, 0, "[Python frames cut: over --max-frames, or a cycle]", 0,
-			     "[pysample]");
-	if (p->insn_text && snap->have_regs)
-		emit_insn(p, snap);
-	output_record_end(&p->out);
+		push_marker(p, "[Python frames cut: over --max-frames, or a cycle]");
+	if (p->insn_text && snap->have_regs) {
+		size_t len = snap->insn_len ? insn_format(p->insn_text, snap->insn, snap->insn_len,
+							  arch_regs_pc(&snap->regs), insn_text,
+							  sizeof(insn_text))
+					    : 0;
+		r.insn = snap->insn;
+		r.insn_len = len;
+		r.insn_text = len ? insn_text : "[unreadable]";
+	}
+	r.frames = p->frames;
+	r.nframes = p->nframes;
+	p->writer->ops->sample(p->writer, &r);
 	p->st.records++;
-	if (p->out.write_failed)
+	atomic_store_explicit(&p->written, p->st.records, memory_order_relaxed);
+	if (p->writer->failed)
 		atomic_store(&p->output_failed, true);
 }
 
@@ -421,7 +437,7 @@ static void *thread_main(void *arg)
 		}
 		snap_queue_release(p->queue, batch, n);
 	}
-	if (!output_flush(&p->out))
+	if (p->writer->ops->flush && !p->writer->ops->flush(p->writer))
 		atomic_store(&p->output_failed, true);
 	atomic_store(&p->finished, true);
 	/* The sampling thread may be waiting for this (its signalfd takes

@@ -2,7 +2,7 @@
 /*
  * The processing thread: turns snapshots into records, off the sampling
  * thread: native unwind -> symbolize -> merge with the Python frames
- * (named already, on the sampling thread) -> output.  It owns the caches
+ * (named already, on the sampling thread) -> a writer (writer.h).  It owns the caches
  * of the native stages (modules, CFI, symbols: its native sessions) and
  * starts a session over when a snapshot comes from a new address space.
  */
@@ -16,7 +16,7 @@
 #include "merge.h"
 #include "modules.h"
 #include "options.h"
-#include "output.h"
+#include "writer.h"
 #include "pyframes.h"
 #include "snapqueue.h"
 #include "histogram.h"
@@ -73,7 +73,9 @@ struct processor {
 	pthread_t thread;
 	bool running;
 
-	struct output out;
+	struct writer *writer; /* main's: the processing thread writes samples into it */
+	struct sample_frame *frames; /* the sample being written */
+	size_t nframes, frames_cap;
 
 	const struct unwind_ops *unwind_ops; /* NULL with --python-only */
 	/* A cache of native sessions, one per address space recently sampled
@@ -104,6 +106,7 @@ struct processor {
 	atomic_bool finished; /* the thread has written what it will write */
 	pid_t starter_tid;    /* woken (SIGCHLD) when it has */
 	atomic_bool output_failed; /* a write of the profile failed (EPIPE, ENOSPC) */
+	atomic_uint_least64_t written; /* records so far, for the progress line */
 	uint64_t abandoned;
 	struct processor_stats st;
 };
@@ -111,7 +114,7 @@ struct processor {
 /* `main_pid`: the process launched or attached (its native session is
  * never evicted). */
 void processor_init(struct processor *p, const struct options *opt, pid_t main_pid,
-		    uint64_t period_ns, int out_fd);
+		    uint64_t period_ns, struct writer *writer);
 /* Called by the sampling thread with the queue's fill after each round:
  * a processing thread giving way that falls behind gets its priority back. */
 void processor_note_backlog(struct processor *p, unsigned fill_percent);

@@ -415,6 +415,7 @@ void py_code_name_frames(struct py_code_cache *c, pid_t pid, const struct py_lay
 		struct py_code_info *ci = infos[i];
 		frames[i].name = ci ? ci->name : NULL;
 		frames[i].filename = ci ? ci->filename : NULL;
+		frames[i].first_line = ci ? ci->firstlineno : 0;
 		if (!ci)
 			frames[i].line = -1;
 		else if (frames[i].flags & PYF_NOT_STARTED)

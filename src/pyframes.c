@@ -193,6 +193,8 @@ static void scan_thread_states(struct py_reader *r)
 				e.tid = (pid_t)load_u64(ts, l->tstate_native_thread_id);
 			else if (npthreads < ARRAY_SIZE(pthreads))
 				pthreads[npthreads++] = e.thread_id;
+			else /* the main thread's state is the oldest, the last */
+				pthreads[ARRAY_SIZE(pthreads) - 1] = e.thread_id;
 			grow_array((void **)&r->threads, &r->threads_cap, r->nthreads, sizeof(e));
 			r->threads[r->nthreads++] = e;
 			tstate = load_u64(ts, l->tstate_next);
@@ -371,6 +373,12 @@ bool py_reader_prepare(struct py_reader *r)
 		return false;
 	d = py_runtime_discover(r->pid, &maps, r->runtime_by_scan, &r->rt, why, sizeof(why));
 	procmaps_free(&maps);
+	if (d == PY_UNSUPPORTED && !r->unsupported[0]) {
+		/* The user must hear it without -v: the whole profile is
+		 * native-only because of it. */
+		snprintf(r->unsupported, sizeof(r->unsupported), "%s", why);
+		pys_warn("%s", why);
+	}
 	if (d != PY_FOUND) {
 		pys_debug("%s", why);
 		return false;

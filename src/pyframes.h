@@ -36,6 +36,10 @@ struct py_reader {
 	size_t nthreads, threads_cap;
 	uint64_t last_scan_ns;
 	unsigned discovery_attempts;
+	/* Why the CPython found cannot be read ("CPython 3.7 ... is not
+	 * supported"): said once as a warning, and again at the end if no
+	 * Python frames were found; "" while none was found unsupported. */
+	char unsupported[512];
 	int pthread_tid_offset; /* where glibc keeps the tid in struct pthread, -1 unknown */
 	struct mem_window window; /* frames read in bulk during a walk */
 	/* Threads recently found without a thread state, so that native

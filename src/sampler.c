@@ -32,7 +32,8 @@
 #define FINISH_POLL_NS 100000000u
 #define EXIT_POLL_NS 1000000u
 
-void sampler_init(struct sampler *s, const struct options *opt, struct target *t, int out_fd)
+void sampler_init(struct sampler *s, const struct options *opt, struct target *t,
+		  struct writer *writer)
 {
 	/* Snapshots are bounded by the ring of stack bytes; the pool is sized
 	 * for shallow stacks (a few KiB each). */
@@ -63,7 +64,7 @@ void sampler_init(struct sampler *s, const struct options *opt, struct target *t
 	 * the floor's 1.54x).  Waking it per round was once needed because
 	 * its bursts were long (slow symbol look-ups); they no longer are. */
 	snap_queue_init(&s->queue, n, opt->python_only ? 0 : ring, WAKE_BATCH);
-	processor_init(&s->processor, opt, t->pid, s->period_ns, out_fd);
+	processor_init(&s->processor, opt, t->pid, s->period_ns, writer);
 	if (opt->nonblocking)
 		return;
 	if (opt->stop_by_interrupt)
@@ -87,6 +88,14 @@ void sampler_free(struct sampler *s)
 		s->target->procs[i]->python = NULL;
 	}
 	free(s->round);
+}
+
+const char *sampler_python_unsupported(const struct sampler *s)
+{
+	for (size_t i = 0; i < s->target->nprocs; i++)
+		if (s->target->procs[i]->python && s->target->procs[i]->python->py.unsupported[0])
+			return s->target->procs[i]->python->py.unsupported;
+	return NULL;
 }
 
 bool sampler_found_python(const struct sampler *s)
@@ -494,7 +503,6 @@ void sampler_finish(struct sampler *s)
 
 void sampler_report(const struct sampler *s, struct run_report *r)
 {
-	struct rusage ru;
 
 	memset(r, 0, sizeof(*r));
 	r->opt = s->opt;
@@ -520,9 +528,5 @@ void sampler_report(const struct sampler *s, struct run_report *r)
 			r->code_cache_bad += pp->codes.bad;
 		}
 	}
-	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		r->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-				 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-		r->peak_rss_mib = (double)ru.ru_maxrss / 1024.0;
-	}
+	summary_note_usage(r);
 }

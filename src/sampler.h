@@ -65,7 +65,8 @@ struct sampler {
 };
 
 /* The target must be launched or attached already. */
-void sampler_init(struct sampler *s, const struct options *opt, struct target *t, int out_fd);
+void sampler_init(struct sampler *s, const struct options *opt, struct target *t,
+		  struct writer *writer);
 /* Samples until the target exits, the duration ends or a signal arrives;
  * returns with every sample taken and handed to the processing thread,
  * the target still attached (target_detach lets it go). */
@@ -81,6 +82,8 @@ struct run_report;
 void sampler_report(const struct sampler *s, struct run_report *r);
 
 /* Did any sampled process show an initialised CPython runtime? */
+/* Why a CPython found could not be read (an unsupported version), or NULL. */
+const char *sampler_python_unsupported(const struct sampler *s);
 bool sampler_found_python(const struct sampler *s);
 
 

@@ -79,6 +79,16 @@ static size_t ring_room(struct snap_queue *q, size_t want)
 	return q->ring_tail - q->ring_head > want ? q->ring_head : SIZE_MAX; /* free: [head, tail) */
 }
 
+struct snap_queue_stats snap_queue_stats_now(struct snap_queue *q)
+{
+	struct snap_queue_stats st;
+
+	pthread_mutex_lock(&q->lock);
+	st = q->st;
+	pthread_mutex_unlock(&q->lock);
+	return st;
+}
+
 struct snapshot *snap_queue_take_free(struct snap_queue *q, size_t stack_bytes)
 {
 	struct snapshot *s = NULL;

@@ -73,4 +73,7 @@ void snap_queue_progress(struct snap_queue *q, uint64_t *pushed, uint64_t *relea
 /* No more snapshots will come. */
 void snap_queue_close(struct snap_queue *q);
 
+/* The counters as they stand, from any thread (the progress line). */
+struct snap_queue_stats snap_queue_stats_now(struct snap_queue *q);
+
 #endif

@@ -21,6 +21,7 @@ struct py_frame_ref {
 	 * code object could not be read. */
 	const char *name, *filename;
 	int line;
+	int first_line; /* the function's (co_firstlineno) */
 };
 
 /* The frame was entered from C (3.11 is_entry, or the frame right above a

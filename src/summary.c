@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "summary.h"
 
+#include <sys/resource.h>
+
 
 #define U(x) ((unsigned long long)(x))
 
@@ -270,4 +272,20 @@ void summary_write_stats(FILE *out, const struct run_report *r)
 	kv_u(out, "code_cache_unreadable", r->code_cache_bad);
 	kv_u(out, "abandoned", ps->abandoned);
 	kv_u(out, "output_failed", ps->output_failed);
+}
+
+uint64_t summary_samples_lost(const struct run_report *r)
+{
+	return failed(r) + missed(r);
+}
+
+void summary_note_usage(struct run_report *r)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		r->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+				 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+		r->peak_rss_mib = (double)ru.ru_maxrss / 1024.0;
+	}
 }

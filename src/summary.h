@@ -39,4 +39,12 @@ void summary_print(FILE *out, const struct run_report *r);
 /* One key=value per line; see doc/pysample.1 (--stats) for the keys. */
 void summary_write_stats(FILE *out, const struct run_report *r);
 
+/* Samples not taken or not written whole: ticks missed, stops lost,
+ * stacks cut (a profile's header says how many). */
+uint64_t summary_samples_lost(const struct run_report *r);
+
+/* pysample's own CPU time and peak RSS so far, into r: again after the
+ * profile is written, so that an aggregating writer's end counts. */
+void summary_note_usage(struct run_report *r);
+
 #endif

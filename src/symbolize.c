@@ -16,6 +16,7 @@ struct sym_entry {
 	char *name;
 	uint64_t start; /* symbol start, to compute offsets */
 	const char *module;
+	const char *build_id; /* the module's (modules_build_id), not owned */
 	bool jit;
 	char **inlined;
 	size_t ninlined;
@@ -115,6 +116,7 @@ static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
 		return;
 	}
 	e->module = modules_name(mod);
+	e->build_id = modules_build_id(mod);
 	uint64_t start = addr;
 	name = symtabs_lookup(&s->symtabs, mod, addr, &start);
 	if (!name && (name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL)))
@@ -164,6 +166,7 @@ void symbolize(struct symbolizer *s, uint64_t pc, bool exact, struct symbol *out
 	}
 	out->name = e->name;
 	out->module = e->module;
+	out->build_id = e->build_id;
 	out->jit = e->jit;
 	out->offset = pc - e->start;
 	out->inlined = e->inlined;

@@ -11,6 +11,9 @@ struct symbol {
 	const char *name;   /* NULL when unknown; C++ names demangled */
 	uint64_t offset;    /* from the symbol's start */
 	const char *module; /* path of the module, NULL outside any */
+	/* The module's GNU build-id in hex; NULL: none (or JIT code).  Owned
+	 * by the modules, like `module`: valid until modules_free. */
+	const char *build_id;
 	bool jit;           /* named by the perf map file (module is its path) */
 	/* Functions inlined at this address, innermost first, from DWARF
 	 * debug info (none without it). */

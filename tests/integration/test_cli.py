@@ -86,6 +86,47 @@ finally:
     sleeper.kill()
     sleeper.wait()
 
+# Options are spelled out: a prefix is an error naming the option meant
+# (getopt would take --native for --native-all, --hz 9 for --hz, ...).
+for typed, meant in (("--native", "--native-all"), ("--dur=1", "--duration"), ("--sub", "--subprocesses")):
+    r = run_pysample([typed, "--", "true"])
+    ok(r.returncode == 2 and "unknown option '%s'" % typed.split("=")[0] in r.stderr and meant in r.stderr,
+       "%s is refused, naming %s" % (typed, meant), r.stderr)
+
+# py-spy's -r/--rate is -F; a start line and an end line say what is done
+# (-q takes them away, the summary stays).
+out = os.path.join(TMP, "rate.svg")
+r = run_pysample(["-r", "97", "-o", out, "--", "sh", "-c", "i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done"])
+start = [l for l in r.stderr.splitlines() if l.startswith("pysample: sampling process")]
+end = [l for l in r.stderr.splitlines() if l.startswith("pysample: wrote")]
+ok(r.returncode == 0 and "requested 97 Hz" in r.stderr, "-r 97 sets the rate", r.stderr)
+ok(len(start) == 1 and "at 97 Hz" in start[0] and out in start[0] and "svg" in start[0],
+   "a start line: the process, the rate, the file and its format", r.stderr)
+ok(len(end) == 1 and out in end[0] and "open it in a web browser" in end[0],
+   "an end line: the samples written, the file, how to view it", r.stderr)
+r = run_pysample(["--rate=97", "-q", "-o", out, "--", "true"])
+ok(r.returncode == 0 and "pysample: sampling" not in r.stderr and "pysample: wrote" not in r.stderr and
+   "samples from" in r.stderr, "-q: no start or end line, the summary stays", r.stderr)
+
+# An interpreter pysample cannot read says so without -v: a stand-in for
+# CPython 3.7 (a _PyRuntime symbol in an executable named python3.7, the
+# version taken from the name as for any build without Py_Version).
+fake_dir = os.path.join(TMP, "fake37")
+os.makedirs(fake_dir, exist_ok=True)
+with open(os.path.join(fake_dir, "f.c"), "w") as f:
+    f.write("char _PyRuntime[65536];\n"
+            "int main(void) { volatile unsigned long i = 0; while (i < 300000000UL) i++; return 0; }\n")
+fake = os.path.join(fake_dir, "python3.7")
+cc = subprocess.run(os.environ.get("CC", "cc").split() + ["-O0", "-o", fake, os.path.join(fake_dir, "f.c")],
+                    capture_output=True, text=True)
+if ok(cc.returncode == 0, "a stand-in CPython 3.7 builds", cc.stderr):
+    r = run_pysample(["-q", "-o", os.path.join(TMP, "fake37.perf"), "--", fake], timeout=60)
+    said = [l for l in r.stderr.splitlines() if "CPython 3.7" in l and "is not supported" in l]
+    ok(r.returncode == 0 and len(said) == 2 and
+       any(l.startswith("pysample: warning: no Python frames were found: CPython 3.7") for l in said),
+       "CPython 3.7: 'not supported' said once when found and again at the end, without -v",
+       r.stderr)
+
 # Output file that cannot be written.
 r = run_pysample(["-o", "/nonexistent/dir/out.perf", "--", "true"])
 ok(r.returncode == 2 and "cannot write /nonexistent/dir/out.perf" in r.stderr,

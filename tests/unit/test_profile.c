@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The aggregated profile behind every format but perf text: one entry per
+ * distinct frame, thread and (thread, stack), counts and weights summed;
+ * strings interned by their text, not their address; and the frame labels
+ * the collapsed format shares with stackcollapse-perf.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+#include "tap.h"
+
+static struct sample_frame py(const char *name, const char *file, int first_line)
+{
+	return (struct sample_frame){ .kind = FRAME_PYTHON, .name = name, .module = file,
+				      .first_line = first_line };
+}
+
+static struct sample_frame native(const char *name, const char *module, uint64_t pc)
+{
+	return (struct sample_frame){ .kind = FRAME_NATIVE, .name = name, .module = module,
+				      .addr = pc };
+}
+
+static void add(struct profile *p, pid_t tid, const char *comm, uint64_t t,
+		const struct sample_frame *frames, size_t n)
+{
+	struct sample_record r = { .comm = comm, .pid = 100, .tid = tid, .time_ns = t,
+				   .period_ns = 1000, .frames = frames, .nframes = n };
+	profile_add(p, &r);
+}
+
+static const char *label(const struct profile *p, size_t stack, size_t frame, char *buf)
+{
+	return profile_frame_label(&p->frames[p->stacks[stack].frames[frame]], buf, 256);
+}
+
+int main(void)
+{
+	struct profile p;
+	char buf[256];
+
+	profile_init(&p);
+	/* Equal text from different buffers is one frame: names read from a
+	 * target come in fresh buffers every time. */
+	char name_a[] = "handler", name_b[] = "handler";
+	struct sample_frame s1[] = { py(name_a, "/srv/app.py", 10), native("main", "/usr/bin/python3", 0x1000) };
+	struct sample_frame s2[] = { py(name_b, "/srv/app.py", 10), native("main", "/usr/bin/python3", 0x1008) };
+	add(&p, 100, "python3", 5, s1, 2);
+	add(&p, 100, "python3", 7, s2, 2);
+	ok(p.nstacks == 1 && p.stacks[0].samples == 2 && p.stacks[0].weight_ns == 2000,
+	   "two samples of one stack from different buffers and pcs: one stack, 2 samples");
+	ok(p.nframes == 2, "two distinct frames (%zu)", p.nframes);
+	ok(p.frames[p.stacks[0].frames[1]].addr == 0x1000, "a frame keeps the first pc seen");
+	ok(p.stacks[0].first_ns == 5 && p.stacks[0].last_ns == 7 && p.first_ns == 5 && p.last_ns == 7,
+	   "first and last times kept");
+
+	/* Another thread, same stack: another entry; the thread's name is the
+	 * last one seen. */
+	add(&p, 101, "worker", 9, s1, 2);
+	add(&p, 101, "worker-renamed", 11, s1, 2);
+	ok(p.nstacks == 2 && p.nthreads == 2 && p.stacks[1].samples == 2,
+	   "the same stack on another thread is its own entry");
+	is_str(p.threads[1].comm, "worker-renamed", "a thread is named by its last name");
+	ok(p.threads[1].samples == 2 && p.threads[0].samples == 2 && p.samples == 4 &&
+	   p.weight_ns == 4000, "per-thread and total counts");
+
+	/* A prefix of a stack is another stack; the order of frames counts. */
+	add(&p, 100, "python3", 12, s1, 1);
+	struct sample_frame swapped[] = { s1[1], s1[0] };
+	add(&p, 100, "python3", 13, swapped, 2);
+	ok(p.nstacks == 4, "a prefix and a reversed stack are new stacks (%zu)", p.nstacks);
+
+	/* Frames differing only in kind, line, module or build-id differ. */
+	struct sample_frame kinds[] = {
+		native("f", "/lib/libx.so", 0x10),
+		{ .kind = FRAME_INLINED, .name = "f", .module = "/lib/libx.so", .addr = 0x10 },
+		{ .kind = FRAME_NATIVE, .name = "f", .module = "/lib/libx.so", .build_id = "abcd" },
+		{ .kind = FRAME_PYTHON, .name = "f", .module = "/lib/libx.so", .line = 3 },
+		{ .kind = FRAME_PYTHON, .name = "f", .module = "/lib/libx.so", .line = 4 },
+	};
+	size_t before = p.nframes;
+	add(&p, 100, "python3", 14, kinds, 5);
+	ok(p.nframes == before + 5, "kind, build-id and line each make a frame distinct");
+
+	/* Unknown names and modules, markers. */
+	struct sample_frame odd[] = {
+		{ .kind = FRAME_NATIVE, .name = NULL, .module = "/usr/lib/libfoo.so.1", .addr = 1 },
+		{ .kind = FRAME_NATIVE, .name = NULL, .module = NULL, .addr = 2 },
+		{ .kind = FRAME_MARKER, .name = "[stack cut at --stack-bytes]" },
+		py("f", NULL, 0),
+	};
+	add(&p, 100, "python3", 15, odd, 4);
+	size_t last = p.nstacks - 1;
+	is_str(label(&p, last, 0, buf), "[libfoo.so.1]",
+	       "no symbol, known module: [module basename], as stackcollapse-perf");
+	is_str(label(&p, last, 1, buf), "[unknown]", "nothing known: [unknown]");
+	is_str(label(&p, last, 2, buf), "[stack cut at --stack-bytes]", "a marker by its text");
+	is_str(p.frames[p.stacks[last].frames[2]].module, "[pysample]", "a marker's module");
+	is_str(label(&p, last, 3, buf), "py::f", "a Python frame without a file");
+	is_str(label(&p, 0, 0, buf), "py::handler:/srv/app.py", "a Python frame as perf text names it");
+	is_str(label(&p, last - 1, 3, buf), "py::f:/lib/libx.so:3", "with --lines, its line");
+
+	/* Interning. */
+	ok(profile_intern(&p, "handler") == p.frames[p.stacks[0].frames[0]].name,
+	   "interned strings are shared by text");
+
+	/* A record without frames (registers and Python both unreadable)
+	 * still counts. */
+	add(&p, 102, "idle", 16, NULL, 0);
+	ok(p.stacks[p.nstacks - 1].nframes == 0 && p.stacks[p.nstacks - 1].samples == 1,
+	   "an empty stack is a stack");
+
+	/* Many stacks: the tables grow and every count stays right. */
+	struct profile big;
+	profile_init(&big);
+	char names[1000][8];
+	for (int i = 0; i < 1000; i++)
+		snprintf(names[i], sizeof(names[i]), "f%d", i);
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 1000; i++) {
+			struct sample_frame fr[] = { native(names[i], "/bin/x", 0),
+						     native(names[(i * 7) % 1000], "/bin/x", 0) };
+			add(&big, 1 + i % 5, "t", (uint64_t)(round * 1000 + i), fr, 2);
+		}
+	uint64_t sum = 0;
+	bool threes = true;
+	for (size_t i = 0; i < big.nstacks; i++) {
+		sum += big.stacks[i].samples;
+		threes &= big.stacks[i].samples == 3;
+	}
+	ok(big.nstacks == 1000 && big.nframes == 1000 && big.nthreads == 5 && sum == 3000 && threes,
+	   "1,000 stacks x 3 rounds on 5 threads: %zu stacks, %zu frames, %llu samples",
+	   big.nstacks, big.nframes, (unsigned long long)sum);
+	profile_free(&big);
+	profile_free(&p);
+	return tap_done();
+}
