@@ -77,4 +77,17 @@ static inline bool arch_kernel_address(uint64_t addr)
 	return (addr >> 63) != 0;
 }
 
+/* Where a PLT entry jumps: the address of its GOT slot (whose
+ * relocation names the function), or, for a lazy-binding entry that only
+ * pushes it, the index of its .rela.plt entry. */
+struct arch_plt_target {
+	bool is_index;
+	uint64_t value;
+};
+
+/* Decodes the PLT entry at entry_addr (its bytes in code); false when it
+ * is not one of the forms the linkers write. */
+bool arch_plt_entry_target(const uint8_t *code, size_t len, uint64_t entry_addr,
+			   struct arch_plt_target *out);
+
 #endif

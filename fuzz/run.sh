@@ -112,7 +112,7 @@ while read -r name <&3; do
 	log=$build/logs/$name.log
 
 	# shellcheck disable=SC2086 # word splitting of flag lists is intended
-	if ! "$cc" $cflags -o "$bin" "$top/fuzz/$name.c" "$lib" $dep_libs -lz -lm -ldl -lpthread \
+	if ! "$cc" $cflags -o "$bin" "$top/fuzz/$name.c" "$lib" $dep_libs -lz -liberty -lm -ldl -lpthread \
 		>"$build/logs/$name.build.log" 2>&1; then
 		echo "not ok $n - $name: build failed, see $build/logs/$name.build.log"
 		sed 's/^/#   /' "$build/logs/$name.build.log" | head -n 20

@@ -3,10 +3,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
-/* libstdc++'s demangler: C extensions and the libraries they use are often
- * C++, and mangled names are unreadable in a profile. */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+#include "plt.h"
+
+/* libiberty's demangler (binutils', as perf and gdb use it): C extensions
+ * and the libraries they use are often C++ or Rust (pydantic-core, orjson,
+ * polars), and mangled names are unreadable in a profile.  libstdc++'s
+ * __cxa_demangle knows C++ only, not Rust's legacy or v0 schemes. */
+#include <libiberty/demangle.h>
 
 #define SYM_CACHE_MAX 65536
 #define MAX_INLINE_DEPTH 32
@@ -82,16 +87,35 @@ static void grow(struct symbolizer *s)
 
 static char *demangled(const char *name)
 {
-	int status = -1;
 	char *d;
 
-	if (strncmp(name, "_Z", 2) != 0)
+	/* C++ and Rust legacy names start with _Z, Rust v0 ones with _R:
+	 * everything else is a C name, left alone. */
+	if (strncmp(name, "_Z", 2) != 0 && strncmp(name, "_R", 2) != 0)
 		return xstrdup(name);
-	d = __cxa_demangle(name, NULL, NULL, &status);
-	if (status == 0 && d)
-		return d;
-	free(d);
+	d = cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+	if (d) {
+		/* Out of the demangler's malloc: ours owns it from here. */
+		char *copy = xstrdup(d);
+		free(d);
+		return copy;
+	}
 	return xstrdup(name);
+}
+
+/* "_ZN3fooEv@plt" -> "foo()@plt", as perf shows C++ PLT entries. */
+static char *demangled_plt(const char *name)
+{
+	size_t n = strlen(name) - 4; /* without "@plt" */
+	char *base = xstrdup(name), *d, *out;
+
+	base[n] = '\0';
+	d = demangled(base);
+	out = xmalloc(strlen(d) + 5);
+	sprintf(out, "%s@plt", d);
+	free(d);
+	free(base);
+	return out;
 }
 
 static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
@@ -118,6 +142,15 @@ static void lookup(struct symbolizer *s, uint64_t addr, struct sym_entry *e)
 	e->module = modules_name(mod);
 	e->build_id = modules_build_id(mod);
 	uint64_t start = addr;
+	/* First: a PLT has no symbols of its own, and libdw would name the
+	 * entry after a sizeless symbol before it, if any. */
+	char *plt = plt_name(mod, addr, &start);
+	if (plt) {
+		e->name = demangled_plt(plt);
+		e->start = start;
+		free(plt);
+		return;
+	}
 	name = symtabs_lookup(&s->symtabs, mod, addr, &start);
 	if (!name && (name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL)))
 		start = addr - off;

@@ -8,7 +8,7 @@ import re
 import subprocess
 import tempfile
 
-from pstest import PYSAMPLE, ok, done, parse, read_stats, target
+from pstest import PYSAMPLE, done, interpreters, ok, parse, read_stats, skip, target
 
 CC = os.environ.get("CC", "cc").split()
 BACKENDS = ("libdw", "libunwind")
@@ -147,4 +147,53 @@ for backend in BACKENDS:
        counted >= len(marked),
        "%s: with --stack-bytes 512, %d of %d leaf stacks end in the cut marker and are counted"
        % (backend, len(marked), len(records)), p.stderr)
+
+# Rust names, both schemes, demangled as perf and gdb show them (libiberty):
+# a stand-in with the symbol names rustc writes, so the test needs no Rust
+# toolchain.
+exe = os.path.join(tmp, "rustnames")
+cc = subprocess.run(os.environ.get("CC", "cc").split() + ["-O1", "-g", "-o", exe, target("rustnames.c")],
+                    capture_output=True, text=True)
+if ok(cc.returncode == 0, "rustnames builds", cc.stderr):
+    out = os.path.join(tmp, "rustnames.perf")
+    p = subprocess.run([PYSAMPLE, "-F", "999", "-o", out, "--", exe, "0.6"], capture_output=True,
+                       text=True, timeout=60)
+    records = [r for r in parse(open(out).read()) if r.frames]
+    both = [r for r in records if r.syms()[:2] == ["r2::inner::spin_here", "r2::inner::outer"]]
+    ok(len(records) > 200 and len(both) >= 0.9 * len(records) and
+       not any(s.startswith(("_R", "_ZN")) for r in records for s in r.syms()),
+       "Rust v0 and legacy symbols demangled: %d of %d stacks read r2::inner::spin_here <- "
+       "r2::inner::outer" % (len(both), len(records)),
+       p.stderr + "\n".join(" ".join(r.syms()[:3]) for r in records[:3]))
+
+# PLT entries are named as perf and objdump name them, "name@plt": a
+# pyenv libpython calls its own exported functions through its PLT, and
+# about 5% of the leaves of a json.dumps loop are there (all [unknown]
+# before).  Every name given must be one objdump gives the entry holding
+# the pc, and no leaf in libpython's PLT stays unnamed.
+pyenv_python = next((path for label, path in interpreters() if path and label.startswith("pyenv-3.12")),
+                    None)
+if pyenv_python is None:
+    skip("PLT entries named name@plt", "no pyenv CPython 3.12 (a libpython with a PLT) here")
+else:
+    out = os.path.join(tmp, "plt.perf")
+    p = subprocess.run([PYSAMPLE, "-F", "2999", "-o", out, "--", pyenv_python, "-c",
+                        "import json\nd = {'a': [1, 2, 3], 'b': 'x' * 50}\n"
+                        "for i in range(150000): json.dumps(d)"],
+                       capture_output=True, text=True, timeout=120)
+    records = [r for r in parse(open(out).read()) if r.frames]
+    plt_frames = [f for r in records for f in r.frames if f[1].endswith("@plt")]
+    libs = {f[3] for f in plt_frames if f[3].startswith("/")}
+    # objdump's PLT labels per library: "<name@plt>:"
+    labels = set()
+    for lib in libs:
+        d = subprocess.run(["objdump", "-d", "-j", ".plt", "-j", ".plt.sec", "-j", ".plt.got", lib],
+                           capture_output=True, text=True).stdout
+        labels |= set(re.findall(r"<([^>+]+@plt)>:", d))
+    named = {f[1] for f in plt_frames}
+    unknown_leaves = [r for r in records if r.frames[0][1] == "[unknown]" and "libpython" in r.frames[0][3]]
+    ok(len(plt_frames) > 20 and named <= labels and not unknown_leaves,
+       "%d frames in PLT entries, named as objdump names them (%s ...); %d [unknown] leaves in libpython"
+       % (len(plt_frames), ", ".join(sorted(named)[:3]), len(unknown_leaves)),
+       "not objdump's: %s\n%s" % (sorted(named - labels)[:10], p.stderr))
 done()
