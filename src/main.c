@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "debuginfo.h"
+#include "dump.h"
 #include "options.h"
 #include "procfs.h"
 #include "progress.h"
@@ -299,6 +300,8 @@ int main(int argc, char **argv)
 	 * "--" before it. */
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "dump") == 0)
+		return dump_main(argc - 1, argv + 1);
 	switch (options_parse(argc, argv, &opt)) {
 	case PARSE_EXIT_OK:
 		return 0;
