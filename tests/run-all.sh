@@ -3,7 +3,9 @@
 # dependencies, builds pysample with gcc and with clang (-Werror), runs
 # `make check` (C unit tests and integration tests against every CPython
 # on the machine), runs it again under ASan/UBSan, runs every fuzzer for a
-# short fixed time, and ends with one line: "N passed, N failed, N skipped".
+# short fixed time, builds the Debian package and tests it installed in a
+# clean Debian 12 chroot, and ends with one line: "N passed, N failed,
+# N skipped".
 set -u
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -42,6 +44,17 @@ count_suite() { # dir: adds the counts of its test-suite.log
 if build gcc CC=gcc; then
 	(cd build/gcc && make -j2 check >check.out 2>&1)
 	count_suite build/gcc
+	# The release tarball: make distcheck builds it, then builds, tests
+	# (the unit tests and a smoke subset of the integration tests:
+	# Makefile.am says why), installs and uninstalls from a read-only copy
+	# of it.  About a minute.
+	if (cd build/gcc && make distcheck >distcheck.out 2>&1); then
+		passed=$((passed + 1)); note "PASS: make distcheck"
+	else
+		failed=$((failed + 1)); note "FAIL: make distcheck"
+		grep -E '^(FAIL|ERROR):|^# (TOTAL|PASS|FAIL|ERROR):' build/gcc/distcheck.out | head -40
+		tail -40 build/gcc/distcheck.out
+	fi
 fi
 build clang CC=clang
 
@@ -58,6 +71,19 @@ fuzz_out=$(CC=clang FUZZ_BUILD_DIR=$top/build/fuzz sh fuzz/run.sh "${FUZZ_SECOND
 printf '%s\n' "$fuzz_out" | grep -E '^(ok|not ok|#)' | sed 's/^/  fuzz: /'
 passed=$((passed + $(printf '%s\n' "$fuzz_out" | grep -c '^ok ')))
 failed=$((failed + $(printf '%s\n' "$fuzz_out" | grep -c '^not ok ')))
+
+# The Debian package: built with packaging/build-deb.sh, checked with
+# lintian, installed with apt in a clean Debian 12 chroot (cached in
+# /var/cache/pysample-ci), where the installed binary profiles Debian's
+# python3.  Each check counts.
+deb_out=$(tests/package/test_deb.sh 2>&1)
+deb_status=$?
+printf '%s\n' "$deb_out" | grep -E '^(ok|not ok|#|1\.\.)' | sed 's/^/  deb: /'
+deb_failed=$(printf '%s\n' "$deb_out" | grep -c '^not ok ')
+[ "$deb_status" -eq 0 ] || [ "$deb_failed" -gt 0 ] || deb_failed=1
+passed=$((passed + $(printf '%s\n' "$deb_out" | grep '^ok ' | grep -vc '# SKIP')))
+skipped=$((skipped + $(printf '%s\n' "$deb_out" | grep -Ec '^ok .*# SKIP|^1\.\.0 # SKIP')))
+failed=$((failed + deb_failed))
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
