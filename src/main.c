@@ -336,6 +336,7 @@ int main(int argc, char **argv)
 	output_start(&out);
 	running = &target;
 	struct writer_options wopt = { .reverse = opt.reverse, .lines = opt.lines,
+				       .full_filenames = opt.full_filenames,
 				       .event = opt.idle ? "wall-clock" : "cpu-clock" };
 	struct writer *writer = writer_open(opt.format, out.fd, &wopt);
 	struct writer *top = opt.top ? top_writer_open(opt.top, stderr) : NULL;

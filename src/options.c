@@ -48,7 +48,11 @@ void options_usage(FILE *out)
 	      "      --gil              sample only the thread holding the GIL (none while it\n"
 	      "                         is free): where Python itself spends its time\n"
 	      "      --lines            put the line number in Python frame names, so stacks\n"
-	      "                         split per line: py::func:file.py:42\n"
+	      "                         split per line: py::func:pkg/file.py:42\n"
+	      "      --full-filenames   name Python frames with their file's whole path; by\n"
+	      "                         default its short form (after site-packages/ or the\n"
+	      "                         standard library's directory, else the last two\n"
+	      "                         components), the whole path being perf text's dso\n"
 	      "      --python-only      Python frames only: no native unwinding, no stack copy\n"
 	      "      --nonblocking      never stop the target: read Python frames while threads\n"
 	      "                         run (Python frames only; lowest overhead; samples torn\n"
@@ -120,7 +124,7 @@ enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
 	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME, OPT_STOP_BY,
-	OPT_DEBUGINFOD, OPT_STATS, OPT_REVERSE, OPT_TOP
+	OPT_DEBUGINFOD, OPT_STATS, OPT_REVERSE, OPT_TOP, OPT_FULL_FILENAMES
 };
 
 /*
@@ -172,6 +176,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "format", required_argument, NULL, 'f' },
 		{ "reverse", no_argument, NULL, OPT_REVERSE },
+		{ "full-filenames", no_argument, NULL, OPT_FULL_FILENAMES },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -303,6 +308,9 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_REVERSE:
 			opt->reverse = true;
+			break;
+		case OPT_FULL_FILENAMES:
+			opt->full_filenames = true;
 			break;
 		case OPT_TOP:
 			if (!parse_number(optarg, 1, 100000, &v) || v != (double)(unsigned)v) {

@@ -36,6 +36,7 @@ struct options {
 	const char *stats;    /* --stats: the run's numbers, key=value, to this file */
 	const struct writer_ops *format; /* -f, or guessed from -o's name */
 	bool reverse;         /* svg: icicle */
+	bool full_filenames;  /* Python frames named with the whole path */
 	unsigned top;         /* --top N: the hottest functions on stderr at the end */
 	bool quiet;           /* -q: no start, end or progress line */
 };

@@ -410,9 +410,23 @@ static void split_offset(char *sym, size_t *len, uint64_t *offset)
  * of identifiers, dots and "<locals>", never a ':'; a file name may hold
  * any), and a last ":N" or ":-N" (up to 9 digits) is the line, unless
  * the dso is the file with that ending (pysample writes the file as the
- * dso, so a file really named "x:12" keeps its name).  No ':' at all
+ * dso, so a file really named "x:12" keeps its name).  A short file
+ * ("pkg/mod.py", pysample's default) ending the dso is the dso's whole
+ * path.  No ':' at all
  * ("py::[unreadable code object]"): a name without a file.
  */
+/* pysample names a Python frame with a short file ("pkg/mod.py") and
+ * keeps the whole path as the dso: a file that ends the dso at a '/' is
+ * that path. */
+static void full_path_from_dso(struct perf_text_parser *p, struct perf_text_frame *f,
+			       const char *file, const char *dso)
+{
+	size_t nf = strlen(file), nd = strlen(dso);
+
+	if (nd > nf && dso[nd - nf - 1] == '/' && strcmp(dso + nd - nf, file) == 0)
+		f->module = (size_t)(dso - p->strings);
+}
+
 static void split_python(struct perf_text_parser *p, struct perf_text_frame *f, const char *dso)
 {
 	char *name = p->strings + f->name, *file = strchr(name, ':'), *colon, *end;
@@ -425,14 +439,17 @@ static void split_python(struct perf_text_parser *p, struct perf_text_frame *f, 
 	if (strcmp(file, dso) == 0)
 		return;
 	colon = strrchr(file, ':');
-	if (!colon || colon == file)
+	if (!colon || colon == file) {
+		full_path_from_dso(p, f, file, dso);
 		return;
+	}
 	end = colon + 1 + (colon[1] == '-');
 	if (!*end || strspn(end, "0123456789") != strlen(end) || strlen(end) > 9)
 		return;
 	line = strtol(colon + 1, NULL, 10);
 	*colon = '\0';
 	f->line = (int)line;
+	full_path_from_dso(p, f, file, dso);
 }
 
 /* Room for one more frame within the record's bounds; else the record is
@@ -496,11 +513,13 @@ static bool parse_frame(struct perf_text_parser *p, char *s, size_t n)
 		size_t dso_at;
 		f->kind = FRAME_PYTHON;
 		f->name = add_string(p, sym + 4);
-		/* The dso, decoded, only to compare with the file; dropped after. */
+		/* The dso, decoded, to compare with the file; dropped after,
+		 * unless it is the file's whole path (a short file named). */
 		dso_at = add_string(p, dso);
 		unescape_dso(p->strings + dso_at);
 		split_python(p, f, p->strings + dso_at);
-		p->strings_len = dso_at;
+		if (f->module != dso_at)
+			p->strings_len = dso_at;
 	} else if (strcmp(dso, "[pysample]") == 0) {
 		f->kind = FRAME_MARKER;
 		f->name = add_string(p, sym_len ? sym : "[unknown]");

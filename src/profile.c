@@ -193,6 +193,10 @@ static uint32_t frame_id(struct profile *p, const struct sample_frame *in)
 	struct frame_key k = { p, &f };
 	uint32_t *slot;
 
+	f.file_label = f.module;
+	if (f.kind == FRAME_PYTHON && !p->full_filenames)
+		f.file_label = python_short_file(f.module);
+
 	/* A marker's module is pysample's; an inlined frame's is its caller's. */
 	if (f.kind == FRAME_MARKER)
 		f.module = profile_intern(p, "[pysample]");
@@ -359,9 +363,9 @@ const char *profile_frame_label(const struct profile_frame *f, char *buf, size_t
 		if (strcmp(f->module, "[unknown]") == 0)
 			snprintf(buf, len, "py::%s", f->name);
 		else if (f->line)
-			snprintf(buf, len, "py::%s:%s:%d", f->name, f->module, f->line);
+			snprintf(buf, len, "py::%s:%s:%d", f->name, f->file_label, f->line);
 		else
-			snprintf(buf, len, "py::%s:%s", f->name, f->module);
+			snprintf(buf, len, "py::%s:%s", f->name, f->file_label);
 		break;
 	case FRAME_NATIVE:
 	case FRAME_INLINED:

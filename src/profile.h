@@ -20,6 +20,9 @@ struct profile_frame {
 	const char *build_id; /* NULL: none known */
 	int line, first_line;
 	uint64_t addr;        /* the first seen (pprof's location address) */
+	/* Python: the file as a frame's name shows it (python_short_file of
+	 * module, or module itself with full_filenames). */
+	const char *file_label;
 };
 
 struct profile_thread {
@@ -47,6 +50,7 @@ struct profile {
 	size_t nstacks;
 	uint64_t samples, weight_ns;
 	uint64_t first_ns, last_ns; /* times of the first and last sample */
+	bool full_filenames;  /* set before the first profile_add */
 	struct profile_table *tables;
 };
 

@@ -38,7 +38,7 @@ struct report_options {
 	const char *in, *out;
 	const struct writer_ops *format; /* -f; NULL: from -o's name, else collapsed */
 	unsigned top;
-	bool reverse;
+	bool reverse, full_filenames;
 };
 
 struct report {
@@ -72,6 +72,7 @@ static void report_usage(FILE *out)
 		"                         profile goes there (-f without -o); with neither -o\n"
 		"                         nor -f the table is all that is written\n"
 		"      --reverse          svg: an icicle graph\n"
+		"      --full-filenames   Python frames named with their file's whole path\n"
 		"  -h, --help             show this help and exit\n"
 		"\n"
 		"Lines that are not part of a record are skipped and counted, as are lines\n"
@@ -104,12 +105,13 @@ static int parse_top(const char *s, unsigned *out)
 /* REPORT_OK, REPORT_USAGE, or -1 when --help was shown. */
 static int parse_args(int argc, char **argv, struct report_options *o)
 {
-	enum { OPT_TOP = 256, OPT_REVERSE };
+	enum { OPT_TOP = 256, OPT_REVERSE, OPT_FULL_FILENAMES };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "reverse", no_argument, NULL, OPT_REVERSE },
+		{ "full-filenames", no_argument, NULL, OPT_FULL_FILENAMES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -135,6 +137,9 @@ static int parse_args(int argc, char **argv, struct report_options *o)
 			break;
 		case OPT_REVERSE:
 			o->reverse = true;
+			break;
+		case OPT_FULL_FILENAMES:
+			o->full_filenames = true;
 			break;
 		case 'h':
 			report_usage(stdout);
@@ -243,7 +248,7 @@ static int open_output(struct report *rp, int in_fd)
 static void open_writers(struct report *rp)
 {
 	struct writer_options wopt = {
-		.reverse = rp->opt.reverse, .lines = true,
+		.reverse = rp->opt.reverse, .lines = true, .full_filenames = rp->opt.full_filenames,
 		.event = rp->parser.event[0] ? rp->parser.event : "cpu-clock",
 	};
 	struct writer *profile = NULL, *top = NULL;

@@ -25,8 +25,8 @@ static struct writer *collapsed_open(int fd, const struct writer_options *opt)
 	struct collapsed_writer *cw = xcalloc(1, sizeof(*cw));
 
 	(void)fd;
-	(void)opt;
 	profile_init(&cw->prof);
+	cw->prof.full_filenames = opt->full_filenames;
 	return &cw->w;
 }
 

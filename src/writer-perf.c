@@ -12,7 +12,7 @@
 struct perf_writer {
 	struct writer w;
 	struct output out;
-	bool lines;
+	bool lines, full_filenames;
 };
 
 static struct writer *perf_open(int fd, const struct writer_options *opt)
@@ -21,6 +21,7 @@ static struct writer *perf_open(int fd, const struct writer_options *opt)
 
 	output_init(&pw->out, fd, opt->event ? opt->event : "cpu-clock");
 	pw->lines = opt->lines;
+	pw->full_filenames = opt->full_filenames;
 	return &pw->w;
 }
 
@@ -33,17 +34,19 @@ static void python_frame(struct perf_writer *pw, const struct sample_frame *f)
 						(uintptr_t)f->module, (uint64_t)(uint32_t)f->line } };
 	size_t start = pw->out.len;
 	const char *name = f->name ? f->name : "[unknown]";
+	const char *file = f->module && !pw->full_filenames ? python_short_file(f->module) : f->module;
 	char sym[4096];
 
 	if (f->interned && output_recall(&pw->out, &key))
 		return;
-	/* CPython's perf trampolines name frames "py::qualname:filename". */
+	/* CPython's perf trampolines name frames "py::qualname:filename"; the
+	 * file short (the whole path is the dso) unless --full-filenames. */
 	if (!f->module)
 		snprintf(sym, sizeof(sym), "py::%s", name);
 	else if (f->line)
-		snprintf(sym, sizeof(sym), "py::%s:%s:%d", name, f->module, f->line);
+		snprintf(sym, sizeof(sym), "py::%s:%s:%d", name, file, f->line);
 	else
-		snprintf(sym, sizeof(sym), "py::%s:%s", name, f->module);
+		snprintf(sym, sizeof(sym), "py::%s:%s", name, file);
 	output_frame(&pw->out, f->addr, sym, f->offset, f->module);
 	if (f->interned)
 		output_remember(&pw->out, &key, start);

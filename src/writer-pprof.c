@@ -519,8 +519,9 @@ static struct writer *pprof_open(int fd, const struct writer_options *opt)
 	struct pprof_writer *pw = xcalloc(1, sizeof(*pw));
 
 	(void)fd;
-	(void)opt; /* --lines is in the frames: their lines are non-zero */
+	/* --lines is in the frames: their lines are non-zero */
 	profile_init(&pw->prof);
+	pw->prof.full_filenames = opt->full_filenames;
 	return &pw->w;
 }
 

@@ -46,8 +46,8 @@ static struct writer *speedscope_open(int fd, const struct writer_options *opt)
 	struct speedscope_writer *sw = xcalloc(1, sizeof(*sw));
 
 	(void)fd;
-	(void)opt;
 	profile_init(&sw->prof);
+	sw->prof.full_filenames = opt->full_filenames;
 	json_init(&sw->out);
 	return &sw->w;
 }

@@ -92,6 +92,7 @@ static struct writer *svg_open(int fd, const struct writer_options *opt)
 	(void)fd;
 	sw->reverse = opt && opt->reverse;
 	profile_init(&sw->prof);
+	sw->prof.full_filenames = opt->full_filenames;
 	return &sw->w;
 }
 
@@ -294,9 +295,9 @@ static char *frame_text(const struct profile_frame *f)
 
 	if (f->kind == FRAME_PYTHON && strcmp(f->module, "[unknown]") != 0) {
 		if (line)
-			snprintf(text, sizeof(text), "%s (%s:%d)", f->name, f->module, line);
+			snprintf(text, sizeof(text), "%s (%s:%d)", f->name, f->file_label, line);
 		else
-			snprintf(text, sizeof(text), "%s (%s)", f->name, f->module);
+			snprintf(text, sizeof(text), "%s (%s)", f->name, f->file_label);
 		return xstrdup(text);
 	}
 	profile_frame_label(f, label, sizeof(label));

@@ -49,6 +49,34 @@ const struct writer_ops *writer_by_path(const char *path)
 	return best;
 }
 
+const char *python_short_file(const char *path)
+{
+	static const char *const roots[] = { "/site-packages/", "/dist-packages/" };
+	const char *best = NULL, *p, *slash = NULL, *prev = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
+		for (p = strstr(path, roots[i]); p; p = strstr(p + 1, roots[i]))
+			best = p + strlen(roots[i]);
+	if (best && *best)
+		return best;
+	best = NULL;
+	/* The standard library: ".../lib/python3.12/json/encoder.py". */
+	for (p = strstr(path, "/lib/python"); p; p = strstr(p + 1, "/lib/python")) {
+		const char *q = p + strlen("/lib/python");
+		q += strspn(q, "0123456789.");
+		if (*q == '/' && q[1])
+			best = q + 1;
+	}
+	if (best)
+		return best;
+	for (p = path; *p; p++)
+		if (*p == '/' && p[1]) {
+			prev = slash;
+			slash = p;
+		}
+	return prev ? prev + 1 : slash ? slash + 1 : path;
+}
+
 const char *writer_names(void)
 {
 	return "perf, collapsed, svg, speedscope, pprof";

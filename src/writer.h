@@ -70,6 +70,7 @@ enum output_format {
 struct writer_options {
 	bool reverse; /* svg: icicle, callers of the leaves at the top */
 	bool lines;   /* Python frames split per line (pprof locations carry it) */
+	bool full_filenames; /* Python frames named with the whole path, not the short one */
 	const char *event; /* perf: "cpu-clock" / "wall-clock" */
 };
 
@@ -117,6 +118,16 @@ static inline struct writer *writer_open(const struct writer_ops *ops, int fd,
 /* A writer that hands each sample to a, then b; its end and failure are
  * a's (b is a side view, such as --top's table).  Frees both. */
 struct writer *writer_tee(struct writer *a, struct writer *b);
+
+/*
+ * The short form of a Python file for a frame's name, as py-spy shows it
+ * (a suffix of path, never a copy): what follows site-packages/,
+ * dist-packages/ or lib/pythonX.Y/ (the import name's path:
+ * "requests/sessions.py", "json/encoder.py"), else the last two
+ * components ("app/views.py").  The whole path stays where a format has
+ * a place for it (perf text's dso, speedscope's and pprof's file).
+ */
+const char *python_short_file(const char *path);
 
 /* Writes all of buf to w's file, or marks w failed; false when it did. */
 bool writer_write(struct writer *w, const void *buf, size_t n);

@@ -161,6 +161,19 @@ r = report(rec, ["-f", "png"], os.path.join(TMP, "x.png"))
 ok(r.returncode == 2 and "perf, collapsed, svg, speedscope, pprof" in r.stderr,
    "-f png: exit 2, the formats named", r.stderr)
 
+# Python frames name their file short (examples/busy.py), the whole path
+# being the dso; --full-filenames puts the whole path back in the name.
+hot = [f for r in records for f in r.frames if f[1].startswith("py::hot:")]
+ok(hot and all(f[1] == "py::hot:examples/busy.py" and f[3] in (BUSY, os.path.realpath(BUSY))
+               for f in hot),
+   "Python frames: py::hot:examples/busy.py, the whole path as the dso (%d frames)" % len(hot),
+   str(hot[:2]))
+out = os.path.join(TMP, "full.perf")
+p, full, _ = profile(["--full-filenames", "-F", "499", "--", python, BUSY], out)
+hot = [f for r in full or [] for f in r.frames if f[1].startswith("py::hot:")]
+ok(hot and all(f[1] == "py::hot:" + f[3] and f[3].endswith("/examples/busy.py") for f in hot),
+   "--full-filenames: py::hot:<the whole path>, as the dso", str(hot[:2]))
+
 # A live run writes the format its -o names, the same way.
 out = os.path.join(TMP, "live.folded")
 p, _, _ = profile(["-F", "499", "--", python, BUSY], out)

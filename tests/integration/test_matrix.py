@@ -16,15 +16,18 @@ SCENARIOS = ["recursion", "deep recursion", "alternating recursion", "generator"
              "staticmethod", "lambda", "nested", "thread"]
 
 
-def frame_of(sym):
-    """'py::name:file:line' -> (name, file, line).  Names may hold ':'?  No:
-    qualnames use '.', and '<lambda>'/'<locals>' have no colon."""
+def frame_of(sym, dso):
+    """'py::name:file:line' (file in its short form, the whole path the
+    dso) -> (name, path, line).  Names may hold ':'?  No: qualnames use
+    '.', and '<lambda>'/'<locals>' have no colon."""
     body = sym[4:].split("+0x")[0]
     if ":" not in body:  # py::[unreadable code object]
         return body, None, None
     name, rest = body.split(":", 1)
-    path, line = rest.rsplit(":", 1)
-    return name, path, int(line)
+    short, line = rest.rsplit(":", 1)
+    # A name whose file does not end its dso keeps what it says, and the
+    # comparison with the interpreter's own stack fails on it.
+    return name, dso if dso == short or dso.endswith("/" + short) else short, int(line)
 
 
 for label, python in each_interpreter("stack shapes match the interpreter's own"):
@@ -46,7 +49,7 @@ for label, python in each_interpreter("stack shapes match the interpreter's own"
             for r in records:
                 if r.tid != tid:
                     continue
-                frames = [frame_of(s) for s in r.syms() if s.startswith("py::")]
+                frames = [frame_of(f[1], f[3]) for f in r.frames if f[1].startswith("py::")]
                 if frames[:2] == want[:2]:  # spin() and its caller name the scenario
                     mine.append(frames)
             exact = [f for f in mine if f == want]

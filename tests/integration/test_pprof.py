@@ -132,7 +132,8 @@ def check_python(name, prof, script, lines):
     want = {"spin": def_line(script, "spin"), "hot": def_line(script, "hot"),
             "cold": def_line(script, "cold")}
     ok(all(n in funcs and funcs[n]["start_line"] == want[n] and
-           funcs[n]["system_name"] == "py::%s:%s" % (n, script) for n in want),
+           funcs[n]["system_name"] == "py::%s:%s" % (n, os.path.relpath(script, os.path.dirname(
+               os.path.dirname(script)))) for n in want),
        "%s: spin, hot and cold are functions of %s at their def lines %s"
        % (name, os.path.basename(script), want),
        {n: funcs.get(n) for n in want})

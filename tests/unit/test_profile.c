@@ -99,8 +99,39 @@ int main(void)
 	is_str(label(&p, last, 2, buf), "[stack cut at --stack-bytes]", "a marker by its text");
 	is_str(p.frames[p.stacks[last].frames[2]].module, "[pysample]", "a marker's module");
 	is_str(label(&p, last, 3, buf), "py::f", "a Python frame without a file");
-	is_str(label(&p, 0, 0, buf), "py::handler:/srv/app.py", "a Python frame as perf text names it");
-	is_str(label(&p, last - 1, 3, buf), "py::f:/lib/libx.so:3", "with --lines, its line");
+	is_str(label(&p, 0, 0, buf), "py::handler:srv/app.py", "a Python frame as perf text names it");
+	is_str(label(&p, last - 1, 3, buf), "py::f:lib/libx.so:3", "with --lines, its line");
+
+	/* Short file names (the whole path stays the frame's module). */
+	static const char *const shorts[][2] = {
+		{ "/srv/venv/lib/python3.12/site-packages/requests/sessions.py", "requests/sessions.py" },
+		{ "/usr/lib/python3/dist-packages/gunicorn/workers/sync.py", "gunicorn/workers/sync.py" },
+		{ "/root/.pyenv/versions/3.12.1/lib/python3.12/json/encoder.py", "json/encoder.py" },
+		{ "/usr/lib/python3.11/threading.py", "threading.py" },
+		{ "/srv/app/handlers/users.py", "handlers/users.py" },
+		{ "/srv/app/pkg/__init__.py", "pkg/__init__.py" },
+		{ "script.py", "script.py" },
+		{ "/x.py", "x.py" },
+		{ "<frozen importlib._bootstrap>", "<frozen importlib._bootstrap>" },
+		{ "/a/site-packages/", "a/site-packages/" },
+		{ "/v/lib/python3.12/site-packages/lib/python3.12/x.py", "lib/python3.12/x.py" },
+	};
+	for (size_t i = 0; i < sizeof(shorts) / sizeof(shorts[0]); i++)
+		is_str(python_short_file(shorts[i][0]), shorts[i][1], "short file of %s", shorts[i][0]);
+	struct profile full;
+	profile_init(&full);
+	full.full_filenames = true;
+	struct sample_frame deep[] = { py("f", "/srv/app/handlers/users.py", 1) };
+	add(&full, 1, "t", 1, deep, 1);
+	is_str(profile_frame_label(&full.frames[0], buf, 256), "py::f:/srv/app/handlers/users.py",
+	       "with full_filenames the label holds the whole path");
+	profile_free(&full);
+	profile_init(&full);
+	add(&full, 1, "t", 1, deep, 1);
+	is_str(profile_frame_label(&full.frames[0], buf, 256), "py::f:handlers/users.py",
+	       "by default the short one");
+	is_str(full.frames[0].module, "/srv/app/handlers/users.py", "and the module keeps the whole path");
+	profile_free(&full);
 
 	/* Interning. */
 	ok(profile_intern(&p, "handler") == p.frames[p.stacks[0].frames[0]].name,

@@ -112,6 +112,20 @@ static const struct parse_case cases[] = {
 	  " P i|inlined|0|5|1\n"
 	  " P m|[pysample]|0|6|1\n",
 	  0, 0, 0, 0, "cpu-clock" },
+	{ "short Python files (pysample's default): the whole path is the dso",
+	  "p 1/1 1.0: 1 cpu-clock: \n"
+	  "\t1 py::hot:examples/busy.py+0x1c (/work/main/examples/busy.py)\n"
+	  "\t2 py::hot:examples/busy.py:12+0x1c (/work/main/examples/busy.py)\n"
+	  "\t3 py::dumps:json/__init__.py+0x2 (/usr/lib/python3.11/json/__init__.py)\n"
+	  "\t4 py::f:busy.py+0x2 (/work/main/examples/not-busy.py)\n"
+	  "\n",
+	  0, 0, 0,
+	  "p|1|1|1000000000|1\n"
+	  " P hot|/work/main/examples/busy.py|0|1|1c\n"
+	  " P hot|/work/main/examples/busy.py|12|2|1c\n"
+	  " P dumps|/usr/lib/python3.11/json/__init__.py|0|3|2\n"
+	  " P f|busy.py|0|4|2\n",
+	  0, 0, 0, 0, "cpu-clock" },
 	{ "perf 6.1 default: tid only, event with modifiers, CPython's jitted frames",
 	  "python3.13 15142  1407.270678:    1001001 cpu-clock:ppp: \n"
 	  "\t          128536 PyLong_FromLong+0x6 (/opt/lib/libpython3.13.so.1.0)\n"
