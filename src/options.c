@@ -144,6 +144,12 @@ static bool spelled_out(const char *arg, const char *name)
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt)
 {
+	return options_parse_with(argc, argv, opt, options_usage);
+}
+
+enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
+				     void (*usage)(FILE *out))
+{
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "hz", required_argument, NULL, 'F' },
@@ -325,7 +331,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			opt->quiet = true;
 			break;
 		case 'h':
-			options_usage(stdout);
+			usage(stdout);
 			return PARSE_EXIT_OK;
 		case 'V':
 			printf("pysample %s\n", PACKAGE_VERSION);
