@@ -17,6 +17,9 @@ void options_usage(FILE *out)
 {
 	fputs("Usage: pysample [OPTIONS] -- COMMAND [ARGS...]   launch COMMAND and profile it\n"
 	      "       pysample [OPTIONS] -p PID                  profile a running process\n"
+	      "       pysample top [OPTIONS] -p PID | -- COMMAND  watch it live (top --help)\n"
+	      "       pysample dump -p PID                       every thread's stack, once\n"
+	      "       pysample report FILE [-o OUT]              convert a recording\n"
 	      "\n"
 	      "Samples the stacks of every thread of a CPython process (3.8 and later): native\n"
 	      "frames unwound with DWARF CFI, and the Python frames each evaluation loop runs\n"
