@@ -16,6 +16,8 @@ import time
 from pstest import PYSAMPLE, diag, done, interpreters, ok, skip, target, tracer_of
 
 SESSION = "pysample-test-top-%d" % os.getpid()
+# The echo after pysample; the command line typed shows "TOP-EXIT=$?".
+EXITED = re.compile(r"TOP-EXIT=(\d+)")
 ROW = re.compile(r"^\s*([\d.]+)%\s+([\d.]+)%\s+(\d+)\s+(.*\S)\s*$")
 
 
@@ -138,8 +140,8 @@ def test_attach(py):
         ok(held, "p: the header says the view is paused", text)
 
         key("q")
-        held, text = wait_for(lambda t: "TOP-EXIT=" in t, 15)
-        m = re.search(r"TOP-EXIT=(\d+)", text)
+        held, text = wait_for(lambda t: EXITED.search(t), 15)
+        m = EXITED.search(text)
         ok(held and m and m.group(1) == "0", "q: pysample top exits 0", text)
         ok("Self%" not in text and "view:" not in text and "shell$" in text,
            "q: the terminal is the shell's again (the view is gone)", text)
@@ -160,8 +162,8 @@ def test_launch(py):
                   % (PYSAMPLE, py, target("split.py")))
         held, text = wait_for(lambda t: any(name(r[2]) == "spin" for r in functions(t)), 3)
         ok(held, "launch: within 3 s the view shows the spinning function", text)
-        held, text = wait_for(lambda t: "TOP-EXIT=" in t, 30)
-        m = re.search(r"TOP-EXIT=(\d+)", text)
+        held, text = wait_for(lambda t: EXITED.search(t), 30)
+        m = EXITED.search(text)
         ok(held and m and m.group(1) == "0",
            "launch: the view ends with the program, and pysample exits with its status", text)
         ok(held and "Self%" not in text and "shell$" in text,
