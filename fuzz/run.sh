@@ -55,12 +55,12 @@ if ! "$cc" -fsanitize=fuzzer,address,undefined "$probe.c" -o "$probe" >"$probe.l
 fi
 
 # The libraries the program links (configure.ac).
-if pkg-config --exists libdw libelf capstone libunwind-generic 2>/dev/null; then
-	dep_cflags=$(pkg-config --cflags libdw libelf capstone libunwind-generic)
-	dep_libs=$(pkg-config --libs libdw libelf capstone libunwind-generic)
+if pkg-config --exists libdw libelf capstone libunwind-generic ncursesw 2>/dev/null; then
+	dep_cflags=$(pkg-config --cflags libdw libelf capstone libunwind-generic ncursesw)
+	dep_libs=$(pkg-config --libs libdw libelf capstone libunwind-generic ncursesw)
 else
 	dep_cflags=
-	dep_libs='-ldw -lelf -lcapstone -lunwind-generic -lunwind'
+	dep_libs="-ldw -lelf -lcapstone -lunwind-generic -lunwind -lncursesw -ltinfo"
 fi
 
 version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")

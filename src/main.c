@@ -24,6 +24,7 @@
 #include "sampler.h"
 #include "summary.h"
 #include "top.h"
+#include "top-live.h"
 #include "writer.h"
 
 /* Exit statuses of pysample's own failures (launch mode otherwise exits
@@ -174,6 +175,7 @@ static void fatal(const char *why)
 	}
 	if (atomic_exchange(&once, true))
 		_exit(EXIT_FAILURE);
+	top_live_emergency_restore(); /* the message must reach the terminal */
 	if (write(STDERR_FILENO, "pysample: error: ", 17) < 0 ||
 	    write(STDERR_FILENO, why, strlen(why)) < 0 ||
 	    write(STDERR_FILENO, tail, sizeof(tail) - 1) < 0)
@@ -282,14 +284,129 @@ static void write_stats(const char *path, const struct run_report *report)
 	}
 }
 
-int main(int argc, char **argv)
+/*
+ * One sampling run, launched or attached, to its end: what plain pysample
+ * and `pysample top` (live: the live view instead of a profile written)
+ * share.  Returns the exit status.
+ */
+static int run(const struct options *optp, bool live)
 {
-	struct options opt;
 	struct target target;
 	struct sampler s;
 	struct output_file out;
 	char err[1024];
 	int status = 0;
+
+	/* Before any thread: it may clear DEBUGINFOD_URLS. */
+	debuginfo_allow_debuginfod(optp->debuginfod);
+	if (optp->dump_layout)
+		return dump_layout(optp);
+	if (!output_open(optp->output, &out))
+		return EXIT_USAGE;
+	/* A reader that goes away must not kill pysample before it detaches. */
+	bool sigpipe_was_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
+
+	struct rlimit file_limit = { 0, 0 };
+	raise_file_limit(&file_limit);
+	target_init(&target, optp->subprocesses, sigpipe_was_ignored, &file_limit);
+	if (!target_setup_signals(&target)) {
+		pys_error("cannot set up signal handling: %s", strerror(errno));
+		return EXIT_TARGET;
+	}
+	if (optp->command ? !target_launch(&target, optp->command, err, sizeof(err))
+			  : !target_attach(&target, optp->pid, err, sizeof(err))) {
+		pys_error("%s", err);
+		target_free(&target);
+		output_abandon(optp->output, &out);
+		return optp->command ? 127 : EXIT_TARGET;
+	}
+	output_start(&out);
+	running = &target;
+	struct writer_options wopt = { .reverse = optp->reverse, .lines = optp->lines,
+				       .full_filenames = optp->full_filenames,
+				       .event = optp->idle ? "wall-clock" : "cpu-clock" };
+	struct writer *tee;
+	if (live) {
+		tee = top_live_writer_open();
+	} else {
+		struct writer *writer = writer_open(optp->format, out.fd, &wopt);
+		struct writer *top = optp->top ? top_writer_open(optp->top, stderr) : NULL;
+		tee = top ? writer_tee(writer, top) : writer;
+	}
+	sampler_init(&s, optp, &target, tee);
+	char command[512];
+	describe_target(optp, command, sizeof(command));
+	struct progress progress = { 0 };
+	struct top_live *view = NULL;
+	bool view_failed = false;
+	if (live) {
+		view = top_live_start(tee, &s, command, err, sizeof(err));
+		if (!view) {
+			/* The run ends at once, the usual way: the target is let go. */
+			pys_error("%s", err);
+			view_failed = true;
+			sampler_stop(&s);
+		}
+	} else if (!optp->quiet) {
+		say_start(optp, &target);
+		progress_start(&progress, STDERR_FILENO, &s.processor, &s.queue);
+	}
+	sampler_run(&s);
+	/* The snapshots are copies: the target runs on while they are
+	 * processed, rather than wait stopped for the last of them. */
+	target_detach(&target);
+	progress_stop(&progress);
+	if (top_live_stop(view) && target.launched && !optp->quiet)
+		fprintf(stderr, "pysample: stopped sampling; process %d runs on: waiting for it to "
+			"exit (Ctrl-C ends it)\n", (int)target.pid);
+	sampler_finish(&s);
+	if (target.launched)
+		status = exit_status_of(target_wait_child(&target));
+	struct run_report report;
+	sampler_report(&s, &report);
+	struct run_info info = {
+		.command = command,
+		.event = wopt.event, .hz = optp->hz, .seconds = report.seconds,
+		.samples = report.processing->records, .lost = summary_samples_lost(&report),
+	};
+	/* The aggregating formats are written now, and can fail now. */
+	if (!tee->ops->end(tee, &info))
+		s.processor.st.output_failed = true;
+	tee->ops->free(tee);
+	summary_note_usage(&report);
+	summary_print(stderr, &report);
+	if (!optp->quiet)
+		say_end(optp, report.processing->records, report.processing->output_failed);
+	if (report.processing->output_failed)
+		status = status ? status : 1;
+	if (view_failed && !target.launched)
+		status = EXIT_TARGET;
+	if (optp->stats)
+		write_stats(optp->stats, &report);
+	if (!sampler_found_python(&s) && sampler_python_unsupported(&s))
+		pys_warn("no Python frames were found: %s", sampler_python_unsupported(&s));
+	else if (!sampler_found_python(&s))
+		pys_warn("no Python frames were found: process %d%s never showed an initialised "
+			 "CPython (3.8+) runtime (run with -v for details).%s",
+			 (int)target.pid, optp->subprocesses ? " and its children" : "",
+			 optp->subprocesses ? ""
+					  : "  If it starts Python as a child process (a shell "
+					    "script without exec, a launcher, a worker pool), add "
+					    "--subprocesses, or attach to the Python process itself "
+					    "with -p PID");
+	running = NULL;
+	sampler_free(&s);
+	target_free(&target);
+	if (out.fd != STDOUT_FILENO)
+		close(out.fd);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	bool live = false;
+	enum parse_result parsed;
 
 	keep_standard_streams();
 	main_tid = gettid();
@@ -302,7 +419,13 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "dump") == 0)
 		return dump_main(argc - 1, argv + 1);
-	switch (options_parse(argc, argv, &opt)) {
+	if (argc > 1 && strcmp(argv[1], "top") == 0) {
+		live = true;
+		parsed = top_live_parse(argc - 1, argv + 1, &opt);
+	} else {
+		parsed = options_parse(argc, argv, &opt);
+	}
+	switch (parsed) {
 	case PARSE_EXIT_OK:
 		return 0;
 	case PARSE_USAGE:
@@ -310,86 +433,5 @@ int main(int argc, char **argv)
 	case PARSE_OK:
 		break;
 	}
-	/* Before any thread: it may clear DEBUGINFOD_URLS. */
-	debuginfo_allow_debuginfod(opt.debuginfod);
-	if (opt.dump_layout)
-		return dump_layout(&opt);
-	if (!output_open(opt.output, &out))
-		return EXIT_USAGE;
-	/* A reader that goes away must not kill pysample before it detaches. */
-	bool sigpipe_was_ignored = signal(SIGPIPE, SIG_IGN) == SIG_IGN;
-
-	struct rlimit file_limit = { 0, 0 };
-	raise_file_limit(&file_limit);
-	target_init(&target, opt.subprocesses, sigpipe_was_ignored, &file_limit);
-	if (!target_setup_signals(&target)) {
-		pys_error("cannot set up signal handling: %s", strerror(errno));
-		return EXIT_TARGET;
-	}
-	if (opt.command ? !target_launch(&target, opt.command, err, sizeof(err))
-			: !target_attach(&target, opt.pid, err, sizeof(err))) {
-		pys_error("%s", err);
-		target_free(&target);
-		output_abandon(opt.output, &out);
-		return opt.command ? 127 : EXIT_TARGET;
-	}
-	output_start(&out);
-	running = &target;
-	struct writer_options wopt = { .reverse = opt.reverse, .lines = opt.lines,
-				       .full_filenames = opt.full_filenames,
-				       .event = opt.idle ? "wall-clock" : "cpu-clock" };
-	struct writer *writer = writer_open(opt.format, out.fd, &wopt);
-	struct writer *top = opt.top ? top_writer_open(opt.top, stderr) : NULL;
-	struct writer *tee = top ? writer_tee(writer, top) : writer;
-	sampler_init(&s, &opt, &target, tee);
-	struct progress progress = { 0 };
-	if (!opt.quiet) {
-		say_start(&opt, &target);
-		progress_start(&progress, STDERR_FILENO, &s.processor, &s.queue);
-	}
-	sampler_run(&s);
-	/* The snapshots are copies: the target runs on while they are
-	 * processed, rather than wait stopped for the last of them. */
-	target_detach(&target);
-	progress_stop(&progress);
-	sampler_finish(&s);
-	if (target.launched)
-		status = exit_status_of(target_wait_child(&target));
-	struct run_report report;
-	sampler_report(&s, &report);
-	char command[512];
-	struct run_info info = {
-		.command = describe_target(&opt, command, sizeof(command)),
-		.event = wopt.event, .hz = opt.hz, .seconds = report.seconds,
-		.samples = report.processing->records, .lost = summary_samples_lost(&report),
-	};
-	/* The aggregating formats are written now, and can fail now. */
-	if (!tee->ops->end(tee, &info))
-		s.processor.st.output_failed = true;
-	tee->ops->free(tee);
-	summary_note_usage(&report);
-	summary_print(stderr, &report);
-	if (!opt.quiet)
-		say_end(&opt, report.processing->records, report.processing->output_failed);
-	if (report.processing->output_failed)
-		status = status ? status : 1;
-	if (opt.stats)
-		write_stats(opt.stats, &report);
-	if (!sampler_found_python(&s) && sampler_python_unsupported(&s))
-		pys_warn("no Python frames were found: %s", sampler_python_unsupported(&s));
-	else if (!sampler_found_python(&s))
-		pys_warn("no Python frames were found: process %d%s never showed an initialised "
-			 "CPython (3.8+) runtime (run with -v for details).%s",
-			 (int)target.pid, opt.subprocesses ? " and its children" : "",
-			 opt.subprocesses ? ""
-					  : "  If it starts Python as a child process (a shell "
-					    "script without exec, a launcher, a worker pool), add "
-					    "--subprocesses, or attach to the Python process itself "
-					    "with -p PID");
-	running = NULL;
-	sampler_free(&s);
-	target_free(&target);
-	if (out.fd != STDOUT_FILENO)
-		close(out.fd);
-	return status;
+	return run(&opt, live);
 }

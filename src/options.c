@@ -17,6 +17,9 @@ void options_usage(FILE *out)
 {
 	fputs("Usage: pysample [OPTIONS] -- COMMAND [ARGS...]   launch COMMAND and profile it\n"
 	      "       pysample [OPTIONS] -p PID                  profile a running process\n"
+	      "       pysample top [OPTIONS] -p PID | -- COMMAND  watch it live (top --help)\n"
+	      "       pysample dump -p PID                       every thread's stack, once\n"
+	      "       pysample report FILE [-o OUT]              convert a recording\n"
 	      "\n"
 	      "Samples the stacks of every thread of a CPython process (3.8 and later): native\n"
 	      "frames unwound with DWARF CFI, and the Python frames each evaluation loop runs\n"
@@ -147,6 +150,12 @@ static bool spelled_out(const char *arg, const char *name)
 }
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt)
+{
+	return options_parse_with(argc, argv, opt, options_usage);
+}
+
+enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
+				     void (*usage)(FILE *out))
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
@@ -333,7 +342,7 @@ enum parse_result options_parse(int argc, char **argv, struct options *opt)
 			opt->quiet = true;
 			break;
 		case 'h':
-			options_usage(stdout);
+			usage(stdout);
 			return PARSE_EXIT_OK;
 		case 'V':
 			printf("pysample %s\n", PACKAGE_VERSION);

@@ -44,6 +44,9 @@ struct options {
 enum parse_result { PARSE_OK, PARSE_EXIT_OK, PARSE_USAGE };
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt);
+/* The same, with usage printing the help of a subcommand (pysample top). */
+enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
+				     void (*usage)(FILE *out));
 void options_usage(FILE *out);
 
 #endif

@@ -40,6 +40,7 @@ void sampler_init(struct sampler *s, const struct options *opt, struct target *t
 	size_t n = QUEUE_BYTES / SNAPSHOT_TYPICAL_BYTES;
 
 	memset(s, 0, sizeof(*s));
+	atomic_init(&s->stop_asked, false);
 	s->opt = opt;
 	s->target = t;
 	s->period_ns = (uint64_t)(1e9 / opt->hz);
@@ -360,6 +361,11 @@ static void check_saturation(struct sampler *s)
 	s->realtime_missed = s->st.ticks_missed;
 }
 
+void sampler_stop(struct sampler *s)
+{
+	atomic_store(&s->stop_asked, true);
+}
+
 void sampler_run(struct sampler *s)
 {
 	uint64_t next, end = 0;
@@ -394,6 +400,10 @@ void sampler_run(struct sampler *s)
 		}
 		if (s->target->pending_signal && handle_own_signal(s))
 			break;
+		if (atomic_load_explicit(&s->stop_asked, memory_order_relaxed)) {
+			s->stop_reason = "stopped from the live view";
+			break;
+		}
 		if (pys_fatal_pending())
 			pys_fatal(pys_fatal_pending()); /* on this thread, which can let the target go */
 		/* Nothing more can be written: stopping the target on would only

@@ -8,6 +8,8 @@
 #ifndef PYSAMPLE_SAMPLER_H
 #define PYSAMPLE_SAMPLER_H
 
+#include <stdatomic.h>
+
 #include "options.h"
 #include "processor.h"
 #include "pycode.h"
@@ -59,6 +61,8 @@ struct sampler {
 	uint64_t timer_cpu_ns; /* CPU time the timers counted, at the end */
 
 	const char *stop_reason;
+	/* sampler_stop was called (by another thread: top's view). */
+	atomic_bool stop_asked;
 	const char *priority; /* the sampling thread's scheduling */
 	/* At SCHED_FIFO: the window in which saturation is measured. */
 	uint64_t realtime_since_ns, realtime_rounds, realtime_missed, realtime_cpu_ns;
@@ -71,6 +75,9 @@ void sampler_init(struct sampler *s, const struct options *opt, struct target *t
  * returns with every sample taken and handed to the processing thread,
  * the target still attached (target_detach lets it go). */
 void sampler_run(struct sampler *s);
+/* Asks sampler_run to return at its next wake-up (at most a period
+ * away); any thread may call it. */
+void sampler_stop(struct sampler *s);
 /* Waits until every snapshot has been processed and written. */
 void sampler_finish(struct sampler *s);
 /* Frees what the sampler made, the Python halves of the target's process
