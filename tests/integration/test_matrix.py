@@ -24,6 +24,8 @@ def frame_of(sym, dso):
     if ":" not in body:  # py::[unreadable code object]
         return body, None, None
     name, rest = body.split(":", 1)
+    if ":" not in rest:  # a frame without a line: never spin() or its callers
+        return name, rest, None
     short, line = rest.rsplit(":", 1)
     # A name whose file does not end its dso keeps what it says, and the
     # comparison with the interpreter's own stack fails on it.
