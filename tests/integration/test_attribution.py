@@ -215,7 +215,7 @@ if python is not None:
         left_out = p.stats.get("failed_no_native")
         marked = sum(1 for r in records if "[native frames left out: processing behind]" in r.syms())
         ok(measured is not None and abs(measured["deep"] - truth["deep"]) <= 0.015 and
-           left_out is not None and marked == left_out and (not slow or marked > 100),
+           left_out is not None and marked == left_out and (not slow or marked >= 20),
            "a deep phase at -F %s%s: %.1f%% of the samples (truth %.1f%%); %d kept without native "
            "frames, marked" % (hz, " with slow processing" if slow else "",
                                100 * (measured or {}).get("deep", 0), 100 * truth["deep"], marked),
@@ -266,10 +266,13 @@ if syscalls and perf:
         ours_share, ours_n = shares(ours, names)
         diag("-F %s: truth %s, perf %s (%d), pysample %s (%d)" % (hz, truth, theirs_share,
                                                                   theirs_n, ours_share, ours_n))
+        # 2,500 samples put one standard deviation of a 13% share at 0.7
+        # points, well inside the tolerance (an ASan build beside another
+        # job got 3,098 of the 6,000 a free CPU gives).
         check("same process, -F %s: pysample against perf record --call-graph dwarf" % hz,
-              ours_share, ours_n, theirs_share or {}, 4000)
+              ours_share, ours_n, theirs_share or {}, 2500)
         check("same process, -F %s: pysample against the program's own split" % hz,
-              ours_share, ours_n, truth or {}, 4000)
+              ours_share, ours_n, truth or {}, 2500)
 elif syscalls:
     skip("perf record on the same process", "no perf: apt-get install linux-perf")
 done()

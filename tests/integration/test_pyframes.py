@@ -79,7 +79,12 @@ for label, py in each_interpreter("new threads have their Python frames"):
         workers = [r for r in records or [] if r.tid != r.pid]
         bare = [r for r in workers if not r.py_names()]
         shares.append((mode, len(workers), len(bare)))
-    ok(all(n > 400 and bare < 0.08 * n for _, n, bare in shares),
+    # Interrupts reach a thread in its first moments, C start-up before
+    # any Python frame: their share grows with a slow pysample (8.4%
+    # under ASan beside another job); the 20 ms cache this guards against
+    # left 11-20% on 3.12/3.13, and timers' first tick comes later.
+    limits = {"interrupt": 0.10, "timer": 0.08}
+    ok(all(n > 400 and bare < limits[m] * n for m, n, bare in shares),
        "%s: samples of the short-lived threads without Python frames: %s"
        % (label, ", ".join("%s %d of %d" % (m, b, n) for m, n, b in shares)), p.stderr)
 done()
