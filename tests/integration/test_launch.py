@@ -33,8 +33,12 @@ for label, python in each_interpreter("launch"):
     ok(len(in_c) > 0.8 * len(records) and len(ordered) >= 0.95 * len(in_c),
        "%s: %d/%d samples in c(), all with c <- b <- a <- <module>" % (label, len(ordered), len(records)),
        "\n".join(" ".join(r.py_names()) for r in records[:10]))
-    ok(all([s for s in r.syms() if s.startswith("py::")][0].startswith("py::c:" + CHAIN) for r in in_c),
-       "%s: Python frames named py::<function>:<file>" % label)
+    # The file short in the name (its last two components here), whole as
+    # the dso.
+    leaf_py = [[f for f in r.frames if f[1].startswith("py::")][0] for r in in_c]
+    ok(leaf_py and all(f[1] == "py::c:targets/chain.py" and f[3] == CHAIN for f in leaf_py),
+       "%s: Python frames named py::<function>:<short file>, the whole path as the dso" % label,
+       str(leaf_py[:2]))
     ok(all(r.pid == proc_pid for r in records for proc_pid in [records[0].pid]) and
        all(r.tid == r.pid for r in records), "%s: one pid, main thread tid == pid" % label)
     times = [r.time for r in records]

@@ -243,8 +243,13 @@ def perf_trampoline_tests():
                 frames = r.frames
                 tramps = [i for i, f in enumerate(frames) if f[3].endswith(".map")]
                 # Each trampoline names the Python function whose eval loop it called,
-                # which is the Python frame right before it (leaf side).
-                if len(tramps) >= 4 and all(i > 0 and frames[i - 1][1] == frames[i][1] for i in tramps) \
+                # which is the Python frame right before it (leaf side): the map
+                # names it with the whole path, pysample's name has the short
+                # file and the whole path as its dso.
+                if len(tramps) >= 4 and all(
+                        i > 0 and frames[i - 1][1].startswith("py::") and
+                        frames[i][1] == "py::%s:%s" % (frames[i - 1][1][4:].split(":", 1)[0],
+                                                       frames[i - 1][3]) for i in tramps) \
                         and r.syms()[-1].startswith("_start"):
                     agree += 1
             ok(len(in_c) > 150 and agree >= 0.95 * len(in_c),
