@@ -81,7 +81,8 @@ if ok(records is not None, "subprocess.run: parseable output", err):
     chain = [r for r in records if r.py_names()[:4] == ["c", "b", "a", "<module>"]]
     parent = int(re.search(r"^ready (\d+)", p.stdout, re.M).group(1)) if "ready" in p.stdout else None
     pids = {r.pid for r in chain}
-    ok(len(chain) > 120 and len(pids) == 1 and parent not in pids,
+    # 1 s at 199 Hz: ~199 samples on a free CPU; a busy machine left 111.
+    ok(len(chain) > 60 and len(pids) == 1 and parent not in pids,
        "subprocess.run([sys.executable, chain.py]): %d samples in the child with c <- b <- a <- "
        "<module>" % len(chain), "parent %s, chain pids %s\n%s" % (parent, sorted(pids), p.stderr))
 
@@ -91,7 +92,7 @@ p, records, err = profile(["-s", "-F", "199", "--", "sh", "-c", '"$0" "$1" 1; tr
                            target("chain.py")], out)
 if ok(records is not None, "sh -c 'python ...; true': parseable output", err):
     chain = [r for r in records if r.py_names()[:4] == ["c", "b", "a", "<module>"]]
-    ok(len(chain) > 120 and all(r.comm.startswith("python") for r in chain),
+    ok(len(chain) > 60 and all(r.comm.startswith("python") for r in chain),
        "a shell wrapper that starts Python as a child: %d samples with the Python chain" % len(chain),
        p.stderr)
 
