@@ -211,42 +211,44 @@ static uint32_t frame_id(struct profile *p, const struct sample_frame *in)
 	return (uint32_t)(p->nframes - 1);
 }
 
-/* Threads: by pid and tid; the name is the last one seen. */
+/* Threads: by pid, tid and name.  A thread that renames itself, or a
+ * process that execs (bash, then python3, under one pid), is one entry per
+ * name: every record keeps the name it was taken under, as in perf text. */
 struct thread_key {
 	const struct profile *p;
 	pid_t pid, tid;
+	const char *comm; /* interned */
 };
 
-static uint64_t thread_hash(pid_t pid, pid_t tid)
+static uint64_t thread_hash(pid_t pid, pid_t tid, const char *comm)
 {
-	return mix(mix(0, (uint32_t)pid), (uint32_t)tid);
+	return mix(mix(mix(0, (uint32_t)pid), (uint32_t)tid), (uintptr_t)comm);
 }
 
 static bool thread_same(const void *ctx, uint32_t index)
 {
 	const struct thread_key *k = ctx;
-	return k->p->threads[index].pid == k->pid && k->p->threads[index].tid == k->tid;
+	const struct profile_thread *t = &k->p->threads[index];
+	return t->pid == k->pid && t->tid == k->tid && t->comm == k->comm;
 }
 
 static uint64_t thread_rehash(const void *ctx, uint32_t index)
 {
 	const struct profile *p = ctx;
-	return thread_hash(p->threads[index].pid, p->threads[index].tid);
+	return thread_hash(p->threads[index].pid, p->threads[index].tid, p->threads[index].comm);
 }
 
 static uint32_t thread_id(struct profile *p, const struct sample_record *r)
 {
 	struct profile_table *t = p->tables;
-	struct thread_key k = { p, r->pid, r->tid };
 	const char *comm = profile_intern(p, r->comm ? r->comm : "[unknown]");
+	struct thread_key k = { p, r->pid, r->tid, comm };
 	uint32_t *slot;
 
 	table_grow(&t->threads, thread_rehash, p);
-	slot = table_find(&t->threads, thread_hash(r->pid, r->tid), thread_same, &k);
-	if (*slot) {
-		p->threads[*slot - 1].comm = comm;
+	slot = table_find(&t->threads, thread_hash(r->pid, r->tid, comm), thread_same, &k);
+	if (*slot)
 		return *slot - 1;
-	}
 	grow_array((void **)&p->threads, &t->threads_cap, p->nthreads, sizeof(*p->threads));
 	p->threads[p->nthreads++] = (struct profile_thread){ .pid = r->pid, .tid = r->tid,
 							     .comm = comm };

@@ -27,7 +27,7 @@ struct profile_frame {
 
 struct profile_thread {
 	pid_t pid, tid;
-	const char *comm;     /* the last name seen */
+	const char *comm;     /* its name (a renamed thread is another entry) */
 	uint64_t samples, weight_ns;
 };
 

@@ -62,6 +62,7 @@ build clang CC=clang
 # the test that triggered it).
 if build asan CC=clang --enable-sanitizers; then
 	(cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 make -j2 check >check.out 2>&1)
 	count_suite build/asan
 fi

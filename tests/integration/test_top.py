@@ -22,7 +22,10 @@ ROW = re.compile(r"^\s*([\d.]+)%\s+([\d.]+)%\s+(\d+)\s+(.*\S)\s*$")
 
 
 def tmux(*args, check=True):
-    return subprocess.run(["tmux"] + list(args), capture_output=True, text=True, check=check)
+    # A server of its own (-L): a shared one would give the pane its own
+    # environment (ASan's and LSan's options among it), not this test's.
+    return subprocess.run(["tmux", "-L", SESSION] + list(args), capture_output=True, text=True,
+                          check=check)
 
 
 def pane():
@@ -185,8 +188,11 @@ def main():
         done()
         return
     diag("interpreter: %s (%s)" % (label, py))
-    test_attach(py)
-    test_launch(py)
+    try:
+        test_attach(py)
+        test_launch(py)
+    finally:
+        tmux("kill-server", check=False)
     done()
 
 

@@ -56,21 +56,22 @@ int main(void)
 	ok(p.stacks[0].first_ns == 5 && p.stacks[0].last_ns == 7 && p.first_ns == 5 && p.last_ns == 7,
 	   "first and last times kept");
 
-	/* Another thread, same stack: another entry; the thread's name is the
-	 * last one seen. */
+	/* Another thread, same stack: another entry; a thread that renames
+	 * itself (or execs) is an entry per name, as its records say. */
 	add(&p, 101, "worker", 9, s1, 2);
+	add(&p, 101, "worker", 10, s1, 2);
 	add(&p, 101, "worker-renamed", 11, s1, 2);
-	ok(p.nstacks == 2 && p.nthreads == 2 && p.stacks[1].samples == 2,
-	   "the same stack on another thread is its own entry");
-	is_str(p.threads[1].comm, "worker-renamed", "a thread is named by its last name");
-	ok(p.threads[1].samples == 2 && p.threads[0].samples == 2 && p.samples == 4 &&
-	   p.weight_ns == 4000, "per-thread and total counts");
+	ok(p.nstacks == 3 && p.nthreads == 3 && p.stacks[1].samples == 2 && p.stacks[2].samples == 1,
+	   "the same stack on another thread, or under another name, is its own entry");
+	is_str(p.threads[2].comm, "worker-renamed", "each keeps the name it was sampled under");
+	ok(p.threads[1].samples == 2 && p.threads[0].samples == 2 && p.threads[2].samples == 1 &&
+	   p.samples == 5 && p.weight_ns == 5000, "per-thread and total counts");
 
 	/* A prefix of a stack is another stack; the order of frames counts. */
 	add(&p, 100, "python3", 12, s1, 1);
 	struct sample_frame swapped[] = { s1[1], s1[0] };
 	add(&p, 100, "python3", 13, swapped, 2);
-	ok(p.nstacks == 4, "a prefix and a reversed stack are new stacks (%zu)", p.nstacks);
+	ok(p.nstacks == 5, "a prefix and a reversed stack are new stacks (%zu)", p.nstacks);
 
 	/* Frames differing only in kind, line, module or build-id differ. */
 	struct sample_frame kinds[] = {
