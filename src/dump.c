@@ -107,21 +107,6 @@ static void dump_usage(FILE *out)
 enum { OPT_JSON = 256, OPT_REVERSE, OPT_NATIVE_ALL, OPT_PYTHON_ONLY, OPT_STACK_BYTES,
        OPT_UNWINDER };
 
-/* As options.c: getopt_long takes any unambiguous prefix of an option's
- * name; a user's guess must fail, not pick an option for them. */
-static bool spelled_out(const char *arg, const char *name)
-{
-	size_t typed = strcspn(arg + 2, "=");
-
-	if (strncmp(arg, "--", 2) == 0 && typed == strlen(name) &&
-	    strncmp(arg + 2, name, typed) == 0)
-		return true;
-	pys_error("unknown option '%.*s': did you mean --%s? (options must be spelled out)",
-		  (int)(2 + typed), arg, name);
-	fputs("Try 'pysample dump --help' for more information.\n", stderr);
-	return false;
-}
-
 static bool parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
 		       unsigned long long *out)
 {
@@ -172,7 +157,8 @@ static int parse_args(int argc, char **argv, struct options *opt, struct dump_pr
 		c = getopt_long(argc, argv, "+p:vh", longopts, &longindex);
 		if (c == -1)
 			break;
-		if (longindex >= 0 && !spelled_out(argv[before], longopts[longindex].name))
+		if (longindex >= 0 && !options_spelled_out(argv[before], longopts[longindex].name,
+							       "pysample dump"))
 			return 0;
 		switch (c) {
 		case 'p':

@@ -134,10 +134,9 @@ enum {
 /*
  * getopt_long takes any unambiguous prefix of an option's name, so
  * `--native` silently meant --native-all: a user's guess at an option
- * must fail, not pick one for them.  `arg` is the argument getopt_long
- * just read as the option `name`.
+ * must fail, not pick one for them.
  */
-static bool spelled_out(const char *arg, const char *name)
+bool options_spelled_out(const char *arg, const char *name, const char *command)
 {
 	size_t typed = strcspn(arg + 2, "=");
 
@@ -146,7 +145,7 @@ static bool spelled_out(const char *arg, const char *name)
 		return true;
 	pys_error("unknown option '%.*s': did you mean --%s? (options must be spelled out)",
 		  (int)(2 + typed), arg, name);
-	fputs("Try 'pysample --help' for more information.\n", stderr);
+	fprintf(stderr, "Try '%s --help' for more information.\n", command);
 	return false;
 }
 
@@ -210,7 +209,8 @@ enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
 		c = getopt_long(argc, argv, "+p:F:d:o:f:r:qsvhV", longopts, &longindex);
 		if (c == -1)
 			break;
-		if (longindex >= 0 && !spelled_out(argv[before], longopts[longindex].name))
+		if (longindex >= 0 &&
+		    !options_spelled_out(argv[before], longopts[longindex].name, "pysample"))
 			return PARSE_USAGE;
 		switch (c) {
 		case 'p':

@@ -44,6 +44,10 @@ struct options {
 enum parse_result { PARSE_OK, PARSE_EXIT_OK, PARSE_USAGE };
 
 enum parse_result options_parse(int argc, char **argv, struct options *opt);
+/* Whether `arg`, which getopt_long just took for the option `name`, spells
+ * it whole (getopt_long accepts any unambiguous prefix); if not, says so,
+ * pointing at `command --help`. */
+bool options_spelled_out(const char *arg, const char *name, const char *command);
 /* The same, with usage printing the help of a subcommand (pysample top). */
 enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
 				     void (*usage)(FILE *out));
