@@ -418,12 +418,17 @@ static void split_offset(char *sym, size_t *len, uint64_t *offset)
 /* pysample names a Python frame with a short file ("pkg/mod.py") and
  * keeps the whole path as the dso: a file that ends the dso at a '/' is
  * that path. */
-static void full_path_from_dso(struct perf_text_parser *p, struct perf_text_frame *f,
-			       const char *file, const char *dso)
+static bool ends_path(const char *dso, const char *file)
 {
 	size_t nf = strlen(file), nd = strlen(dso);
 
-	if (nd > nf && dso[nd - nf - 1] == '/' && strcmp(dso + nd - nf, file) == 0)
+	return nd > nf && dso[nd - nf - 1] == '/' && strcmp(dso + nd - nf, file) == 0;
+}
+
+static void full_path_from_dso(struct perf_text_parser *p, struct perf_text_frame *f,
+			       const char *file, const char *dso)
+{
+	if (ends_path(dso, file))
 		f->module = (size_t)(dso - p->strings);
 }
 
@@ -438,6 +443,11 @@ static void split_python(struct perf_text_parser *p, struct perf_text_frame *f, 
 	f->module = (size_t)(file - p->strings);
 	if (strcmp(file, dso) == 0)
 		return;
+	/* A short file whose own name ends in ":N" ("x/y:12", of "/x/y:12"). */
+	if (ends_path(dso, file)) {
+		f->module = (size_t)(dso - p->strings);
+		return;
+	}
 	colon = strrchr(file, ':');
 	if (!colon || colon == file) {
 		full_path_from_dso(p, f, file, dso);

@@ -118,13 +118,19 @@ static const struct parse_case cases[] = {
 	  "\t2 py::hot:examples/busy.py:12+0x1c (/work/main/examples/busy.py)\n"
 	  "\t3 py::dumps:json/__init__.py+0x2 (/usr/lib/python3.11/json/__init__.py)\n"
 	  "\t4 py::f:busy.py+0x2 (/work/main/examples/not-busy.py)\n"
+	  "\t5 py::g:x/y:12+0x2 (/x/y:12)\n"
+	  "\t6 py::h:x/y:12:5+0x2 (/x/y:12)\n"
+	  "\t7 py::i:x/y:12+0x2 (/x/y)\n"
 	  "\n",
 	  0, 0, 0,
 	  "p|1|1|1000000000|1\n"
 	  " P hot|/work/main/examples/busy.py|0|1|1c\n"
 	  " P hot|/work/main/examples/busy.py|12|2|1c\n"
 	  " P dumps|/usr/lib/python3.11/json/__init__.py|0|3|2\n"
-	  " P f|busy.py|0|4|2\n",
+	  " P f|busy.py|0|4|2\n"
+	  " P g|/x/y:12|0|5|2\n"
+	  " P h|/x/y:12|5|6|2\n"
+	  " P i|/x/y|12|7|2\n",
 	  0, 0, 0, 0, "cpu-clock" },
 	{ "perf 6.1 default: tid only, event with modifiers, CPython's jitted frames",
 	  "python3.13 15142  1407.270678:    1001001 cpu-clock:ppp: \n"
