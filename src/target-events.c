@@ -470,6 +470,31 @@ void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn
 	}
 }
 
+/*
+ * With --idle, whether a thread with a timer gets this round's sample from
+ * its tick.  One whose timer stopped it within the last period has had it:
+ * asking its state would cost a read per round that takes a CPU from the
+ * target at each tick.  One that runs steadily gets it at its next tick,
+ * and an interrupt would reach it late.  But a runnable thread without a
+ * tick for two periods does not run steadily: it waits for a CPU (no CPU
+ * time, no tick), or runs in bursts shorter than a period between sleeps
+ * (a thread handing the GIL back and forth).  Skipping those lost a fifth
+ * of such a thread's ticks.  It is interrupted like a sleeper: a waiting
+ * one stops where it was preempted once it runs again (its sample in
+ * flight meanwhile, so a long wait counts once), a bursty one where the
+ * interrupt reaches it.
+ */
+static bool has_tick_coming(struct target *t, struct thread *th, uint64_t now)
+{
+	uint64_t period = t->timers.period_ns;
+
+	if (now - th->resumed_ns < period)
+		return true;
+	if (!tgt_thread_running(t, th))
+		return false;
+	return now - th->resumed_ns < 2 * period;
+}
+
 size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
 			   void *ctx, uint64_t wait_until_ns)
 {
@@ -505,8 +530,7 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 		 * whose timer stopped it within the last period has had its
 		 * sample for it: asking its state would cost a read per round
 		 * that takes a CPU from the target at each tick. */
-		if (cpu_timer_active(&th->timer) &&
-		    (!idle || now - th->resumed_ns < t->timers.period_ns || tgt_thread_running(t, th)))
+		if (cpu_timer_active(&th->timer) && (!idle || has_tick_coming(t, th, now)))
 			continue;
 		if (!idle && !tgt_thread_running(t, th))
 			continue;

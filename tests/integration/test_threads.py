@@ -53,11 +53,13 @@ for label, python in each_interpreter("threads"):
     # Snapshots dropped while processing is behind (Debian's python3.11
     # loads half a second of debug information first) are counted apart.
     dropped = int(stats.get("failed_dropped", 0))
-    # (Before the fix it got 10-29% of the ticks; the margin is for the
-    # sanitizer build, whose own cost is several times larger, and for the
-    # time the thread waits for a CPU on a loaded machine, which is not
-    # sampled.)
-    ok(ticks > 0 and len(main) >= 0.7 * (ticks - dropped) and timeouts == 0,
+    # (Before the fix it got 10-29% of the ticks, and 70-80% while a
+    # runnable thread without a recent tick was taken to be on its way to
+    # one: this one runs in bursts shorter than a period, between waits
+    # for the GIL and for its threads.  Now 97-98% here; the margin is for
+    # the sanitizer build, whose own cost is several times larger, and for
+    # a loaded machine.)
+    ok(ticks > 0 and len(main) >= 0.85 * (ticks - dropped) and timeouts == 0,
        "%s: --idle under thread churn: the thread creating threads has %d samples of %.0f ticks "
        "(%d snapshots dropped), no stop timed out" % (label, len(main), ticks, dropped), p.stderr)
 done()
