@@ -271,8 +271,20 @@ if syscalls and perf:
         # job got 3,098 of the 6,000 a free CPU gives).
         check("same process, -F %s: pysample against perf record --call-graph dwarf" % hz,
               ours_share, ours_n, theirs_share or {}, 2500)
-        check("same process, -F %s: pysample against the program's own split" % hz,
-              ours_share, ours_n, truth or {}, 2500)
+        # Two samplers at 9999 Hz on a busy machine slow the program's
+        # system calls, and its own split (of undisturbed windows) no
+        # longer describes the run both profiled: perf and pysample once
+        # agreed on 19.7% where it said 13.1%.  Then perf, the oracle
+        # beside it, is the one to match; pysample alone is checked
+        # against the program's split above.
+        perf_off = far_from(theirs_share, theirs_n, truth or {}, 2500)
+        if perf_off and not far_from(ours_share, ours_n, theirs_share or {}, 2500):
+            skip("same process, -F %s: pysample against the program's own split" % hz,
+                 "perf, attached at the same time, is as far from it as pysample (%s): the "
+                 "program's split was disturbed" % perf_off)
+        else:
+            check("same process, -F %s: pysample against the program's own split" % hz,
+                  ours_share, ours_n, truth or {}, 2500)
 elif syscalls:
     skip("perf record on the same process", "no perf: apt-get install linux-perf")
 done()
