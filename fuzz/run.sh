@@ -41,6 +41,7 @@ fuzz_ehframe
 fuzz_perfmap
 fuzz_insn
 fuzz_report
+fuzz_repr
 '
 
 mkdir -p "$build/logs" || exit 1

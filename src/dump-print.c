@@ -64,6 +64,25 @@ static const struct dump_frame *frame_at(const struct dump_thread *dt, size_t i,
 	return &dt->frames[reverse ? dt->nframes - 1 - i : i];
 }
 
+/* Under its frame, one per line, as a debugger shows them. */
+static void print_locals(FILE *out, const struct dump_locals *dl)
+{
+	char name[PY_LOCAL_NAME_MAX * 2], value[PY_REPR_MAX * 2];
+
+	if (dl->total < 0) {
+		fprintf(out, "        [locals not read: %s]\n", dl->why ? dl->why : "unreadable");
+		return;
+	}
+	for (size_t i = 0; i < dl->n; i++) {
+		name[0] = value[0] = '\0';
+		output_sanitize(name, sizeof(name), dl->vars[i].name, false);
+		output_sanitize(value, sizeof(value), dl->vars[i].value, false);
+		fprintf(out, "        %s = %s\n", name, value);
+	}
+	if ((size_t)dl->total > dl->n)
+		fprintf(out, "        [%ld more locals not shown]\n", dl->total - (long)dl->n);
+}
+
 static void print_frame(FILE *out, const struct dump_frame *f)
 {
 	char name[NAME_MAX_TEXT] = "", module[NAME_MAX_TEXT] = "";
@@ -80,6 +99,8 @@ static void print_frame(FILE *out, const struct dump_frame *f)
 				f->line, name);
 		else
 			fprintf(out, "    File \"%s\", in %s\n", module[0] ? module : "?", name);
+		if (f->locals)
+			print_locals(out, f->locals);
 		break;
 	case FRAME_NATIVE:
 		if (name[0] && f->offset)
@@ -160,6 +181,33 @@ static void json_hex(struct json_buf *b, uint64_t v)
 	json_text(b, buf);
 }
 
+/* "locals": [{"name", "value"}...], "locals_total": bound in all (null:
+ * unreadable), "locals_error": why (null: read). */
+static void json_locals(struct json_buf *b, const struct dump_locals *dl)
+{
+	json_raw(b, ",", 1);
+	json_key(b, "locals");
+	json_raw(b, "[", 1);
+	for (size_t i = 0; i < dl->n; i++) {
+		json_raw(b, i ? ",{" : "{", i ? 2 : 1);
+		json_key(b, "name");
+		json_string(b, dl->vars[i].name);
+		json_raw(b, ",", 1);
+		json_key(b, "value");
+		json_string(b, dl->vars[i].value);
+		json_raw(b, "}", 1);
+	}
+	json_raw(b, "],", 2);
+	json_key(b, "locals_total");
+	if (dl->total >= 0)
+		json_int(b, dl->total);
+	else
+		json_text(b, "null");
+	json_raw(b, ",", 1);
+	json_key(b, "locals_error");
+	json_string(b, dl->total < 0 ? (dl->why ? dl->why : "unreadable") : NULL);
+}
+
 static void json_frame(struct json_buf *b, const struct dump_frame *f)
 {
 	static const char *const kinds[] = { "native", "inlined", "python", "marker" };
@@ -196,6 +244,8 @@ static void json_frame(struct json_buf *b, const struct dump_frame *f)
 		json_raw(b, ",", 1);
 		json_key(b, "code");
 		json_hex(b, f->addr);
+		if (f->locals)
+			json_locals(b, f->locals);
 	} else {
 		json_raw(b, ",", 1);
 		json_key(b, "offset");

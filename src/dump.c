@@ -39,6 +39,7 @@
 #include "procfs.h"
 #include "procmaps.h"
 #include "pycode.h"
+#include "pylocals.h"
 #include "pyframes.h"
 #include "snapshot.h"
 #include "target.h"
@@ -69,11 +70,14 @@ struct dump {
 	size_t span;
 	uint64_t first_asked_ns, last_done_ns;
 	size_t current; /* the thread the writer's next record is for */
+	bool locals;    /* --locals */
+	struct py_repr_ctx repr; /* its type cache serves every thread */
 };
 
 static void dump_usage(FILE *out)
 {
-	fputs("Usage: pysample dump -p PID [--json] [--reverse] [--native-all] [--python-only]\n"
+	fputs("Usage: pysample dump -p PID [--locals] [--json] [--reverse] [--native-all]\n"
+	      "                            [--python-only]\n"
 	      "\n"
 	      "Prints what every thread of a running process is doing right now: its stack\n"
 	      "(Python frames as `File \"x.py\", line N, in func`, native ones as\n"
@@ -85,6 +89,10 @@ static void dump_usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  -p, --pid=PID          the process to dump (a thread's id dumps its process)\n"
+	      "      --locals           each Python frame's arguments and local variables,\n"
+	      "                         read from memory while the thread is stopped (simple\n"
+	      "                         values in full, up to a bound; containers by length;\n"
+	      "                         nothing is called in the process)\n"
 	      "      --json             write JSON (the schema is in pysample(1), DUMP)\n"
 	      "      --reverse          outermost frame first; by default the innermost comes\n"
 	      "                         first, as in a debugger's backtrace: what the thread\n"
@@ -105,7 +113,7 @@ static void dump_usage(FILE *out)
 }
 
 enum { OPT_JSON = 256, OPT_REVERSE, OPT_NATIVE_ALL, OPT_PYTHON_ONLY, OPT_STACK_BYTES,
-       OPT_UNWINDER };
+       OPT_UNWINDER, OPT_LOCALS };
 
 static bool parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
 		       unsigned long long *out)
@@ -129,6 +137,7 @@ static int parse_args(int argc, char **argv, struct options *opt, struct dump_pr
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "locals", no_argument, NULL, OPT_LOCALS },
 		{ "reverse", no_argument, NULL, OPT_REVERSE },
 		{ "native-all", no_argument, NULL, OPT_NATIVE_ALL },
 		{ "python-only", no_argument, NULL, OPT_PYTHON_ONLY },
@@ -173,6 +182,9 @@ static int parse_args(int argc, char **argv, struct options *opt, struct dump_pr
 			break;
 		case OPT_REVERSE:
 			po->reverse = true;
+			break;
+		case OPT_LOCALS:
+			po->locals = true;
 			break;
 		case OPT_NATIVE_ALL:
 			opt->native_all = true;
@@ -292,6 +304,30 @@ static long read_syscall(pid_t pid, pid_t tid)
 }
 
 /* Runs while the thread is stopped: copy, and what a dump adds. */
+/* While the thread is stopped: its locals are what they are at this
+ * instant only. */
+static void read_locals(struct dump *d, struct dump_thread *dt, const struct snapshot *snap)
+{
+	struct py_local shown[PY_LOCALS_SHOWN];
+
+	if (d->repr.l != &snap->rt->layout)
+		py_repr_init(&d->repr, snap->space, &snap->rt->layout);
+	d->repr.pid = snap->space;
+	dt->py_locals = xcalloc(snap->npy, sizeof(*dt->py_locals));
+	dt->npy_locals = snap->npy;
+	for (size_t k = 0; k < snap->npy; k++) {
+		struct dump_locals *dl = &dt->py_locals[k];
+		dl->total = py_frame_locals(&d->repr, snap->py[k].frame, snap->py[k].code, shown,
+					    PY_LOCALS_SHOWN, &dl->why);
+		dl->n = dl->total <= 0 ? 0
+			: (size_t)dl->total < PY_LOCALS_SHOWN ? (size_t)dl->total : PY_LOCALS_SHOWN;
+		if (dl->n) {
+			dl->vars = xmalloc(dl->n * sizeof(*dl->vars));
+			memcpy(dl->vars, shown, dl->n * sizeof(*dl->vars));
+		}
+	}
+}
+
 static void take_copy(void *ctx, struct target *t, struct thread *th, const struct stop *why)
 {
 	struct dump *d = ctx;
@@ -342,6 +378,8 @@ static void take_copy(void *ctx, struct target *t, struct thread *th, const stru
 	}
 	if (d->py_ready)
 		py_reader_snapshot(&d->py, snap->ns_tid, snap, false, stack.buf ? &stack : NULL);
+	if (d->locals && snap->rt && snap->npy)
+		read_locals(d, dt, snap);
 	if (stack.buf) {
 		snapshot_copy_stack(snap, d->stacks[i], span, &stack);
 		if (clipped)
@@ -377,15 +415,19 @@ static void keep_sample(struct writer *w, const struct sample_record *r)
 {
 	struct dump *d = ((struct keep_writer *)w)->d;
 	struct dump_thread *dt = &d->res.threads[d->current];
+	size_t python = 0; /* the record's Python frames are the copy's, in order */
 
 	for (size_t i = 0; i < r->nframes; i++) {
 		const struct sample_frame *f = &r->frames[i];
+		const struct dump_locals *locals = NULL;
+		if (f->kind == FRAME_PYTHON && python < dt->npy_locals)
+			locals = &dt->py_locals[python++];
 		grow_array((void **)&dt->frames, &dt->frames_cap, dt->nframes, sizeof(*dt->frames));
 		dt->frames[dt->nframes++] = (struct dump_frame){
 			.kind = f->kind, .addr = f->addr, .offset = f->offset,
 			.name = f->name ? xstrdup(f->name) : NULL,
 			.module = f->module ? xstrdup(f->module) : NULL,
-			.line = f->line, .first_line = f->first_line,
+			.line = f->line, .first_line = f->first_line, .locals = locals,
 		};
 	}
 }
@@ -508,6 +550,9 @@ static void free_dump(struct dump *d)
 			free(dt->frames[k].module);
 		}
 		free(dt->frames);
+		for (size_t k = 0; k < dt->npy_locals; k++)
+			free(dt->py_locals[k].vars);
+		free(dt->py_locals);
 		snapshot_free(&d->snaps[i]);
 		free(d->stacks[i]);
 	}
@@ -594,6 +639,7 @@ int dump_main(int argc, char **argv)
 	case 0:
 		return DUMP_USAGE;
 	}
+	d.locals = po.locals;
 	d.span = snapshot_stack_span(d.opt.stack_bytes);
 	d.res.gil_holder = -2;
 	target_init(&target, false, signal(SIGPIPE, SIG_IGN) == SIG_IGN,

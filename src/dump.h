@@ -14,10 +14,19 @@
 #include <stdio.h>
 
 #include "common.h"
+#include "pylocals.h"
 #include "writer.h"
 
 /* argv[0] is "dump"; returns the exit status. */
 int dump_main(int argc, char **argv);
+
+/* --locals: one Python frame's arguments and locals, read at its stop. */
+struct dump_locals {
+	struct py_local *vars; /* the first PY_LOCALS_SHOWN, in the code object's order */
+	size_t n;
+	long total;      /* bound in the frame; -1: unreadable (why says why) */
+	const char *why;
+};
 
 /* One frame of a dumped stack, copied out of the processor's record
  * (whose strings live only as long as its caches). */
@@ -27,6 +36,7 @@ struct dump_frame {
 	char *name;   /* NULL: unknown */
 	char *module; /* native: the module's path; Python: the file; NULL: unknown */
 	int line, first_line;
+	const struct dump_locals *locals; /* Python frames with --locals; else NULL */
 };
 
 /* What a dump says about one thread. */
@@ -51,6 +61,9 @@ struct dump_thread {
 	char cut[192];   /* why its stack is incomplete; "": complete */
 	struct dump_frame *frames; /* innermost first */
 	size_t nframes, frames_cap;
+	/* --locals: per Python frame, innermost first, as the stop found them. */
+	struct dump_locals *py_locals;
+	size_t npy_locals;
 };
 
 struct dump_result {
@@ -72,6 +85,7 @@ struct dump_result {
 struct dump_print_options {
 	bool json;
 	bool reverse; /* outermost first */
+	bool locals;  /* read (at the stop) and print each Python frame's locals */
 };
 
 /* Writes the dump to out; false when it could not be written. */

@@ -98,7 +98,7 @@ static void extract_key(const struct py_layout *l, const uint8_t *span, int lo, 
 	}
 }
 
-static void put_utf8(uint32_t cp, char *out, size_t out_len, size_t *pos)
+void py_put_utf8(uint32_t cp, char *out, size_t out_len, size_t *pos)
 {
 	char tmp[4];
 	size_t n;
@@ -134,38 +134,51 @@ static void put_utf8(uint32_t cp, char *out, size_t out_len, size_t *pos)
 	}
 }
 
+bool py_unicode_header(const struct py_layout *l, const uint8_t *obj, size_t len, unsigned *kind,
+		       uint64_t *length, size_t *data)
+{
+	uint32_t state;
+
+	if ((size_t)l->unicode_state + 4 > len || (size_t)l->unicode_length + 8 > len)
+		return false;
+	memcpy(&state, obj + l->unicode_state, 4);
+	state >>= l->unicode_state_shift;
+	memcpy(length, obj + l->unicode_length, 8);
+	*kind = (state >> 2) & 7;
+	if (!((state >> 5) & 1) || (*kind != 1 && *kind != 2 && *kind != 4) ||
+	    *length > PY_SSIZE_MAX)
+		return false; /* not a compact string */
+	*data = (size_t)(((state >> 6) & 1) ? l->unicode_ascii_data : l->unicode_compact_data);
+	return true;
+}
+
+uint32_t py_unicode_char(const uint8_t *p, unsigned kind)
+{
+	return kind == 1 ? p[0]
+	       : kind == 2 ? (uint32_t)(p[0] | p[1] << 8)
+			   : (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+				     (uint32_t)p[3] << 24;
+}
+
 bool py_decode_unicode(const struct py_layout *l, const uint8_t *obj, size_t len, char *out,
 		       size_t out_len, size_t *needed)
 {
-	uint32_t state;
 	uint64_t length;
 	unsigned kind;
 	size_t data, pos = 0;
 
 	*needed = 0;
-	if (out_len == 0 || (size_t)l->unicode_state + 4 > len || (size_t)l->unicode_length + 8 > len)
+	if (out_len == 0 || !py_unicode_header(l, obj, len, &kind, &length, &data))
 		return false;
-	memcpy(&state, obj + l->unicode_state, 4);
-	state >>= l->unicode_state_shift;
-	memcpy(&length, obj + l->unicode_length, 8);
-	kind = (state >> 2) & 7;
-	if (!((state >> 5) & 1) || (kind != 1 && kind != 2 && kind != 4) || length > PY_SSIZE_MAX)
-		return false; /* not a compact string */
 	/* A longer name (generated code, a lambda in a long expression) keeps
 	 * its first MAX_NAME_CHARS characters and says it was cut. */
 	uint64_t shown = length > MAX_NAME_CHARS ? MAX_NAME_CHARS : length;
-	data = (size_t)(((state >> 6) & 1) ? l->unicode_ascii_data : l->unicode_compact_data);
 	if (data + shown * kind > len) {
 		*needed = data + shown * kind;
 		return false;
 	}
-	for (uint64_t i = 0; i < shown; i++) {
-		const uint8_t *p = obj + data + i * kind;
-		uint32_t cp = kind == 1 ? p[0] : kind == 2 ? (uint32_t)(p[0] | p[1] << 8)
-							   : (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-								     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-		put_utf8(cp, out, out_len, &pos);
-	}
+	for (uint64_t i = 0; i < shown; i++)
+		py_put_utf8(py_unicode_char(obj + data + i * kind, kind), out, out_len, &pos);
 	if (shown < length && pos + sizeof(NAME_CUT) <= out_len) {
 		memcpy(out + pos, NAME_CUT, sizeof(NAME_CUT) - 1);
 		pos += sizeof(NAME_CUT) - 1;

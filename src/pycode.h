@@ -41,6 +41,17 @@ void py_code_cache_free(struct py_code_cache *c);
 void py_code_name_frames(struct py_code_cache *c, pid_t pid, const struct py_layout *l,
 			 struct py_frame_ref *frames, size_t n);
 
+/* A compact str object's header: its kind (bytes per character), length
+ * in characters and where its characters start; false when the bytes are
+ * not one.  py_unicode_char reads the character at p. */
+bool py_unicode_header(const struct py_layout *l, const uint8_t *obj, size_t len, unsigned *kind,
+		       uint64_t *length, size_t *data);
+uint32_t py_unicode_char(const uint8_t *p, unsigned kind);
+/* Appends cp as UTF-8 at out[*pos] if it fits (a NUL still fits after
+ * it): control characters as '?', surrogates and non-characters as
+ * U+FFFD, so that garbage never makes invalid UTF-8 or breaks a line. */
+void py_put_utf8(uint32_t cp, char *out, size_t out_len, size_t *pos);
+
 /* Decodes a compact str object's bytes (header included) into UTF-8.
  * Exposed for the fuzzer and unit tests. */
 bool py_decode_unicode(const struct py_layout *l, const uint8_t *obj, size_t len, char *out,

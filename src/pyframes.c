@@ -337,7 +337,7 @@ static enum py_snap_status walk_frames(struct py_reader *r, uint64_t frame, stru
 			flags |= PYF_ENTRY;
 		if (code) {
 			uint64_t instr = instr_offset(l, code, raw_instr, &flags);
-			snapshot_push_py(snap, code, instr, flags);
+			snapshot_push_py(snap, frame, code, instr, flags);
 		}
 		frame = previous;
 	}

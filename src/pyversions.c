@@ -19,7 +19,22 @@
  *   strings   Include/cpython/unicodeobject.h, Include/cpython/bytesobject.h
  */
 #define COMMON_OBJECTS                                                                  \
-	.bytes_size = 16, .bytes_data = 32, .unicode_length = 16, .unicode_state = 32
+	.bytes_size = 16, .bytes_data = 32, .unicode_length = 16, .unicode_state = 32,   \
+	.object_type = 8, .type_name = 24, .type_flags = 168, .tuple_size = 16,          \
+	.tuple_items = 24, .list_size = 16, .list_items = 24, .dict_used = 16,           \
+	.set_used = 24, .float_value = 16, .long_digits = 24, .cell_ref = 16
+
+/* Locals: 3.8-3.10 name them in co_varnames (the first co_nlocals slots of
+ * f_localsplus), then co_cellvars and co_freevars (cells); 3.11+ in
+ * co_localsplusnames, with a kind byte each in co_localspluskinds. */
+#define LOCALS_BY_VARNAMES(localsplus)                                                   \
+	.frame_localsplus = (localsplus), .code_argcount = 16, .code_localnames = 72,    \
+	.code_localkinds = PY_NO_FIELD, .code_nlocals = 28, .code_cellvars = 88,         \
+	.code_freevars = 80
+#define LOCALS_BY_KINDS(argcount)                                                        \
+	.frame_localsplus = 72, .code_argcount = (argcount), .code_localnames = 96,      \
+	.code_localkinds = 104, .code_nlocals = PY_NO_FIELD,                             \
+	.code_cellvars = PY_NO_FIELD, .code_freevars = PY_NO_FIELD
 
 static const struct py_layout py_layouts[] = {
 	{
@@ -40,6 +55,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_runtime = 1152, .gil_pointer_in_interp = PY_NO_FIELD,
 		.gil_in_interp = PY_NO_FIELD, /* _PyRuntimeState.ceval.gil */
 		.gil_locked = 16, .gil_holder = 8, /* pycore_gil.h: locked, last_holder */
+		LOCALS_BY_VARNAMES(360), .long_size = 16, .long_tag = PY_NO_FIELD,
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -60,6 +76,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_runtime = 352, .gil_pointer_in_interp = PY_NO_FIELD,
 		.gil_in_interp = PY_NO_FIELD,
 		.gil_locked = 16, .gil_holder = 8,
+		LOCALS_BY_VARNAMES(360), .long_size = 16, .long_tag = PY_NO_FIELD,
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -80,6 +97,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_runtime = 352, .gil_pointer_in_interp = PY_NO_FIELD,
 		.gil_in_interp = PY_NO_FIELD,
 		.gil_locked = 16, .gil_holder = 8,
+		LOCALS_BY_VARNAMES(352), .long_size = 16, .long_tag = PY_NO_FIELD,
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -101,6 +119,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_runtime = 360, .gil_pointer_in_interp = PY_NO_FIELD,
 		.gil_in_interp = PY_NO_FIELD,
 		.gil_locked = 16, .gil_holder = 8,
+		LOCALS_BY_KINDS(56), .long_size = 16, .long_tag = PY_NO_FIELD,
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -122,6 +141,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_runtime = PY_NO_FIELD, .gil_pointer_in_interp = 384, /* ceval.gil */
 		.gil_in_interp = PY_NO_FIELD,
 		.gil_locked = 16, .gil_holder = 8,
+		LOCALS_BY_KINDS(52), .long_size = PY_NO_FIELD, .long_tag = 16,
 		COMMON_OBJECTS, .unicode_ascii_data = 40, .unicode_compact_data = 56,
 	},
 };
@@ -156,6 +176,10 @@ struct debug_offsets_schema {
 	int gil_pointer, gil_state, gil_locked, gil_holder;
 	int owner_cstack;
 	uint64_t code_tag_mask;
+	/* For locals; 0: not known for this version (locals not read). */
+	int frame_localsplus, code_argcount, code_localnames, code_localkinds;
+	int object_type, type_name, type_flags, tuple_items, tuple_size, list_items, list_size,
+		float_value, long_tag, long_digits;
 };
 
 /*
@@ -185,6 +209,10 @@ static const struct debug_offsets_schema debug_schemas[] = {
 		.gil_pointer = 14, .gil_state = 15, .gil_locked = 17, .gil_holder = 18,
 		.owner_cstack = 3,
 		.code_tag_mask = 0,
+		.frame_localsplus = 32, .code_argcount = 40, .code_localnames = 41,
+		.code_localkinds = 42, .object_type = 45, .type_name = 47, .type_flags = 49,
+		.tuple_items = 51, .tuple_size = 52, .list_items = 54, .list_size = 55,
+		.float_value = 60, .long_tag = 62, .long_digits = 63,
 	},
 	{
 		.minor = 14, .min_version_hex = 0x030e00b2,
@@ -227,6 +255,45 @@ static bool take_offset(const uint64_t *fields, size_t nfields, int index, int *
 		return false;
 	*out = (int)fields[index];
 	return true;
+}
+
+/* What --locals needs: all of it, or none (locals are then not read). */
+static void take_locals_offsets(const uint64_t *fields, size_t nfields,
+				const struct debug_offsets_schema *s, struct py_layout *out)
+{
+	const struct {
+		int index;
+		int *field;
+	} wanted[] = {
+		{ s->frame_localsplus, &out->frame_localsplus },
+		{ s->code_argcount, &out->code_argcount },
+		{ s->code_localnames, &out->code_localnames },
+		{ s->code_localkinds, &out->code_localkinds },
+		{ s->object_type, &out->object_type },
+		{ s->type_name, &out->type_name },
+		{ s->type_flags, &out->type_flags },
+		{ s->tuple_items, &out->tuple_items },
+		{ s->tuple_size, &out->tuple_size },
+		{ s->list_items, &out->list_items },
+		{ s->list_size, &out->list_size },
+		{ s->float_value, &out->float_value },
+		{ s->long_tag, &out->long_tag },
+		{ s->long_digits, &out->long_digits },
+	};
+	bool all = true;
+
+	for (size_t i = 0; i < ARRAY_SIZE(wanted); i++)
+		all = all && wanted[i].index > 0 &&
+		      take_offset(fields, nfields, wanted[i].index, wanted[i].field);
+	for (size_t i = 0; i < ARRAY_SIZE(wanted) && !all; i++)
+		*wanted[i].field = PY_NO_FIELD;
+	out->code_nlocals = out->code_cellvars = out->code_freevars = PY_NO_FIELD;
+	out->long_size = PY_NO_FIELD;
+	/* Not in _Py_DebugOffsets, and the same since 3.8: PyDictObject's
+	 * ma_used, PySetObject's used, PyCellObject's ob_ref. */
+	out->dict_used = all ? 16 : PY_NO_FIELD;
+	out->set_used = all ? 24 : PY_NO_FIELD;
+	out->cell_ref = all ? 16 : PY_NO_FIELD;
 }
 
 bool py_layout_from_debug_offsets(const uint8_t *bytes, size_t len, struct py_layout *out,
@@ -311,6 +378,7 @@ bool py_layout_from_debug_offsets(const uint8_t *bytes, size_t len, struct py_la
 		*why = "_Py_DebugOffsets is truncated or holds absurd offsets";
 		return false;
 	}
+	take_locals_offsets(fields, nfields, s, out);
 	out->unicode_ascii_data = ascii_size;
 	/* The debug offsets give the GIL's fields from the start of the
 	 * interpreter; pysample keeps them relative to the GIL struct. */
@@ -363,6 +431,27 @@ void py_layout_dump(const struct py_layout *l, FILE *out)
 	DUMP("interp.gil", l->gil_in_interp);
 	DUMP("gil.locked", l->gil_locked);
 	DUMP("gil.last_holder", l->gil_holder);
+	DUMP("frame.localsplus", l->frame_localsplus);
+	DUMP("code.localnames", l->code_localnames);
+	DUMP("code.localkinds", l->code_localkinds);
+	DUMP("code.nlocals", l->code_nlocals);
+	DUMP("code.cellvars", l->code_cellvars);
+	DUMP("code.freevars", l->code_freevars);
+	DUMP("code.argcount", l->code_argcount);
+	DUMP("object.type", l->object_type);
+	DUMP("type.name", l->type_name);
+	DUMP("type.flags", l->type_flags);
+	DUMP("tuple.size", l->tuple_size);
+	DUMP("tuple.items", l->tuple_items);
+	DUMP("list.size", l->list_size);
+	DUMP("list.items", l->list_items);
+	DUMP("dict.used", l->dict_used);
+	DUMP("set.used", l->set_used);
+	DUMP("float.value", l->float_value);
+	DUMP("long.size", l->long_size);
+	DUMP("long.tag", l->long_tag);
+	DUMP("long.digits", l->long_digits);
+	DUMP("cell.ref", l->cell_ref);
 	DUMP("bytes.size", l->bytes_size);
 	DUMP("bytes.data", l->bytes_data);
 	DUMP("unicode.length", l->unicode_length);

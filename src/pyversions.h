@@ -59,6 +59,20 @@ struct py_layout {
 	int gil_in_runtime, gil_pointer_in_interp, gil_locked, gil_holder;
 	int gil_in_interp; /* 3.13+: the interpreter's own embedded GIL (_gil) */
 
+	/* Locals (pysample dump --locals): a frame's fast locals, the code
+	 * object's names and kinds for them (3.8-3.10: co_varnames, then the
+	 * cell and free variables' cells), and the objects a bounded repr
+	 * reads.  PY_NO_FIELD where a version has no such field, or where
+	 * pysample does not know it (locals are then not read). */
+	int frame_localsplus;
+	int code_argcount, code_localnames, code_localkinds;
+	int code_nlocals, code_cellvars, code_freevars;
+	int object_type, type_name, type_flags;
+	int tuple_size, tuple_items, list_size, list_items, dict_used, set_used, float_value;
+	int long_size;  /* 3.8-3.11: signed ob_size counts the digits */
+	int long_tag;   /* 3.12+: lv_tag, digits << 3 | sign */
+	int long_digits, cell_ref;
+
 	int bytes_size, bytes_data;
 	int unicode_length, unicode_state, unicode_ascii_data, unicode_compact_data;
 	unsigned unicode_state_shift; /* where the kind bits start, less 2 */

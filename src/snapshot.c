@@ -59,8 +59,10 @@ void snapshot_free(struct snapshot *s)
 	s->npy = s->py_cap = 0;
 }
 
-void snapshot_push_py(struct snapshot *s, uint64_t code, uint64_t instr, uint32_t flags)
+void snapshot_push_py(struct snapshot *s, uint64_t frame, uint64_t code, uint64_t instr,
+		      uint32_t flags)
 {
 	grow_array((void **)&s->py, &s->py_cap, s->npy, sizeof(*s->py));
-	s->py[s->npy++] = (struct py_frame_ref){ .code = code, .instr = instr, .flags = flags, .line = -1 };
+	s->py[s->npy++] = (struct py_frame_ref){ .frame = frame, .code = code, .instr = instr,
+						 .flags = flags, .line = -1 };
 }

@@ -14,6 +14,7 @@
 /* One Python frame as read from the target: the code object it runs and
  * where in its bytecode it is. */
 struct py_frame_ref {
+	uint64_t frame; /* where the frame is (its locals: pysample dump --locals) */
 	uint64_t code;
 	uint64_t instr; /* byte offset into the bytecode */
 	uint32_t flags;
@@ -96,6 +97,7 @@ size_t snapshot_stack_span(size_t stack_bytes);
  * already read them there. */
 void snapshot_copy_stack(struct snapshot *s, uint8_t *buf, size_t span,
 			 const struct mem_tail *done);
-void snapshot_push_py(struct snapshot *s, uint64_t code, uint64_t instr, uint32_t flags);
+void snapshot_push_py(struct snapshot *s, uint64_t frame, uint64_t code, uint64_t instr,
+		      uint32_t flags);
 
 #endif

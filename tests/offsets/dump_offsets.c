@@ -15,6 +15,9 @@
 #endif
 #include <internal/pycore_pystate.h>
 #include <internal/pycore_gil.h>
+#if PY_VERSION_HEX >= 0x030c0000
+#include <internal/pycore_long.h>
+#endif
 #if PY_VERSION_HEX >= 0x030b0000
 #include <internal/pycore_frame.h>
 #endif
@@ -87,6 +90,36 @@ int main(void)
 #endif
 	P("gil.locked", offsetof(struct _gil_runtime_state, locked));
 	P("gil.last_holder", offsetof(struct _gil_runtime_state, last_holder));
+#if PY_VERSION_HEX >= 0x030b0000
+	P("frame.localsplus", offsetof(_PyInterpreterFrame, localsplus));
+	P("code.localnames", offsetof(PyCodeObject, co_localsplusnames));
+	P("code.localkinds", offsetof(PyCodeObject, co_localspluskinds));
+#else
+	P("frame.localsplus", offsetof(PyFrameObject, f_localsplus));
+	P("code.localnames", offsetof(PyCodeObject, co_varnames));
+	P("code.nlocals", offsetof(PyCodeObject, co_nlocals));
+	P("code.cellvars", offsetof(PyCodeObject, co_cellvars));
+	P("code.freevars", offsetof(PyCodeObject, co_freevars));
+#endif
+	P("code.argcount", offsetof(PyCodeObject, co_argcount));
+	P("object.type", offsetof(PyObject, ob_type));
+	P("type.name", offsetof(PyTypeObject, tp_name));
+	P("type.flags", offsetof(PyTypeObject, tp_flags));
+	P("tuple.size", offsetof(PyTupleObject, ob_base.ob_size));
+	P("tuple.items", offsetof(PyTupleObject, ob_item));
+	P("list.size", offsetof(PyListObject, ob_base.ob_size));
+	P("list.items", offsetof(PyListObject, ob_item));
+	P("dict.used", offsetof(PyDictObject, ma_used));
+	P("set.used", offsetof(PySetObject, used));
+	P("float.value", offsetof(PyFloatObject, ob_fval));
+#if PY_VERSION_HEX >= 0x030c0000
+	P("long.tag", offsetof(PyLongObject, long_value.lv_tag));
+	P("long.digits", offsetof(PyLongObject, long_value.ob_digit));
+#else
+	P("long.size", offsetof(PyLongObject, ob_base.ob_size));
+	P("long.digits", offsetof(PyLongObject, ob_digit));
+#endif
+	P("cell.ref", offsetof(PyCellObject, ob_ref));
 	P("bytes.size", offsetof(PyVarObject, ob_size));
 	P("bytes.data", offsetof(PyBytesObject, ob_sval));
 	P("unicode.length", offsetof(PyASCIIObject, length));
