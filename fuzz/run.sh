@@ -12,7 +12,8 @@
 # -max_total_time=0 as "no limit").
 #
 # Environment: FUZZ_BUILD_DIR (default build/fuzz), CC (default clang),
-# FUZZ_CFLAGS (extra compiler flags).  Prints TAP; exits 1 if any harness
+# FUZZ_CFLAGS (extra compiler flags), FUZZ_ONLY (one harness's name: run
+# only that one).  Prints TAP; exits 1 if any harness
 # failed to build or found a crash.  No configure run is needed: the
 # sources these harnesses use do not include config.h (a stand-in is
 # generated anyway, in case one starts to).
@@ -108,6 +109,7 @@ failed=0
 # The list comes in on fd 3, so nothing in the loop can eat it from stdin.
 while read -r name <&3; do
 	[ -n "$name" ] || continue
+	[ -z "${FUZZ_ONLY:-}" ] || [ "$name" = "$FUZZ_ONLY" ] || continue
 	n=$((n + 1))
 	bin=$build/$name
 	log=$build/logs/$name.log

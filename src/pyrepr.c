@@ -138,8 +138,9 @@ bool py_format_int(const struct py_layout *l, const uint8_t *obj, size_t len, ch
 		put(out, out_len, &at, dec + pos);
 	} else {
 		char head[INT_SHOWN + 1], tail[48];
-		memcpy(head, dec + pos, INT_SHOWN);
-		head[INT_SHOWN] = '\0';
+		size_t shown = ndec < INT_SHOWN ? ndec : INT_SHOWN; /* a tiny out_len */
+		memcpy(head, dec + pos, shown);
+		head[shown] = '\0';
 		snprintf(tail, sizeof(tail), "... (%zu digits)", ndec);
 		put(out, out_len, &at, head);
 		put(out, out_len, &at, tail);
@@ -262,10 +263,12 @@ void py_format_bytes(const uint8_t *data, size_t len, uint64_t total, char *out,
 			out[0] = '\0';
 		return;
 	}
-	put(out, out_len, &pos, "b'");
+	/* The quotes repr() chooses: double ones for a ' without a ". */
+	char quote = memchr(data, '\'', len) && !memchr(data, '"', len) ? '"' : '\'';
+	put(out, out_len, &pos, quote == '"' ? "b\"" : "b'");
 	for (i = 0; i < len && pos + LITERAL_TAIL < out_len; i++)
-		put_escaped(data[i], '\'', true, out, out_len, &pos);
-	put(out, out_len, &pos, "'");
+		put_escaped(data[i], quote, true, out, out_len, &pos);
+	put(out, out_len, &pos, quote == '"' ? "\"" : "'");
 	if (i < total) {
 		char tail[48];
 		snprintf(tail, sizeof(tail), "... (%llu bytes)", (unsigned long long)total);
