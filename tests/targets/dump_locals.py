@@ -1,4 +1,4 @@
-# Locals for `pysample dump --locals` to read: two threads, each parked in
+# Locals for `pysample dump --locals` to read: three threads, each parked in
 # a function with known arguments and locals, each printing what the dump
 # must show for them (by the rules pysample(1) states: repr() for simple
 # values, cut after a bound; type and length for containers; type and
@@ -57,6 +57,11 @@ def worker(count, started, *, label="w"):
     time.sleep(3600)
 
 
+# More locals than a dump shows (64): the frame says how many it has.
+exec("def crowded(ready):\n" + "".join("    v%d = %d\n" % (i, i) for i in range(70)) +
+     "    report('crowded', locals())\n    ready.set()\n    time.sleep(3600)\n")
+
+
 def inner(a, b, *args, flag=None, **kw):
     nothing = None
     yes, no = True, False
@@ -82,6 +87,9 @@ def inner(a, b, *args, flag=None, **kw):
     t = threading.Thread(target=worker, args=(2, started), daemon=True)
     t.start()
     started.wait()
+    crowded_ready = threading.Event()
+    threading.Thread(target=crowded, args=(crowded_ready,), daemon=True).start()
+    crowded_ready.wait()
     print("ready", flush=True)
     time.sleep(3600)
 
