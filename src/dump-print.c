@@ -127,8 +127,16 @@ static void print_thread_text(FILE *out, const struct dump_result *r, const stru
 	char comm[64] = "", sc[64];
 
 	output_sanitize(comm, sizeof(comm), dt->comm, false);
-	fprintf(out, "\nThread %d \"%s\"%s", (int)dt->tid, comm,
-		dt->tid == r->pid ? " (main thread)" : "");
+	if (dt->py_name[0]) {
+		/* threading's name first: the one the program's own logs use. */
+		char py_name[sizeof(dt->py_name) * 2] = "";
+		output_sanitize(py_name, sizeof(py_name), dt->py_name, false);
+		fprintf(out, "\nThread %d \"%s\" (%sOS name \"%s\")", (int)dt->tid, py_name,
+			dt->tid == r->pid ? "main thread, " : "", comm);
+	} else {
+		fprintf(out, "\nThread %d \"%s\"%s", (int)dt->tid, comm,
+			dt->tid == r->pid ? " (main thread)" : "");
+	}
 	if (dt->gil == 1)
 		fputs(", holds the GIL", out);
 	fprintf(out, ": %s", state_word(dt->state));
@@ -271,6 +279,9 @@ static void json_thread(struct json_buf *b, const struct dump_result *r, const s
 	json_raw(b, ",", 1);
 	json_key(b, "name");
 	json_string(b, dt->comm);
+	json_raw(b, ",", 1);
+	json_key(b, "python_name");
+	json_string(b, dt->py_name[0] ? dt->py_name : NULL);
 	json_raw(b, ",", 1);
 	json_key(b, "main");
 	json_text(b, dt->tid == r->pid ? "true" : "false");

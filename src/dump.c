@@ -386,6 +386,7 @@ static void take_copy(void *ctx, struct target *t, struct thread *th, const stru
 			snap->stack_bounded = false;
 	}
 	dt->python = snap->py_status != PYSNAP_NO_THREAD && snap->py_status != PYSNAP_NO_RUNTIME;
+	memcpy(dt->py_name, snap->py_thread_name, sizeof(dt->py_name));
 	if (d->py_ready) {
 		pid_t holder = py_reader_gil_holder(&d->py);
 		dt->gil = holder < 0 ? -1 : holder == dt->ns_tid;

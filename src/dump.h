@@ -43,6 +43,7 @@ struct dump_frame {
 struct dump_thread {
 	pid_t tid, ns_tid;
 	char comm[17];
+	char py_name[64]; /* threading's name for it ("" none known) */
 	/* Read from /proc just before the round (a stopped thread shows
 	 * as 't' there): the run state letter (0: unknown) and, for a
 	 * sleeping thread, the kernel function it sleeps in ("" unknown). */

@@ -217,41 +217,45 @@ static uint32_t frame_id(struct profile *p, const struct sample_frame *in)
 struct thread_key {
 	const struct profile *p;
 	pid_t pid, tid;
-	const char *comm; /* interned */
+	const char *comm, *name; /* interned */
 };
 
-static uint64_t thread_hash(pid_t pid, pid_t tid, const char *comm)
+static uint64_t thread_hash(pid_t pid, pid_t tid, const char *comm, const char *name)
 {
-	return mix(mix(mix(0, (uint32_t)pid), (uint32_t)tid), (uintptr_t)comm);
+	return mix(mix(mix(mix(0, (uint32_t)pid), (uint32_t)tid), (uintptr_t)comm), (uintptr_t)name);
 }
 
 static bool thread_same(const void *ctx, uint32_t index)
 {
 	const struct thread_key *k = ctx;
 	const struct profile_thread *t = &k->p->threads[index];
-	return t->pid == k->pid && t->tid == k->tid && t->comm == k->comm;
+	return t->pid == k->pid && t->tid == k->tid && t->comm == k->comm && t->name == k->name;
 }
 
 static uint64_t thread_rehash(const void *ctx, uint32_t index)
 {
 	const struct profile *p = ctx;
-	return thread_hash(p->threads[index].pid, p->threads[index].tid, p->threads[index].comm);
+	const struct profile_thread *t = &p->threads[index];
+	return thread_hash(t->pid, t->tid, t->comm, t->name);
 }
 
 static uint32_t thread_id(struct profile *p, const struct sample_record *r)
 {
 	struct profile_table *t = p->tables;
 	const char *comm = profile_intern(p, r->comm ? r->comm : "[unknown]");
-	struct thread_key k = { p, r->pid, r->tid, comm };
+	/* threading's name where the program gave one: what its own logs
+	 * call the thread. */
+	const char *name = r->thread_name ? profile_intern(p, r->thread_name) : comm;
+	struct thread_key k = { p, r->pid, r->tid, comm, name };
 	uint32_t *slot;
 
 	table_grow(&t->threads, thread_rehash, p);
-	slot = table_find(&t->threads, thread_hash(r->pid, r->tid, comm), thread_same, &k);
+	slot = table_find(&t->threads, thread_hash(r->pid, r->tid, comm, name), thread_same, &k);
 	if (*slot)
 		return *slot - 1;
 	grow_array((void **)&p->threads, &t->threads_cap, p->nthreads, sizeof(*p->threads));
 	p->threads[p->nthreads++] = (struct profile_thread){ .pid = r->pid, .tid = r->tid,
-							     .comm = comm };
+							     .comm = comm, .name = name };
 	t->threads.used++;
 	*slot = (uint32_t)p->nthreads;
 	return (uint32_t)(p->nthreads - 1);

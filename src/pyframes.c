@@ -14,6 +14,9 @@
 #define RESCAN_INTERVAL_NS 20000000u /* a tid without a thread state waits this long */
 #define UNBOUND_RESCAN_NS 1000000u   /* unless a new thread state is not bound yet */
 #define THREAD_LIST_REFRESH_NS 100000000u
+#define THREAD_NAMES_REFRESH_NS 1000000000u
+#define THREAD_NAMES_RETRY_NS 10000000u
+#define MAX_THREAD_NAMES 4096
 #define PTHREAD_SCAN_BYTES 2048
 
 void py_reader_init(struct py_reader *r, pid_t pid, unsigned max_frames)
@@ -35,6 +38,9 @@ void py_reader_free(struct py_reader *r)
 	free(r->threads);
 	r->threads = NULL;
 	r->nthreads = r->threads_cap = 0;
+	free(r->names);
+	r->names = NULL;
+	r->nnames = 0;
 }
 
 void py_reader_reset(struct py_reader *r)
@@ -46,6 +52,10 @@ void py_reader_reset(struct py_reader *r)
 	r->nthreads = 0;
 	r->last_scan_ns = 0;
 	r->pthread_tid_offset = -1;
+	/* A new program (exec): its types and dicts are new too. */
+	r->nnames = 0;
+	r->names_read_ns = r->names_interval_ns = 0;
+	r->names_cache.active = 0;
 }
 
 static uint64_t load_u64(const uint8_t *buf, int off)
@@ -161,6 +171,51 @@ static void forget_unbound(struct py_reader *r)
 	free(sorted);
 }
 
+/* Gives each thread entry the name threading has for it; returns how
+ * many have none. */
+static size_t name_threads(struct py_reader *r)
+{
+	size_t unnamed = 0;
+
+	for (size_t i = 0; i < r->nthreads; i++) {
+		struct py_thread_entry *e = &r->threads[i];
+		e->name[0] = '\0';
+		for (size_t k = 0; k < r->nnames && !e->name[0]; k++)
+			if (r->names[k].thread_id == e->thread_id)
+				memcpy(e->name, r->names[k].name, sizeof(e->name));
+		unnamed += !e->name[0];
+	}
+	return unnamed;
+}
+
+/* Reads threading's names of the main interpreter's threads again (a
+ * thread renamed or started since): a dict walk, once a second. */
+static void read_thread_names(struct py_reader *r)
+{
+	uint64_t interp;
+
+	r->names_read_ns = now_ns();
+	if (!r->names)
+		r->names = xcalloc(MAX_THREAD_NAMES, sizeof(*r->names));
+	/* Types are cached by address for one read only: one freed since
+	 * may have made room for another. */
+	py_repr_init(&r->names_ctx, r->pid, &r->rt.layout);
+	r->nnames = 0;
+	if (mem_read_u64(r->pid, r->rt.runtime_addr + (uint64_t)r->rt.layout.runtime_interpreters_head,
+			 &interp))
+		r->nnames = py_thread_names(&r->names_ctx, &r->names_cache, interp, r->names,
+					    MAX_THREAD_NAMES);
+	/* A thread is in threading's table a moment after its thread state
+	 * exists: look again soon, then less and less often (a thread that
+	 * threading did not start never gets a name). */
+	if (!name_threads(r))
+		r->names_interval_ns = THREAD_NAMES_REFRESH_NS;
+	else if (r->names_interval_ns < THREAD_NAMES_RETRY_NS)
+		r->names_interval_ns = THREAD_NAMES_RETRY_NS;
+	else if (r->names_interval_ns < THREAD_NAMES_REFRESH_NS)
+		r->names_interval_ns *= 2;
+}
+
 /* Re-reads every interpreter's thread list into r->threads. */
 static void scan_thread_states(struct py_reader *r)
 {
@@ -168,7 +223,7 @@ static void scan_thread_states(struct py_reader *r)
 	uint8_t ts[512];
 	size_t span = tstate_span(l);
 	uint64_t interp, pthreads[64];
-	size_t npthreads = 0;
+	size_t npthreads = 0, before = r->nthreads;
 
 	r->nthreads = 0;
 	r->unbound = 0;
@@ -212,6 +267,9 @@ static void scan_thread_states(struct py_reader *r)
 		}
 	}
 	forget_unbound(r);
+	/* A thread new since the last scan: its name is soon worth a look. */
+	if (name_threads(r) && r->nthreads > before)
+		r->names_interval_ns = THREAD_NAMES_RETRY_NS;
 }
 
 /*
@@ -359,6 +417,8 @@ bool py_reader_prepare(struct py_reader *r)
 		 * sub-interpreter is read through that interpreter's state. */
 		if (now_ns() - r->last_scan_ns > THREAD_LIST_REFRESH_NS)
 			scan_thread_states(r);
+		if (now_ns() - r->names_read_ns > r->names_interval_ns)
+			read_thread_names(r);
 		return true;
 	}
 	/* Discovery reads the maps and ELF files: keep it off the hot path. */
@@ -566,6 +626,7 @@ enum py_snap_status py_reader_snapshot(struct py_reader *r, pid_t tid, struct sn
 			e->cframe = load_u64(ts, l->tstate_frame);
 		mem_window_init(&r->window, r->pid);
 	}
+	memcpy(snap->py_thread_name, e->name, sizeof(snap->py_thread_name));
 	snap->py_status = walk_frames(r, frame, snap);
 	e->nchain_pages = (unsigned)mem_window_used_pages(&r->window, e->chain_pages,
 							  ARRAY_SIZE(e->chain_pages));

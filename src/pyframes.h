@@ -6,6 +6,7 @@
 
 #include "memread.h"
 #include "pyruntime.h"
+#include "pythreads.h"
 #include "snapshot.h"
 
 #define PY_CHAIN_HINT_PAGES 8
@@ -20,6 +21,7 @@ struct py_thread_entry {
 	uint64_t cframe;
 	unsigned nchain_pages;
 	uint64_t chain_pages[PY_CHAIN_HINT_PAGES];
+	char name[PY_THREAD_NAME_MAX]; /* threading's name for it; "" none known */
 };
 
 struct py_reader {
@@ -52,6 +54,14 @@ struct py_reader {
 	 * bound to a thread (a thread just started, whose id comes soon). */
 	uint64_t list_head_addr, list_head;
 	size_t unbound;
+
+	/* Python's thread names, read at most once a second (pythreads.h),
+	 * and given to the thread entries after each scan. */
+	struct py_repr_ctx names_ctx;
+	struct py_threads_cache names_cache;
+	struct py_thread_name *names;
+	size_t nnames;
+	uint64_t names_read_ns, names_interval_ns;
 
 	/* Immutable copies of rt, one per discovery, for snapshots to point at
 	 * while another thread processes them; freed by py_reader_free. */

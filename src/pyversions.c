@@ -24,6 +24,20 @@
 	.tuple_items = 24, .list_size = 16, .list_items = 24, .dict_used = 16,           \
 	.set_used = 24, .float_value = 16, .long_digits = 24, .cell_ref = 16
 
+/* Thread names: dicts and instance attributes (3.8-3.10: dict-common.h's
+ * PyDictKeysObject, private to Objects/; 3.11+ Include/internal/pycore_dict.h). */
+#define DICTS_BY_SIZE(modules, cached_keys)                                              \
+	.interp_modules = (modules), .module_dict = 16, .dict_keys = 32, .dict_values = 40, \
+	.dictkeys_kind = PY_DICTKEYS_BY_SIZE, .dictkeys_nentries = 32,                   \
+	.dictkeys_indices = 40, .dictvalues_values = 0,                                  \
+	.instdict_kind = PY_INSTDICT_TYPE_OFFSET, .type_dictoffset = 288,                \
+	.type_basicsize = 32, .heaptype_cached_keys = (cached_keys)
+#define DICTS_BY_LOG2(modules, cached_keys, instdict)                                    \
+	.interp_modules = (modules), .module_dict = 16, .dict_keys = 32, .dict_values = 40, \
+	.dictkeys_kind = PY_DICTKEYS_BY_LOG2, .dictkeys_nentries = 24,                   \
+	.dictkeys_indices = 32, .dictvalues_values = 0, .instdict_kind = (instdict),     \
+	.type_dictoffset = 288, .type_basicsize = 32, .heaptype_cached_keys = (cached_keys)
+
 /* Locals: 3.8-3.10 name them in co_varnames (the first co_nlocals slots of
  * f_localsplus), then co_cellvars and co_freevars (cells); 3.11+ in
  * co_localsplusnames, with a kind byte each in co_localspluskinds. */
@@ -56,6 +70,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_interp = PY_NO_FIELD, /* _PyRuntimeState.ceval.gil */
 		.gil_locked = 16, .gil_holder = 8, /* pycore_gil.h: locked, last_holder */
 		LOCALS_BY_VARNAMES(360), .long_size = 16, .long_tag = PY_NO_FIELD,
+		DICTS_BY_SIZE(56, 872),
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -77,6 +92,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_interp = PY_NO_FIELD,
 		.gil_locked = 16, .gil_holder = 8,
 		LOCALS_BY_VARNAMES(360), .long_size = 16, .long_tag = PY_NO_FIELD,
+		DICTS_BY_SIZE(856, 864),
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -98,6 +114,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_interp = PY_NO_FIELD,
 		.gil_locked = 16, .gil_holder = 8,
 		LOCALS_BY_VARNAMES(352), .long_size = 16, .long_tag = PY_NO_FIELD,
+		DICTS_BY_SIZE(856, 872),
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -120,6 +137,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_interp = PY_NO_FIELD,
 		.gil_locked = 16, .gil_holder = 8,
 		LOCALS_BY_KINDS(56), .long_size = 16, .long_tag = PY_NO_FIELD,
+		DICTS_BY_LOG2(888, 872, PY_INSTDICT_MANAGED_311),
 		COMMON_OBJECTS, .unicode_ascii_data = 48, .unicode_compact_data = 72,
 	},
 	{
@@ -142,6 +160,7 @@ static const struct py_layout py_layouts[] = {
 		.gil_in_interp = PY_NO_FIELD,
 		.gil_locked = 16, .gil_holder = 8,
 		LOCALS_BY_KINDS(52), .long_size = PY_NO_FIELD, .long_tag = 16,
+		DICTS_BY_LOG2(944, 880, PY_INSTDICT_MANAGED_312),
 		COMMON_OBJECTS, .unicode_ascii_data = 40, .unicode_compact_data = 56,
 	},
 };
@@ -180,6 +199,11 @@ struct debug_offsets_schema {
 	int frame_localsplus, code_argcount, code_localnames, code_localkinds;
 	int object_type, type_name, type_flags, tuple_items, tuple_size, list_items, list_size,
 		float_value, long_tag, long_digits;
+	/* For thread names; 0: not known (names not read).  What the debug
+	 * offsets do not give comes from the version's headers. */
+	int interp_modules, dict_keys, dict_values;
+	int dictvalues_values, heaptype_cached_keys;
+	enum py_instdict_kind instdict_kind;
 };
 
 /*
@@ -213,6 +237,9 @@ static const struct debug_offsets_schema debug_schemas[] = {
 		.code_localkinds = 42, .object_type = 45, .type_name = 47, .type_flags = 49,
 		.tuple_items = 51, .tuple_size = 52, .list_items = 54, .list_size = 55,
 		.float_value = 60, .long_tag = 62, .long_digits = 63,
+		.interp_modules = 11, .dict_keys = 57, .dict_values = 58,
+		.dictvalues_values = 8, .heaptype_cached_keys = 880, /* pycore_dict.h, object.h */
+		.instdict_kind = PY_INSTDICT_INLINE_313,
 	},
 	{
 		.minor = 14, .min_version_hex = 0x030e00b2,
@@ -294,6 +321,31 @@ static void take_locals_offsets(const uint64_t *fields, size_t nfields,
 	out->dict_used = all ? 16 : PY_NO_FIELD;
 	out->set_used = all ? 24 : PY_NO_FIELD;
 	out->cell_ref = all ? 16 : PY_NO_FIELD;
+
+	/* Thread names: on top of the objects above. */
+	bool dicts = all && s->instdict_kind != PY_INSTDICT_NONE &&
+		     take_offset(fields, nfields, s->interp_modules, &out->interp_modules) &&
+		     take_offset(fields, nfields, s->dict_keys, &out->dict_keys) &&
+		     take_offset(fields, nfields, s->dict_values, &out->dict_values);
+	out->instdict_kind = dicts ? s->instdict_kind : PY_INSTDICT_NONE;
+	if (!dicts) {
+		out->interp_modules = out->module_dict = out->dict_keys = out->dict_values =
+			PY_NO_FIELD;
+		out->dictkeys_nentries = out->dictkeys_indices = out->dictvalues_values =
+			PY_NO_FIELD;
+		out->type_dictoffset = out->type_basicsize = out->heaptype_cached_keys = PY_NO_FIELD;
+		return;
+	}
+	/* Stable since 3.11 (PyModuleObject, PyDictKeysObject) and 3.8
+	 * (PyTypeObject's start). */
+	out->module_dict = 16;
+	out->dictkeys_kind = PY_DICTKEYS_BY_LOG2;
+	out->dictkeys_nentries = 24;
+	out->dictkeys_indices = 32;
+	out->dictvalues_values = s->dictvalues_values;
+	out->type_dictoffset = 288;
+	out->type_basicsize = 32;
+	out->heaptype_cached_keys = s->heaptype_cached_keys;
 }
 
 bool py_layout_from_debug_offsets(const uint8_t *bytes, size_t len, struct py_layout *out,
@@ -452,6 +504,21 @@ void py_layout_dump(const struct py_layout *l, FILE *out)
 	DUMP("long.tag", l->long_tag);
 	DUMP("long.digits", l->long_digits);
 	DUMP("cell.ref", l->cell_ref);
+	DUMP("interp.modules", l->interp_modules);
+	/* What the headers let tests/offsets/dump_offsets.c check: 3.8 and
+	 * 3.9 keep PyModuleObject, and 3.8-3.10 PyDictKeysObject, private. */
+	if (l->version_hex >= 0x030a0000)
+		DUMP("module.dict", l->module_dict);
+	DUMP("dict.keys", l->dict_keys);
+	DUMP("dict.values", l->dict_values);
+	if (l->dictkeys_kind == PY_DICTKEYS_BY_LOG2) {
+		DUMP("dictkeys.nentries", l->dictkeys_nentries);
+		DUMP("dictkeys.indices", l->dictkeys_indices);
+		DUMP("dictvalues.values", l->dictvalues_values);
+	}
+	DUMP("type.dictoffset", l->type_dictoffset);
+	DUMP("type.basicsize", l->type_basicsize);
+	DUMP("heaptype.cached_keys", l->heaptype_cached_keys);
 	DUMP("bytes.size", l->bytes_size);
 	DUMP("bytes.data", l->bytes_data);
 	DUMP("unicode.length", l->unicode_length);

@@ -32,6 +32,20 @@ enum py_linetable_kind {
 	PY_LINES_LOCATIONS, /* 3.11+ location table, Objects/locations.md */
 };
 
+enum py_dictkeys_kind {
+	PY_DICTKEYS_BY_SIZE, /* 3.8-3.10: dk_size entries, index width by size */
+	PY_DICTKEYS_BY_LOG2, /* 3.11+: dk_log2_size, dk_log2_index_bytes, dk_kind */
+};
+
+/* Where an instance keeps its attributes. */
+enum py_instdict_kind {
+	PY_INSTDICT_NONE,        /* not known: attributes are not read */
+	PY_INSTDICT_TYPE_OFFSET, /* 3.8-3.10: a dict at the type's tp_dictoffset */
+	PY_INSTDICT_MANAGED_311, /* 3.11: values at obj - 32, or a dict at obj - 24 */
+	PY_INSTDICT_MANAGED_312, /* 3.12: obj - 24 holds a dict, or values tagged with bit 0 */
+	PY_INSTDICT_INLINE_313,  /* 3.13: values inline after the object, or a dict at obj - 24 */
+};
+
 struct py_layout {
 	unsigned version_hex; /* PY_VERSION_HEX style: 0x030b0000 for 3.11 */
 	const char *origin;   /* "table" or "_Py_DebugOffsets" */
@@ -72,6 +86,15 @@ struct py_layout {
 	int long_size;  /* 3.8-3.11: signed ob_size counts the digits */
 	int long_tag;   /* 3.12+: lv_tag, digits << 3 | sign */
 	int long_digits, cell_ref;
+
+	/* Python thread names (pythreads.c: threading's _active dict, found
+	 * through sys.modules): modules, dicts and instance attributes. */
+	int interp_modules, module_dict, dict_keys, dict_values;
+	enum py_dictkeys_kind dictkeys_kind;
+	int dictkeys_nentries, dictkeys_indices;
+	int dictvalues_values; /* where a split table's values start */
+	enum py_instdict_kind instdict_kind;
+	int type_dictoffset, type_basicsize, heaptype_cached_keys;
 
 	int bytes_size, bytes_data;
 	int unicode_length, unicode_state, unicode_ascii_data, unicode_compact_data;

@@ -8,6 +8,7 @@
 void snapshot_reset(struct snapshot *s)
 {
 	s->have_regs = false;
+	s->py_thread_name[0] = '\0';
 	s->py_status = PYSNAP_NO_RUNTIME;
 	s->npy = 0;
 	s->stack_len = 0;

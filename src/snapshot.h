@@ -52,6 +52,9 @@ struct snapshot {
 	pid_t ns_pid, ns_tid; /* the same in the target's own PID namespace */
 	uint64_t time_ns;
 	char comm[17];
+	/* threading's name for it ("" none known), from the last read of
+	 * the names (pythreads.h). */
+	char py_thread_name[64];
 	/* The address space this was taken in: bumped at every exec, so the
 	 * processing side knows when its modules and caches are stale. */
 	unsigned exec_gen;

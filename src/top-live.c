@@ -223,7 +223,7 @@ static void draw_profile(struct top_live *v, const struct profile *p, int y)
 	attroff(A_REVERSE);
 	for (size_t i = 0; i < nthreads; i++) {
 		comm[0] = '\0';
-		output_sanitize(comm, sizeof(comm), th[i]->comm ? th[i]->comm : "?", false);
+		output_sanitize(comm, sizeof(comm), th[i]->name ? th[i]->name : "?", false);
 		put_line(y++, "%7.2f%% %9d %9d  %s",
 			 top_share(p->weight_ns ? th[i]->weight_ns : th[i]->samples, whole_threads),
 			 (int)th[i]->pid, (int)th[i]->tid, comm);

@@ -332,7 +332,7 @@ static void write_sample(struct pprof_build *b, const struct profile_stack *s)
 	m = pb_begin(&b->msg, PROFILE_SAMPLE);
 	pb_packed(&b->msg, SAMPLE_LOCATION_ID, b->stack, nlocs);
 	pb_packed(&b->msg, SAMPLE_VALUE, (const uint64_t[]){ s->samples, s->weight_ns }, 2);
-	write_label(b, "thread", t->comm, 0);
+	write_label(b, "thread", t->name, 0);
 	write_label(b, "tid", NULL, t->tid);
 	write_label(b, "pid", NULL, t->pid);
 	pb_end(&b->msg, m);

@@ -2,7 +2,8 @@
 /*
  * speedscope's own JSON format (https://www.speedscope.app/
  * file-format-schema.json): the frames once, shared, then one "sampled"
- * profile per thread, named "comm (pid P, tid T)", so speedscope's
+ * profile per thread, named "NAME (pid P, tid T)" (threading's name where the
+ * program gave one, else the kernel's), so speedscope's
  * profile switcher goes through the threads.
  *
  * A profile lists each distinct stack of its thread once, root first,
@@ -182,7 +183,7 @@ static void write_thread(struct speedscope_writer *sw, const struct profile_thre
 	 * total and the stacks' agree whatever happened upstream. */
 	for (size_t i = 0; i < n; i++)
 		total += p->stacks[stacks[i]].weight_ns;
-	snprintf(name, sizeof(name), "%s (pid %d, tid %d)", t->comm, (int)t->pid, (int)t->tid);
+	snprintf(name, sizeof(name), "%s (pid %d, tid %d)", t->name, (int)t->pid, (int)t->tid);
 	json_text(out, "{\"type\":\"sampled\",\"name\":");
 	json_string(out, name);
 	json_text(out, ",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":");

@@ -36,7 +36,10 @@ struct sample_frame {
 };
 
 struct sample_record {
-	const char *comm;   /* the thread's name */
+	const char *comm;   /* the thread's name, as the kernel has it (perf's comm) */
+	/* threading's name for it ("MainThread", "Thread-2 (worker)"); NULL
+	 * where none is known.  Aggregating writers name threads by it. */
+	const char *thread_name;
 	pid_t pid, tid;
 	uint64_t time_ns;   /* CLOCK_MONOTONIC */
 	uint64_t period_ns; /* the sample's weight */

@@ -5,8 +5,9 @@ and a closure's cell variable, of two threads; None, bools, small, big,
 negative and huge ints, floats, str with non-ASCII and control
 characters, bytes, cut at their bound with their length said; a list of
 a million items and a dict of 100,000 by their length only; instances by
-type and address.  Also the text form, and that nothing is read without
---locals."""
+type and address.  Also the text form, that nothing is read without
+--locals, and each thread's name as threading has it (one the program
+chose, with non-ASCII characters; one threading made up)."""
 import json
 import subprocess
 
@@ -58,6 +59,12 @@ for label, python in each_interpreter("dump --locals"):
                "%s: %s(): %d locals as the program sees them (%d shown, total %s)"
                % (label, rep["function"], len(want), len(got), (frame or {}).get("locals_total")),
                "differ (dump, program): %s\nnot expected: %s\nframe: %s" % (wrong, extra, frame))
+        for rep in reports:
+            t = threads.get(rep["tid"]) or {}
+            ok(t.get("python_name") == rep["thread_name"],
+               "%s: thread %d is named %r, as threading names it" % (label, rep["tid"],
+                                                                     t.get("python_name")),
+               "the program says %r" % rep["thread_name"])
         # Every Python frame of the dump carries its locals, each read.
         frames = [f for t in threads.values() for f in t["frames"] if f["kind"] == "python"]
         ok(frames and all("locals" in f and f["locals_error"] is None for f in frames),
@@ -71,6 +78,11 @@ for label, python in each_interpreter("dump --locals"):
                    if "        %s = %s" % (k, inner[k]) not in lines]
         if "        [%d more locals not shown]" % (70 + 1 - SHOWN) not in lines:
             missing.append("the line saying crowded() has more locals")
+        worker_name = next(r for r in reports if r["function"] == "worker")["thread_name"]
+        if not any(line.startswith("Thread %d \"%s\" (OS name " % (
+                next(r for r in reports if r["function"] == "worker")["tid"], worker_name))
+                for line in lines):
+            missing.append("the worker's header line with its Python name")
         ok(text.returncode == 0 and not missing,
            "%s: the text form shows each local under its frame, as `name = value`" % label,
            "missing: %s\n%s" % (missing, text.stdout[-3000:]))

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Every thread is sampled, each with its own stack on its own tid, and
 threads that start and end during the run are sampled too."""
+import json
 import os
 import subprocess
 from collections import Counter
@@ -27,6 +28,37 @@ for label, python in each_interpreter("threads"):
         ok(len(mine) > 30 and len(right) >= 0.9 * len(mine),
            "%s: thread %s (tid %d): %d samples, %d in %s" % (label, func, tid, len(mine), len(right), func))
     ok(len(tids) == 4, "%s: the target reported its 4 threads" % label, p.stdout)
+    # perf text keeps the kernel's name (comm): flame graphs fold threads
+    # by it, as they do from perf's own text.
+    ok(records and not any(r.comm in tids for r in records),
+       "%s: perf text names threads as the kernel does (%s)" % (
+           label, ", ".join(sorted({r.comm for r in records}))))
+
+    # Where threads are told apart, threading's name (threads.py names
+    # each thread after its function; the main one is MainThread).
+    out = os.path.join(TMP, "threads-%s.speedscope.json" % label)
+    p = subprocess.run([PYSAMPLE, "-F", "499", "-o", out, "--", python, target("threads.py"), "1"],
+                       capture_output=True, text=True, timeout=120)
+    profiles = json.load(open(out))["profiles"] if p.returncode == 0 else []
+    weight = Counter()
+    for prof in profiles:
+        weight[prof["name"]] += sum(prof["weights"])
+    named = {}
+    for line in p.stdout.splitlines():
+        if line.startswith("thread "):
+            _, func, tid = line.split()
+            mine = {n: w for n, w in weight.items() if n.endswith(", tid %s)" % tid)}
+            best = max(mine, key=mine.get) if mine else ""
+            named[func] = (best.split(" (pid")[0], mine.get(best, 0), sum(mine.values()))
+    expect = {f: "MainThread" if f == "main_spin" else f for f in named}
+    # The main thread has no threading name before threading is imported
+    # (the interpreter's start-up: 10% of its samples here); the others
+    # have theirs from their first moments.
+    ok(len(named) == 4 and all(named[f][0] == expect[f] and
+                               named[f][1] >= (0.7 if f == "main_spin" else 0.9) * named[f][2]
+                               for f in named),
+       "%s: speedscope names each thread as threading does: %s" % (
+           label, ", ".join("%s %d/%d" % v for v in sorted(named.values()))), p.stderr)
 
     out = os.path.join(TMP, "churn-%s.perf" % label)
     p = subprocess.run([PYSAMPLE, "-F", "999", "-o", out, "--", python, target("churn.py"), "1.5"],

@@ -18,6 +18,12 @@
 #if PY_VERSION_HEX >= 0x030c0000
 #include <internal/pycore_long.h>
 #endif
+#if PY_VERSION_HEX >= 0x030a0000
+#include <internal/pycore_moduleobject.h>
+#endif
+#if PY_VERSION_HEX >= 0x030b0000
+#include <internal/pycore_dict.h>
+#endif
 #if PY_VERSION_HEX >= 0x030b0000
 #include <internal/pycore_frame.h>
 #endif
@@ -120,6 +126,24 @@ int main(void)
 	P("long.digits", offsetof(PyLongObject, ob_digit));
 #endif
 	P("cell.ref", offsetof(PyCellObject, ob_ref));
+#if PY_VERSION_HEX >= 0x030c0000
+	P("interp.modules", offsetof(PyInterpreterState, imports.modules));
+#else
+	P("interp.modules", offsetof(PyInterpreterState, modules));
+#endif
+#if PY_VERSION_HEX >= 0x030a0000
+	P("module.dict", offsetof(PyModuleObject, md_dict));
+#endif
+	P("dict.keys", offsetof(PyDictObject, ma_keys));
+	P("dict.values", offsetof(PyDictObject, ma_values));
+#if PY_VERSION_HEX >= 0x030b0000
+	P("dictkeys.nentries", offsetof(PyDictKeysObject, dk_nentries));
+	P("dictkeys.indices", offsetof(PyDictKeysObject, dk_indices));
+	P("dictvalues.values", offsetof(PyDictValues, values));
+#endif
+	P("type.dictoffset", offsetof(PyTypeObject, tp_dictoffset));
+	P("type.basicsize", offsetof(PyTypeObject, tp_basicsize));
+	P("heaptype.cached_keys", offsetof(PyHeapTypeObject, ht_cached_keys));
 	P("bytes.size", offsetof(PyVarObject, ob_size));
 	P("bytes.data", offsetof(PyBytesObject, ob_sval));
 	P("unicode.length", offsetof(PyASCIIObject, length));

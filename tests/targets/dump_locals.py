@@ -37,6 +37,7 @@ def expect(v):
 
 def report(function, variables):
     line = {"function": function, "tid": threading.get_native_id(),
+            "thread_name": threading.current_thread().name,
             "expected": {k: expect(v) for k, v in variables.items()}}
     sys.stdout.write(json.dumps(line) + "\n")
     sys.stdout.flush()
@@ -84,7 +85,7 @@ def inner(a, b, *args, flag=None, **kw):
 
     report("inner", locals())
     started = threading.Event()
-    t = threading.Thread(target=worker, args=(2, started), daemon=True)
+    t = threading.Thread(target=worker, args=(2, started), daemon=True, name="wörker ☃ 1")
     t.start()
     started.wait()
     crowded_ready = threading.Event()
