@@ -43,6 +43,7 @@ fuzz_perfmap
 fuzz_insn
 fuzz_report
 fuzz_repr
+fuzz_pyobjects
 '
 
 mkdir -p "$build/logs" || exit 1
