@@ -217,45 +217,54 @@ static uint32_t frame_id(struct profile *p, const struct sample_frame *in)
 struct thread_key {
 	const struct profile *p;
 	pid_t pid, tid;
-	const char *comm, *name; /* interned */
+	const char *comm; /* interned */
 };
 
-static uint64_t thread_hash(pid_t pid, pid_t tid, const char *comm, const char *name)
+static uint64_t thread_hash(pid_t pid, pid_t tid, const char *comm)
 {
-	return mix(mix(mix(mix(0, (uint32_t)pid), (uint32_t)tid), (uintptr_t)comm), (uintptr_t)name);
+	return mix(mix(mix(0, (uint32_t)pid), (uint32_t)tid), (uintptr_t)comm);
 }
 
 static bool thread_same(const void *ctx, uint32_t index)
 {
 	const struct thread_key *k = ctx;
 	const struct profile_thread *t = &k->p->threads[index];
-	return t->pid == k->pid && t->tid == k->tid && t->comm == k->comm && t->name == k->name;
+	return t->pid == k->pid && t->tid == k->tid && t->comm == k->comm;
 }
 
 static uint64_t thread_rehash(const void *ctx, uint32_t index)
 {
 	const struct profile *p = ctx;
-	const struct profile_thread *t = &p->threads[index];
-	return thread_hash(t->pid, t->tid, t->comm, t->name);
+	return thread_hash(p->threads[index].pid, p->threads[index].tid, p->threads[index].comm);
+}
+
+/* threading's name, where the program gave one, is what its own logs call
+ * the thread.  It is not part of the thread's identity: a thread is known
+ * to threading a moment after it starts (the main thread once threading
+ * is imported), and its samples from before are the same thread's. */
+static void take_name(struct profile *p, struct profile_thread *t, const struct sample_record *r)
+{
+	if (r->thread_name && (t->name == t->comm || strcmp(t->name, r->thread_name) != 0))
+		t->name = profile_intern(p, r->thread_name);
 }
 
 static uint32_t thread_id(struct profile *p, const struct sample_record *r)
 {
 	struct profile_table *t = p->tables;
 	const char *comm = profile_intern(p, r->comm ? r->comm : "[unknown]");
-	/* threading's name where the program gave one: what its own logs
-	 * call the thread. */
-	const char *name = r->thread_name ? profile_intern(p, r->thread_name) : comm;
-	struct thread_key k = { p, r->pid, r->tid, comm, name };
+	struct thread_key k = { p, r->pid, r->tid, comm };
 	uint32_t *slot;
 
 	table_grow(&t->threads, thread_rehash, p);
-	slot = table_find(&t->threads, thread_hash(r->pid, r->tid, comm, name), thread_same, &k);
-	if (*slot)
+	slot = table_find(&t->threads, thread_hash(r->pid, r->tid, comm), thread_same, &k);
+	if (*slot) {
+		take_name(p, &p->threads[*slot - 1], r);
 		return *slot - 1;
+	}
 	grow_array((void **)&p->threads, &t->threads_cap, p->nthreads, sizeof(*p->threads));
 	p->threads[p->nthreads++] = (struct profile_thread){ .pid = r->pid, .tid = r->tid,
-							     .comm = comm, .name = name };
+							     .comm = comm, .name = comm };
+	take_name(p, &p->threads[p->nthreads - 1], r);
 	t->threads.used++;
 	*slot = (uint32_t)p->nthreads;
 	return (uint32_t)(p->nthreads - 1);

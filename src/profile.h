@@ -29,8 +29,8 @@ struct profile_thread {
 	pid_t pid, tid;
 	const char *comm;     /* the kernel's name for it, as perf shows it (a renamed
 			       * thread is another entry): flame graphs fold threads by it */
-	const char *name;     /* threading's name for it, else comm: where threads
-			       * are told apart (speedscope, pprof, top) */
+	const char *name;     /* threading's name for it (the last seen), else comm:
+			       * where threads are told apart (speedscope, pprof, top) */
 	uint64_t samples, weight_ns;
 };
 

@@ -415,16 +415,24 @@ weird_dir = os.path.join(TMP, 'we"ird\\dir \u00e9')
 os.makedirs(weird_dir, exist_ok=True)
 weird_py = os.path.join(weird_dir, "sp\u00efn\u4e2d.py")
 with open(weird_py, "w", encoding="utf-8") as f:
-    f.write('''import ctypes, sys, threading, time
-def spin_\u00e9\u4e2d(seconds):
-    libc = ctypes.CDLL(None)
-    libc.prctl(15, ctypes.c_char_p(b'q"\\\\\\x01\\xff\\xe4'), 0, 0, 0)  # PR_SET_NAME
+    f.write('''import _thread, ctypes, sys, threading, time
+def spin_\u00e9\u4e2d(seconds, done=None):
+    if done:  # started by _thread: no threading name, the kernel's is shown
+        libc = ctypes.CDLL(None)
+        libc.prctl(15, ctypes.c_char_p(b'q"\\\\\\x01\\xff\\xe4'), 0, 0, 0)  # PR_SET_NAME
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         pass
-t = threading.Thread(target=spin_\u00e9\u4e2d, args=(float(sys.argv[1]),))
+    if done:
+        done.release()
+done = _thread.allocate_lock()
+done.acquire()
+_thread.start_new_thread(spin_\u00e9\u4e2d, (float(sys.argv[1]), done))
+t = threading.Thread(target=spin_\u00e9\u4e2d, args=(float(sys.argv[1]),),
+                     name='n"\\\\\\x02\u00e9\u4e2d')
 t.start()
 t.join()
+done.acquire()
 ''')
 proc, path, doc, why = record(["--", python, weird_py, "0.6"], "weird.speedscope.json")
 if ok(proc.returncode == 0 and doc is not None,
@@ -436,9 +444,11 @@ if ok(proc.returncode == 0 and doc is not None,
        "escapes: the Python function and file read back exactly",
        [f for f in doc["shared"]["frames"] if f.get("file", "").endswith(".py")])
     comms = [NAME.match(p["name"]).group(1) for p in doc["profiles"]]
-    ok(any(c.startswith('q"\\') for c in comms),
-       "escapes: the thread named with quote, backslash, control and non-UTF-8 bytes "
-       "reads back (%s)" % ", ".join(repr(c) for c in comms))
+    ok(any(c.startswith('q"\\') for c in comms) and
+       any(c.startswith('n"\\') and c.endswith("\u00e9\u4e2d") for c in comms),
+       "escapes: threads named with quote, backslash, control and non-UTF-8 bytes (by the "
+       "kernel) or non-ASCII characters (by threading) read back (%s)"
+       % ", ".join(repr(c) for c in comms))
     if missing:
         skip("escapes: speedscope's importer", missing)
     else:

@@ -71,6 +71,10 @@ def inner(a, b, *args, flag=None, **kw):
     long_decimal = -(10 ** 400 + 7)  # over a line: cut, with its length
     huge = 3 ** 5000  # beyond the digits converted: its size only
     tenth, large, tiny, minus_zero = 0.1, 1e300, 1.5e-05, -0.0
+    # Where repr() switches to an exponent, shortest round trips, extremes.
+    e15, e16, third, denormal = 1e15, 1e16, 1 / 3, 5e-324
+    e_4, e_5, odd, infinite, not_a_number = 0.0001, -1.5e-05, 123456789.125, float("-inf"), \
+        float("nan")
     text = "héllo ☃ 日本 🐍 \n\t\x01 'q\""
     long_text = "ü" * 1000
     data = b"\x00ab\xff"
