@@ -57,6 +57,11 @@ void options_usage(FILE *out)
 	      "                         default its short form (after site-packages/ or the\n"
 	      "                         standard library's directory, else the last two\n"
 	      "                         components), the whole path being perf text's dso\n"
+	      "      --os-thread-names  name threads as the kernel does (comm: \"python3.12\"\n"
+	      "                         unless the program set one), so that a flame graph\n"
+	      "                         folds a pool of workers together; by default a thread\n"
+	      "                         that threading named shows that name (\"MainThread\",\n"
+	      "                         \"Thread-2 (worker)\") in every format\n"
 	      "      --python-only      Python frames only: no native unwinding, no stack copy\n"
 	      "      --nonblocking      never stop the target: read Python frames while threads\n"
 	      "                         run (Python frames only; lowest overhead; samples torn\n"
@@ -94,6 +99,10 @@ void options_usage(FILE *out)
 	      "                         default it runs at SCHED_FIFO 1 when allowed, else at\n"
 	      "                         nice -10, so the clock never waits for a CPU; above\n"
 	      "                         10 kHz, where it spins between ticks, at nice -10)\n"
+	      "      --no-placement     leave pysample's threads where the scheduler puts\n"
+	      "                         them (by default they move off the CPUs the target's\n"
+	      "                         running threads are on; the target's own affinity is\n"
+	      "                         never changed)\n"
 	      "  -q, --quiet            no start line, end line or progress line on standard\n"
 	      "                         error (the summary stays)\n"
 	      "  -v, --verbose          say more about what pysample finds\n"
@@ -128,7 +137,8 @@ enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
 	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME, OPT_STOP_BY,
-	OPT_DEBUGINFOD, OPT_STATS, OPT_REVERSE, OPT_TOP, OPT_FULL_FILENAMES
+	OPT_DEBUGINFOD, OPT_STATS, OPT_REVERSE, OPT_TOP, OPT_FULL_FILENAMES, OPT_NO_PLACEMENT,
+	OPT_OS_THREAD_NAMES
 };
 
 /*
@@ -175,6 +185,8 @@ enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
 		{ "no-insn-unwind", no_argument, NULL, OPT_NO_INSN_UNWIND },
 		{ "insn", no_argument, NULL, OPT_INSN },
 		{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
+		{ "no-placement", no_argument, NULL, OPT_NO_PLACEMENT },
+		{ "os-thread-names", no_argument, NULL, OPT_OS_THREAD_NAMES },
 		{ "stop-by", required_argument, NULL, OPT_STOP_BY },
 		{ "debuginfod", no_argument, NULL, OPT_DEBUGINFOD },
 		{ "stack-bytes", required_argument, NULL, OPT_STACK_BYTES },
@@ -201,6 +213,7 @@ enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
 	opt->unwinder = "libdw";
 	opt->insn_unwind = true;
 	opt->realtime = true;
+	opt->placement = true;
 	opt->stack_bytes = 65536;
 	/* "+": stop at the first non-option, so the command keeps its own options. */
 	for (;;) {
@@ -274,6 +287,12 @@ enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
 			break;
 		case OPT_NO_REALTIME:
 			opt->realtime = false;
+			break;
+		case OPT_NO_PLACEMENT:
+			opt->placement = false;
+			break;
+		case OPT_OS_THREAD_NAMES:
+			opt->os_thread_names = true;
 			break;
 		case OPT_DEBUGINFOD:
 			opt->debuginfod = true;

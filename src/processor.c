@@ -275,7 +275,9 @@ void processor_handle(struct processor *p, const struct snapshot *snap)
 	char insn_text[160];
 	struct sample_record r = {
 		.comm = snap->comm,
-		.thread_name = snap->py_thread_name[0] ? snap->py_thread_name : NULL,
+		.thread_name = snap->py_thread_name[0] && !p->opt->os_thread_names
+				       ? snap->py_thread_name
+				       : NULL,
 		.pid = p->opt->pid_namespace_target ? snap->ns_pid : snap->pid,
 		.tid = p->opt->pid_namespace_target ? snap->ns_tid : snap->tid,
 		.time_ns = snap->time_ns,

@@ -27,10 +27,10 @@ struct profile_frame {
 
 struct profile_thread {
 	pid_t pid, tid;
-	const char *comm;     /* the kernel's name for it, as perf shows it (a renamed
-			       * thread is another entry): flame graphs fold threads by it */
+	const char *comm;     /* the kernel's name for it (a renamed thread is another
+			       * entry) */
 	const char *name;     /* threading's name for it (the last seen), else comm:
-			       * where threads are told apart (speedscope, pprof, top) */
+			       * what every writer calls the thread */
 	uint64_t samples, weight_ns;
 };
 

@@ -17,6 +17,7 @@
 
 /* The ring of stack copies waiting to be processed, and the size of a
  * typical copy, which sizes the pool of snapshots. */
+#define PLACEMENT_INTERVAL_NS 100000000u /* how often placement looks */
 #define QUEUE_BYTES (16u << 20)
 #define SNAPSHOT_TYPICAL_BYTES 4096u
 #define SAMPLER_NICE -10
@@ -361,6 +362,22 @@ static void check_saturation(struct sampler *s)
 	s->realtime_missed = s->st.ticks_missed;
 }
 
+/* Where the target's threads that ran in the last interval are now, and
+ * pysample's own threads off those CPUs (placement.h).  Outside any stop;
+ * a /proc read per running thread, ten times a second. */
+static void place_threads(struct sampler *s, uint64_t now)
+{
+	pid_t pids[PLACEMENT_MAX_WATCHED], tids[PLACEMENT_MAX_WATCHED];
+	size_t n;
+
+	s->placed_ns = now;
+	if (!s->placement.on)
+		return;
+	n = target_recent_runners(s->target, now - PLACEMENT_INTERVAL_NS, pids, tids,
+				  PLACEMENT_MAX_WATCHED);
+	placement_update(&s->placement, pids, tids, n);
+}
+
 void sampler_stop(struct sampler *s)
 {
 	atomic_store(&s->stop_asked, true);
@@ -379,6 +396,7 @@ void sampler_run(struct sampler *s)
 	 * every wake-up late and the achieved rate drift at high rates. */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	raise_priority(s);
+	placement_init(&s->placement, s->opt->placement);
 	s->st.start_ns = now_ns();
 	next = s->st.start_ns + s->period_ns;
 	if (s->opt->duration > 0)
@@ -420,6 +438,8 @@ void sampler_run(struct sampler *s)
 		if (now < next)
 			continue;
 		target_check_timers(s->target);
+		if (now - s->placed_ns >= PLACEMENT_INTERVAL_NS)
+			place_threads(s, now);
 		/* Discovery and thread-state lists, outside any stop. */
 		for (size_t i = 0; i < s->target->nprocs; i++)
 			if (!s->target->procs[i]->gone)
@@ -522,6 +542,7 @@ void sampler_report(const struct sampler *s, struct run_report *r)
 	r->opt = s->opt;
 	r->stop_reason = s->stop_reason;
 	r->priority = s->priority;
+	r->placement = &s->placement;
 	r->seconds = (double)(s->st.end_ns - s->st.start_ns) / 1e9;
 	if (r->seconds <= 0)
 		r->seconds = 1e-9;

@@ -14,6 +14,7 @@
 #include "processor.h"
 #include "pycode.h"
 #include "pyframes.h"
+#include "placement.h"
 #include "snapqueue.h"
 #include "target.h"
 
@@ -64,6 +65,8 @@ struct sampler {
 	/* sampler_stop was called (by another thread: top's view). */
 	atomic_bool stop_asked;
 	const char *priority; /* the sampling thread's scheduling */
+	struct placement placement;
+	uint64_t placed_ns;   /* when placement last looked */
 	/* At SCHED_FIFO: the window in which saturation is measured. */
 	uint64_t realtime_since_ns, realtime_rounds, realtime_missed, realtime_cpu_ns;
 };

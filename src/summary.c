@@ -151,6 +151,11 @@ void summary_print(FILE *out, const struct run_report *r)
 	fprintf(out, "pysample CPU %.1f us per sample, peak RSS %.1f MiB; sampling thread %s; ",
 		per(r->cpu_seconds * 1e6, ps->records), r->peak_rss_mib,
 		r->priority ? r->priority : "normal");
+	if (r->placement) {
+		char where[160];
+		placement_describe(r->placement, where, sizeof(where));
+		fprintf(out, "placement %s; ", where);
+	}
 	if (ps->gave_way)
 		fprintf(out, "processing thread nice 19 while it keeps up (%llu times behind)",
 			U(ps->times_behind));
@@ -260,6 +265,13 @@ void summary_write_stats(FILE *out, const struct run_report *r)
 	kv_f(out, "cpu_seconds", r->cpu_seconds);
 	kv_f(out, "peak_rss_mib", r->peak_rss_mib);
 	kv_s(out, "sampling_priority", r->priority ? r->priority : "normal");
+	if (r->placement) {
+		const struct placement *pl = r->placement;
+		kv_u(out, "placement_on", pl->on);
+		kv_f(out, "placement_apart_percent",
+		     pl->checks ? 100.0 * (double)pl->checks_apart / (double)pl->checks : 0);
+		kv_u(out, "placement_moves", pl->moves);
+	}
 	kv_u(out, "processing_gave_way", ps->gave_way);
 	kv_u(out, "processing_times_behind", ps->times_behind);
 	kv_u(out, "exits_held", ts->exits_held);

@@ -20,6 +20,7 @@ struct run_report {
 	const struct options *opt;
 	const char *stop_reason; /* why sampling ended */
 	const char *priority;    /* the sampling thread's scheduling */
+	const struct placement *placement; /* where pysample's threads ran */
 	double seconds;          /* of sampling */
 	const struct sampler_stats *sampling;
 	const struct stop_timing *stops;

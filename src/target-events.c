@@ -25,6 +25,12 @@
  * the sampling thread keeps polling for it (a thread that blocked meanwhile
  * will not tick), and its guess of its own wake-up lateness at the start. */
 #define TICK_SLACK_NS 100000u
+/* A runnable thread without a tick for this long (or two periods, if
+ * longer) does not run steadily.  Not less: at 9999 Hz a thread that ran
+ * all along was sometimes 200 us past its tick on a busy machine, and an
+ * interrupt sent to a running thread lands at its next system call's
+ * exit (a C loop's 1.8% in getppid became 6%). */
+#define IDLE_OVERDUE_MIN_NS 2000000u
 #define WAKE_LATE_GUESS_NS 60000u
 
 void tgt_resume(pid_t tid, int sig)
@@ -476,23 +482,24 @@ void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn
  * asking its state would cost a read per round that takes a CPU from the
  * target at each tick.  One that runs steadily gets it at its next tick,
  * and an interrupt would reach it late.  But a runnable thread without a
- * tick for two periods does not run steadily: it waits for a CPU (no CPU
- * time, no tick), or runs in bursts shorter than a period between sleeps
- * (a thread handing the GIL back and forth).  Skipping those lost a fifth
- * of such a thread's ticks.  It is interrupted like a sleeper: a waiting
- * one stops where it was preempted once it runs again (its sample in
- * flight meanwhile, so a long wait counts once), a bursty one where the
- * interrupt reaches it.
+ * tick for two periods, and at least IDLE_OVERDUE_MIN_NS, does not run
+ * steadily: it waits for a CPU (no CPU time, no tick), or runs in bursts
+ * shorter than a period between sleeps (a thread handing the GIL back and
+ * forth): at 999 Hz, skipping those lost a fifth of such a thread's
+ * ticks.  It is interrupted like a sleeper: a waiting one stops where it
+ * was preempted once it runs again (its sample in flight meanwhile, so a
+ * long wait counts once), a bursty one where the interrupt reaches it.
  */
 static bool has_tick_coming(struct target *t, struct thread *th, uint64_t now)
 {
 	uint64_t period = t->timers.period_ns;
+	uint64_t overdue = 2 * period > IDLE_OVERDUE_MIN_NS ? 2 * period : IDLE_OVERDUE_MIN_NS;
 
 	if (now - th->resumed_ns < period)
 		return true;
 	if (!tgt_thread_running(t, th))
 		return false;
-	return now - th->resumed_ns < 2 * period;
+	return now - th->resumed_ns < overdue;
 }
 
 size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,

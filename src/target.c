@@ -219,6 +219,24 @@ bool tgt_thread_running(struct target *t, struct thread *th)
 	return running;
 }
 
+size_t target_recent_runners(struct target *t, uint64_t since_ns, pid_t *pids, pid_t *tids,
+			     size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nthreads && n < max; i++) {
+		struct thread *th = &t->threads[i];
+		if (th->foreign || th->exiting || th->group_stopped)
+			continue;
+		if (cpu_timer_active(&th->timer) ? th->resumed_ns >= since_ns
+						 : tgt_thread_running(t, th)) {
+			pids[n] = th->pid;
+			tids[n++] = th->tid;
+		}
+	}
+	return n;
+}
+
 void target_free(struct target *t)
 {
 	for (size_t i = 0; i < t->nthreads; i++) {

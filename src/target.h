@@ -188,6 +188,11 @@ void target_wait_until(struct target *t, uint64_t deadline_ns, target_stop_fn fn
  * has not come after 200 ms is counted as timed out.  Returns the number of
  * threads sampled.
  */
+/* Threads of followed processes that ran lately: a tick of their timer
+ * since `since_ns`, or (without a timer) on a CPU now; at most max. */
+size_t target_recent_runners(struct target *t, uint64_t since_ns, pid_t *pids, pid_t *tids,
+			     size_t max);
+
 size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
 			   void *ctx, uint64_t wait_until_ns);
 

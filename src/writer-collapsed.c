@@ -76,7 +76,7 @@ static bool collapsed_end(struct writer *w, const struct run_info *info)
 	for (size_t i = 0; i < p->nstacks; i++) {
 		const struct profile_stack *s = &p->stacks[i];
 		cw->len = 0;
-		append_frame(cw, p->threads[s->thread].comm);
+		append_frame(cw, p->threads[s->thread].name);
 		for (size_t k = s->nframes; k-- > 0;)
 			append_frame(cw, profile_frame_label(&p->frames[s->frames[k]], label,
 							     sizeof(label)));

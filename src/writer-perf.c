@@ -56,7 +56,10 @@ static void perf_sample(struct writer *w, const struct sample_record *r)
 {
 	struct perf_writer *pw = (struct perf_writer *)w;
 
-	output_record_begin(&pw->out, r->comm, r->pid, r->tid, r->time_ns, r->period_ns);
+	/* threading's name in perf's comm field, as perf shows a thread the
+	 * program named (CPython 3.14+ gives the kernel that name itself). */
+	output_record_begin(&pw->out, r->thread_name ? r->thread_name : r->comm, r->pid, r->tid,
+			    r->time_ns, r->period_ns);
 	for (size_t i = 0; i < r->nframes; i++) {
 		const struct sample_frame *f = &r->frames[i];
 		switch (f->kind) {

@@ -262,7 +262,7 @@ static uint32_t child_of(struct svg_writer *sw, uint32_t parent, uint32_t frame,
  */
 static void add_stack(struct svg_writer *sw, const struct profile_stack *s)
 {
-	const char *comm = sw->prof.threads[s->thread].comm;
+	const char *comm = sw->prof.threads[s->thread].name;
 	uint32_t at = 0;
 
 	sw->nodes[0].samples += s->samples;

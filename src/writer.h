@@ -38,7 +38,8 @@ struct sample_frame {
 struct sample_record {
 	const char *comm;   /* the thread's name, as the kernel has it (perf's comm) */
 	/* threading's name for it ("MainThread", "Thread-2 (worker)"); NULL
-	 * where none is known.  Aggregating writers name threads by it. */
+	 * where none is known, or with --os-thread-names.  Writers name the
+	 * thread by it where it is set. */
 	const char *thread_name;
 	pid_t pid, tid;
 	uint64_t time_ns;   /* CLOCK_MONOTONIC */
