@@ -151,16 +151,16 @@ void summary_print(FILE *out, const struct run_report *r)
 	fprintf(out, "pysample CPU %.1f us per sample, peak RSS %.1f MiB; sampling thread %s; ",
 		per(r->cpu_seconds * 1e6, ps->records), r->peak_rss_mib,
 		r->priority ? r->priority : "normal");
-	if (r->placement) {
-		char where[160];
-		placement_describe(r->placement, where, sizeof(where));
-		fprintf(out, "placement %s; ", where);
-	}
 	if (ps->gave_way)
 		fprintf(out, "processing thread nice 19 while it keeps up (%llu times behind)",
 			U(ps->times_behind));
 	else
 		fprintf(out, "processing thread normal");
+	if (r->placement) {
+		char where[160];
+		placement_describe(r->placement, where, sizeof(where));
+		fprintf(out, "; placement %s", where);
+	}
 	if (ts->exits_held)
 		fprintf(out, "; %llu exit%s held for processing to catch up, longest %.1f ms%s",
 			U(ts->exits_held), ts->exits_held == 1 ? "" : "s", ms(ts->exit_hold_max_ns),

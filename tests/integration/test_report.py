@@ -255,7 +255,9 @@ def real_perf():
     if rec.returncode != 0 or s.returncode != 0:
         skip("perf record -a", "system-wide recording refused: %s" % rec.stderr.strip()[:200])
     else:
-        with open(path) as f:
+        # Any process's comm is in a system-wide recording: bytes that are
+        # not UTF-8 too (another test names a thread so).
+        with open(path, encoding="utf-8", errors="replace") as f:
             has_cpu = re.search(r"^\S.* \[\d+\] ", f.read(), re.M) is not None
         ok(has_cpu, "perf record -a: headers carry [cpu]")
         check_folding("perf -a, [cpu]", path)
