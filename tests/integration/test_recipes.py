@@ -21,9 +21,13 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 from pstest import TMP, PYSAMPLE, TOP_SRCDIR, ok, skip, done, diag
+
+sys.path.insert(0, os.path.join(TOP_SRCDIR, "tests", "package"))
+from dockerfile_chroot import instructions as dockerfile_instructions  # noqa: E402
 
 DOCKER_MD = os.path.join(TOP_SRCDIR, "examples", "docker-sidecar.md")
 K8S_MD = os.path.join(TOP_SRCDIR, "examples", "kubernetes", "README.md")
@@ -82,26 +86,6 @@ def docker_run(argv):
                              "or DOCKER_FLAGS" % word)
         i += 1
     return opts, argv[i], argv[i + 1:]
-
-
-def dockerfile_instructions(path):
-    """[(line number, KEYWORD, arguments)], continuation lines joined."""
-    out, pending, start = [], "", 0
-    for n, line in enumerate(open(path).read().splitlines(), 1):
-        if not pending and (not line.strip() or line.lstrip().startswith("#")):
-            continue
-        if pending and line.lstrip().startswith("#"):
-            continue
-        if not pending:
-            start = n
-        if line.rstrip().endswith("\\"):
-            pending += line.rstrip()[:-1] + " "
-            continue
-        full = (pending + line).strip()
-        pending = ""
-        keyword, _, args = full.partition(" ")
-        out.append((start, keyword.upper(), args.strip()))
-    return out
 
 
 def entrypoint(instructions):

@@ -31,19 +31,23 @@ DOCKER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def instructions(path):
-    out, pending = [], ""
-    for line in open(path).read().splitlines():
+    """[(line number, KEYWORD, arguments)], continuation lines joined (also
+    the reader of tests/integration/test_recipes.py)."""
+    out, pending, start = [], "", 0
+    for n, line in enumerate(open(path).read().splitlines(), 1):
         if not pending and (not line.strip() or line.lstrip().startswith("#")):
             continue
         if pending and line.lstrip().startswith("#"):
             continue
+        if not pending:
+            start = n
         if line.rstrip().endswith("\\"):
             pending += line.rstrip()[:-1] + " "
             continue
         full = (pending + line).strip()
         pending = ""
         keyword, _, args = full.partition(" ")
-        out.append((keyword.upper(), args.strip()))
+        out.append((start, keyword.upper(), args.strip()))
     return out
 
 
@@ -113,7 +117,7 @@ def main():
         log.write("\n=== %s\n" % what)
         log.flush()
 
-    for keyword, args in instructions(dockerfile):
+    for _, keyword, args in instructions(dockerfile):
         t = time.time()
         if keyword == "FROM":
             words = args.split()
