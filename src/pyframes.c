@@ -171,19 +171,31 @@ static void forget_unbound(struct py_reader *r)
 	free(sorted);
 }
 
-/* Gives each thread entry the name threading has for it; returns how
- * many have none. */
+static int by_thread_id(const void *a, const void *b)
+{
+	uint64_t x = ((const struct py_thread_name *)a)->thread_id;
+	uint64_t y = ((const struct py_thread_name *)b)->thread_id;
+
+	return (x > y) - (x < y);
+}
+
+/* Gives each thread entry the name threading has for it (r->names is
+ * sorted by thread id); returns how many have none. */
 static size_t name_threads(struct py_reader *r)
 {
 	size_t unnamed = 0;
 
 	for (size_t i = 0; i < r->nthreads; i++) {
 		struct py_thread_entry *e = &r->threads[i];
-		e->name[0] = '\0';
-		for (size_t k = 0; k < r->nnames && !e->name[0]; k++)
-			if (r->names[k].thread_id == e->thread_id)
-				memcpy(e->name, r->names[k].name, sizeof(e->name));
-		unnamed += !e->name[0];
+		struct py_thread_name key = { .thread_id = e->thread_id };
+		const struct py_thread_name *found =
+			r->nnames ? bsearch(&key, r->names, r->nnames, sizeof(*r->names), by_thread_id)
+				  : NULL;
+		if (found)
+			memcpy(e->name, found->name, sizeof(e->name));
+		else
+			e->name[0] = '\0';
+		unnamed += !found;
 	}
 	return unnamed;
 }
@@ -205,6 +217,7 @@ static void read_thread_names(struct py_reader *r)
 			 &interp))
 		r->nnames = py_thread_names(&r->names_ctx, &r->names_cache, interp, r->names,
 					    MAX_THREAD_NAMES);
+	qsort(r->names, r->nnames, sizeof(*r->names), by_thread_id);
 	/* A thread is in threading's table a moment after its thread state
 	 * exists: look again soon, then less and less often (a thread that
 	 * threading did not start never gets a name). */

@@ -17,7 +17,6 @@
 
 /* The ring of stack copies waiting to be processed, and the size of a
  * typical copy, which sizes the pool of snapshots. */
-#define PLACEMENT_INTERVAL_NS 100000000u /* how often placement looks */
 #define QUEUE_BYTES (16u << 20)
 #define SNAPSHOT_TYPICAL_BYTES 4096u
 #define SAMPLER_NICE -10
@@ -27,6 +26,7 @@
 #define SATURATION_WINDOW_NS 200000000u
 #define SATURATED_PERCENT 10
 #define SATURATED_BUSY_PERCENT 50 /* of the window, on the sampling thread's CPU clock */
+#define PLACEMENT_INTERVAL_NS 100000000u /* how often placement looks */
 /* With every thread on a timer, how often the clock still wakes: to find
  * the interpreter, follow new processes, and end the run on time. */
 #define HOUSEKEEPING_NS 10000000u
