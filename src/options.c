@@ -99,10 +99,9 @@ void options_usage(FILE *out)
 	      "                         default it runs at SCHED_FIFO 1 when allowed, else at\n"
 	      "                         nice -10, so the clock never waits for a CPU; above\n"
 	      "                         10 kHz, where it spins between ticks, at nice -10)\n"
-	      "      --no-placement     leave pysample's threads where the scheduler puts\n"
-	      "                         them (by default they move off the CPUs the target's\n"
-	      "                         running threads are on; the target's own affinity is\n"
-	      "                         never changed)\n"
+	      "      --placement        move pysample's threads off the CPUs the target's\n"
+	      "                         running threads are on (the target's own affinity is\n"
+	      "                         never changed); by default the scheduler places them\n"
 	      "  -q, --quiet            no start line, end line or progress line on standard\n"
 	      "                         error (the summary stays)\n"
 	      "  -v, --verbose          say more about what pysample finds\n"
@@ -137,7 +136,7 @@ enum {
 	OPT_IDLE = 256, OPT_GIL, OPT_LINES, OPT_PYTHON_ONLY, OPT_NONBLOCKING, OPT_NATIVE_ALL, OPT_UNWINDER,
 	OPT_STACK_BYTES, OPT_RUNTIME_BY_SCAN, OPT_PID_NAMESPACE,
 	OPT_MAX_FRAMES, OPT_DUMP_LAYOUT, OPT_NO_INSN_UNWIND, OPT_INSN, OPT_NO_REALTIME, OPT_STOP_BY,
-	OPT_DEBUGINFOD, OPT_STATS, OPT_REVERSE, OPT_TOP, OPT_FULL_FILENAMES, OPT_NO_PLACEMENT,
+	OPT_DEBUGINFOD, OPT_STATS, OPT_REVERSE, OPT_TOP, OPT_FULL_FILENAMES, OPT_PLACEMENT,
 	OPT_OS_THREAD_NAMES
 };
 
@@ -185,7 +184,7 @@ enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
 		{ "no-insn-unwind", no_argument, NULL, OPT_NO_INSN_UNWIND },
 		{ "insn", no_argument, NULL, OPT_INSN },
 		{ "no-realtime", no_argument, NULL, OPT_NO_REALTIME },
-		{ "no-placement", no_argument, NULL, OPT_NO_PLACEMENT },
+		{ "placement", no_argument, NULL, OPT_PLACEMENT },
 		{ "os-thread-names", no_argument, NULL, OPT_OS_THREAD_NAMES },
 		{ "stop-by", required_argument, NULL, OPT_STOP_BY },
 		{ "debuginfod", no_argument, NULL, OPT_DEBUGINFOD },
@@ -213,7 +212,6 @@ enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
 	opt->unwinder = "libdw";
 	opt->insn_unwind = true;
 	opt->realtime = true;
-	opt->placement = true;
 	opt->stack_bytes = 65536;
 	/* "+": stop at the first non-option, so the command keeps its own options. */
 	for (;;) {
@@ -288,8 +286,8 @@ enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
 		case OPT_NO_REALTIME:
 			opt->realtime = false;
 			break;
-		case OPT_NO_PLACEMENT:
-			opt->placement = false;
+		case OPT_PLACEMENT:
+			opt->placement = true;
 			break;
 		case OPT_OS_THREAD_NAMES:
 			opt->os_thread_names = true;

@@ -18,7 +18,7 @@ struct options {
 	bool idle;            /* sample threads that are not on a CPU too */
 	bool subprocesses;    /* follow children (fork, vfork, clone, exec) */
 	bool realtime;        /* the sampling thread at SCHED_FIFO 1 when allowed */
-	bool placement;       /* pysample's threads off the target's CPUs (placement.h) */
+	bool placement;       /* --placement: pysample's threads off the target's CPUs */
 	bool os_thread_names; /* the kernel's thread names, not threading's */
 	bool stop_by_interrupt; /* no per-thread timers: PTRACE_INTERRUPT at each tick */
 	bool debuginfod;      /* ask the servers of DEBUGINFOD_URLS for debug files */

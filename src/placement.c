@@ -12,7 +12,7 @@ void placement_init(struct placement *pl, bool wanted)
 {
 	memset(pl, 0, sizeof(*pl));
 	if (!wanted) {
-		pl->why_off = "off (--no-placement)";
+		pl->why_off = "by the scheduler (--placement not given)";
 		return;
 	}
 	if (sched_getaffinity(0, sizeof(pl->allowed), &pl->allowed) != 0) {
@@ -79,9 +79,12 @@ void placement_update(struct placement *pl, const pid_t *pids, const pid_t *runn
 			CPU_SET(cpu, &free_cpus);
 	if (!CPU_COUNT(&free_cpus))
 		free_cpus = pl->allowed;
-	pl->checks++;
-	if (!CPU_EQUAL(&free_cpus, &pl->allowed))
-		pl->checks_apart++;
+	/* Counted while the target ran: apart from it, or not. */
+	if (CPU_COUNT(&busy)) {
+		pl->checks++;
+		if (!CPU_EQUAL(&free_cpus, &pl->allowed))
+			pl->checks_apart++;
+	}
 	if (CPU_EQUAL(&free_cpus, &pl->applied))
 		return;
 	/* Every thread of pysample: sampling, processing, the progress line. */
@@ -96,7 +99,7 @@ void placement_describe(const struct placement *pl, char *buf, size_t len)
 		snprintf(buf, len, "%s", pl->why_off);
 		return;
 	}
-	snprintf(buf, len, "off the target's CPUs %.0f%% of the time, moved %llu times",
+	snprintf(buf, len, "off the target's CPUs %.0f%% of the time it ran, moved %llu times",
 		 pl->checks ? 100.0 * (double)pl->checks_apart / (double)pl->checks : 0.0,
 		 (unsigned long long)pl->moves);
 }

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Where pysample's own threads run: on CPUs its target's running threads
- * are not on.  A sampling thread that wakes on the CPU its target runs on
- * preempts it at every tick, and the target's stop then also waits for
- * that CPU; the processing thread's work does the same at every batch.
- * Measured on 2 CPUs (bench/compare.py, placement vs none): see
- * doc/benchmarks.md.  The target's own affinity is never changed: only
- * pysample's threads move, within the CPUs pysample may use (taskset, a
- * container's cpuset), and back to all of them when the target's running
- * threads cover every one.
+ * With --placement, where pysample's own threads run: on CPUs its target's
+ * running threads are not on.  A sampling thread that wakes on the CPU
+ * its target runs on preempts it at every tick, and the target's stop
+ * then also waits for that CPU.  Not the default: on 2 CPUs it gained
+ * nothing (the scheduler already kept them apart) and once cost an
+ * --idle run two thirds of its ticks, its two threads squeezed onto one
+ * CPU (doc/benchmarks.md, "Placement").  The target's own affinity is
+ * never changed: only pysample's threads move, within the CPUs pysample
+ * may use (taskset, a container's cpuset), and back to all of them when
+ * the target's running threads cover every one.
  */
 #ifndef PYSAMPLE_PLACEMENT_H
 #define PYSAMPLE_PLACEMENT_H
@@ -25,10 +26,12 @@ struct placement {
 	cpu_set_t allowed;   /* pysample's own CPUs when it started */
 	cpu_set_t applied;   /* what its threads have now */
 	uint64_t moves;      /* times its threads moved */
-	uint64_t checks, checks_apart; /* of which its threads were off the target's CPUs */
+	/* Looks while the target ran, and of those the ones where pysample's
+	 * threads were off its CPUs. */
+	uint64_t checks, checks_apart;
 };
 
-/* `wanted`: not --no-placement. */
+/* `wanted`: --placement. */
 void placement_init(struct placement *pl, bool wanted);
 /* Moves every thread of pysample off the CPUs where the target's threads
  * `running` (of processes `pids`, one each, that ran lately) are now. */

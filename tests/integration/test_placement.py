@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Where pysample's threads run (placement.h), read from /proc while it
-runs: off the CPU its target's running thread is on, the target's own
-affinity never changed; left alone with --no-placement; off, and saying
-why, when pysample may use one CPU only.  What placement costs or saves
-is measured in bench/ (bench/compare.py), not here."""
+runs: left to the scheduler by default; with --placement off the CPU its
+target's running thread is on, the target's own affinity never changed,
+and off, saying why, when pysample may use one CPU only.  What placement
+costs or saves is measured in bench/ (bench/compare.py), not here."""
 import os
 import re
 import shutil
@@ -68,11 +68,11 @@ if len(everything) < 2:
     skip("placement", "one CPU: nowhere to move to")
     done()
 
-p, err, stats, seen = observe([])
+p, err, stats, seen = observe(["--placement"])
 apart = [s for s in seen if s[0] is not None and all(a and s[0] not in a for a in s[2].values())]
 ok(p.returncode == 0 and stats.get("placement_on") == 1 and
    stats.get("placement_apart_percent", 0) >= 90 and seen and len(apart) >= len(seen) // 2,
-   "by default pysample's threads keep off the target's CPU: %d of %d looks, %s%% of its own "
+   "--placement: pysample's threads keep off the target's CPU: %d of %d looks, %s%% of its own "
    "checks, %s moves" % (len(apart), len(seen), stats.get("placement_apart_percent"),
                          stats.get("placement_moves")), err)
 ok(seen and all(s[1] == everything for s in seen),
@@ -80,17 +80,18 @@ ok(seen and all(s[1] == everything for s in seen),
    str([s[1] for s in seen if s[1] != everything][:3]))
 ok("placement off the target's CPUs" in err, "the summary says where pysample ran", err)
 
-p, err, stats, seen = observe(["--no-placement"])
-ok(p.returncode == 0 and stats.get("placement_on") == 0 and "placement off (--no-placement)" in err
-   and seen and all(a == everything for s in seen for a in s[2].values()),
-   "--no-placement leaves pysample's threads on every CPU", err)
+p, err, stats, seen = observe([])
+ok(p.returncode == 0 and stats.get("placement_on") == 0 and
+   "placement by the scheduler (--placement not given)" in err and seen and
+   all(a == everything for s in seen for a in s[2].values()),
+   "by default pysample's threads may run on every CPU", err)
 
 taskset = shutil.which("taskset")
 if taskset:
     one = str(min(everything))
-    p, err, stats, seen = observe([], prefix=[taskset, "-c", one])
+    p, err, stats, seen = observe(["--placement"], prefix=[taskset, "-c", one])
     ok(p.returncode == 0 and stats.get("placement_on") == 0 and "placement off (one CPU)" in err,
-       "on one CPU (taskset -c %s) placement is off, and the summary says why" % one, err)
+       "on one CPU (taskset -c %s) --placement is off, and the summary says why" % one, err)
 else:
     skip("placement on one CPU", "no taskset (util-linux)")
 done()
