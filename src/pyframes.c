@@ -54,7 +54,7 @@ void py_reader_reset(struct py_reader *r)
 	r->pthread_tid_offset = -1;
 	/* A new program (exec): its types and dicts are new too. */
 	r->nnames = 0;
-	r->names_read_ns = r->names_interval_ns = 0;
+	r->names_read_ns = r->names_interval_ns = r->unnamed_since_ns = 0;
 	r->names_cache.active = 0;
 }
 
@@ -219,14 +219,20 @@ static void read_thread_names(struct py_reader *r)
 					    MAX_THREAD_NAMES);
 	qsort(r->names, r->nnames, sizeof(*r->names), by_thread_id);
 	/* A thread is in threading's table a moment after its thread state
-	 * exists: look again soon, then less and less often (a thread that
-	 * threading did not start never gets a name). */
-	if (!name_threads(r))
+	 * exists (longer on a loaded machine): look again every 10 ms for a
+	 * second, then once a second (a thread that threading did not start
+	 * never gets a name).  A backoff from 10 ms left a thread started
+	 * under ASan unnamed for a third of a second. */
+	if (!name_threads(r)) {
 		r->names_interval_ns = THREAD_NAMES_REFRESH_NS;
-	else if (r->names_interval_ns < THREAD_NAMES_RETRY_NS)
-		r->names_interval_ns = THREAD_NAMES_RETRY_NS;
-	else if (r->names_interval_ns < THREAD_NAMES_REFRESH_NS)
-		r->names_interval_ns *= 2;
+		r->unnamed_since_ns = 0;
+	} else {
+		if (!r->unnamed_since_ns)
+			r->unnamed_since_ns = r->names_read_ns;
+		r->names_interval_ns = r->names_read_ns - r->unnamed_since_ns < THREAD_NAMES_REFRESH_NS
+					       ? THREAD_NAMES_RETRY_NS
+					       : THREAD_NAMES_REFRESH_NS;
+	}
 }
 
 /* Re-reads every interpreter's thread list into r->threads. */
@@ -281,8 +287,10 @@ static void scan_thread_states(struct py_reader *r)
 	}
 	forget_unbound(r);
 	/* A thread new since the last scan: its name is soon worth a look. */
-	if (name_threads(r) && r->nthreads > before)
+	if (name_threads(r) && r->nthreads > before) {
 		r->names_interval_ns = THREAD_NAMES_RETRY_NS;
+		r->unnamed_since_ns = now_ns();
+	}
 }
 
 /*

@@ -30,6 +30,14 @@ def allowed(pid, tid):
     return cpus
 
 
+def is_spin(pid):
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as f:
+            return f.read().startswith(b"/bin/sh")
+    except OSError:
+        return False
+
+
 def cpu_of(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -54,8 +62,10 @@ def observe(args, prefix=()):
             tids = [int(t) for t in os.listdir("/proc/%d/task" % p.pid)]
         except OSError:
             break
-        if kids:
-            target = int(kids[0])
+        # The shell, not another child (LeakSanitizer's tracer task at
+        # exit, under ASan, inherits pysample's own affinity).
+        target = next((int(k) for k in kids if is_spin(k)), None)
+        if target:
             seen.append((cpu_of(target), allowed(target, target),
                          {t: allowed(p.pid, t) for t in tids}))
         time.sleep(0.05)
