@@ -158,7 +158,10 @@ if ok(cc.returncode == 0, "rustnames builds", cc.stderr):
     out = os.path.join(tmp, "rustnames.perf")
     p = subprocess.run([PYSAMPLE, "-F", "999", "-o", out, "--", exe, "0.6"], capture_output=True,
                        text=True, timeout=60)
-    records = [r for r in parse(open(out).read()) if r.frames]
+    # A sample kept without its native frames while processing was behind
+    # (the ASan build loading debug information) is marked so: not a name.
+    records = [r for r in parse(open(out).read()) if r.frames and
+               "[native frames left out: processing behind]" not in r.syms()]
     both = [r for r in records if r.syms()[:2] == ["r2::inner::spin_here", "r2::inner::outer"]]
     ok(len(records) > 200 and len(both) >= 0.9 * len(records) and
        not any(s.startswith(("_R", "_ZN")) for r in records for s in r.syms()),
