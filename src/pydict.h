@@ -25,10 +25,4 @@ bool py_dict_get(struct py_repr_ctx *c, uint64_t dict, const char *key, uint64_t
  * the values CPython keeps in its place), not the type's. */
 bool py_object_attr(struct py_repr_ctx *c, uint64_t obj, const char *name, uint64_t *value);
 
-/* The text of a str object, cut between characters to fit. */
-bool py_read_str(struct py_repr_ctx *c, uint64_t addr, char *out, size_t out_len);
-
-/* A non-negative int below 2^64. */
-bool py_read_u64(struct py_repr_ctx *c, uint64_t addr, uint64_t *value);
-
 #endif

@@ -30,16 +30,6 @@ static bool read_tuple(struct py_repr_ctx *c, uint64_t tuple, uint64_t *items, s
 	return mem_read(c->pid, tuple + (uint64_t)c->l->tuple_items, items, *n * 8);
 }
 
-static void read_name(struct py_repr_ctx *c, uint64_t addr, char *out, size_t out_len)
-{
-	uint8_t buf[256];
-	size_t got = mem_read_partial(c->pid, addr, buf, sizeof(buf)), needed;
-
-	/* Cut, if it must be, between characters. */
-	if (!py_decode_unicode(c->l, buf, got, out, out_len, &needed))
-		snprintf(out, out_len, "?");
-}
-
 long py_frame_locals(struct py_repr_ctx *c, uint64_t frame, uint64_t code, struct py_local *out,
 		     size_t max, const char **why)
 {
@@ -110,7 +100,8 @@ long py_frame_locals(struct py_repr_ctx *c, uint64_t frame, uint64_t code, struc
 		if (!value)
 			continue; /* unbound */
 		if ((size_t)bound < max) {
-			read_name(c, names[i], out[bound].name, sizeof(out[bound].name));
+			if (!py_read_str(c, names[i], out[bound].name, sizeof(out[bound].name)))
+				snprintf(out[bound].name, sizeof(out[bound].name), "?");
 			py_repr(c, value, out[bound].value, sizeof(out[bound].value));
 		}
 		bound++;

@@ -326,6 +326,58 @@ bool py_repr_type(struct py_repr_ctx *c, uint64_t addr, const char **name, uint6
 	return true;
 }
 
+bool py_read_str(struct py_repr_ctx *c, uint64_t addr, char *out, size_t out_len)
+{
+	uint8_t buf[256];
+	size_t got, needed;
+
+	if (!addr)
+		return false;
+	got = mem_read_partial(c->pid, addr, buf, sizeof(buf));
+	return py_decode_unicode(c->l, buf, got, out, out_len, &needed);
+}
+
+bool py_read_u64(struct py_repr_ctx *c, uint64_t addr, uint64_t *value)
+{
+	const struct py_layout *l = c->l;
+	uint8_t obj[64];
+	uint64_t ndigits, v = 0;
+	const char *type;
+	uint64_t flags;
+
+	size_t got;
+
+	/* A small object may end just before an unreadable page. */
+	if (!py_repr_type(c, addr, &type, &flags) || !(flags & TPFLAGS_LONG) ||
+	    (got = mem_read_partial(c->pid, addr, obj, sizeof(obj))) < (size_t)l->long_digits)
+		return false;
+	if (l->long_tag != PY_NO_FIELD) {
+		uint64_t tag;
+		memcpy(&tag, obj + l->long_tag, 8);
+		if ((tag & 3) == 2 || (tag & 3) == 3)
+			return false; /* negative, or not an int */
+		ndigits = (tag & 3) == 1 ? 0 : tag >> 3;
+	} else {
+		int64_t size;
+		memcpy(&size, obj + l->long_size, 8);
+		if (size < 0)
+			return false;
+		ndigits = (uint64_t)size;
+	}
+	/* 64 bits are three 30-bit digits (the last holding 4 bits). */
+	if (ndigits > 3 || (size_t)l->long_digits + ndigits * 4 > got)
+		return false;
+	for (uint64_t i = ndigits; i-- > 0;) {
+		uint32_t d;
+		memcpy(&d, obj + l->long_digits + i * 4, 4);
+		if (d >> 30 || (i == 2 && d >> 4))
+			return false;
+		v = v << 30 | d;
+	}
+	*value = v;
+	return true;
+}
+
 /* Reads the first `first` bytes of an object, then as many as the
  * formatter says it needs (at most `most`), and formats them. */
 typedef bool (*format_fn)(const struct py_layout *l, const uint8_t *obj, size_t len, char *out,

@@ -37,6 +37,12 @@ void py_repr_init(struct py_repr_ctx *c, pid_t pid, const struct py_layout *l);
  * pre-release layouts may not). */
 bool py_repr_supported(const struct py_layout *l);
 
+/* The text of a str object, cut between characters to fit. */
+bool py_read_str(struct py_repr_ctx *c, uint64_t addr, char *out, size_t out_len);
+
+/* A non-negative int below 2^64. */
+bool py_read_u64(struct py_repr_ctx *c, uint64_t addr, uint64_t *value);
+
 /* Describes the object at addr in out (always NUL-terminated). */
 void py_repr(struct py_repr_ctx *c, uint64_t addr, char *out, size_t out_len);
 
