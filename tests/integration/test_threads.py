@@ -49,29 +49,45 @@ for label, python in each_interpreter("threads"):
 
     # Where threads are told apart, threading's name (threads.py names
     # each thread after its function; the main one is MainThread).
-    out = os.path.join(TMP, "threads-%s.speedscope.json" % label)
-    p = subprocess.run([PYSAMPLE, "-F", "499", "-o", out, "--", python, target("threads.py"), "1"],
-                       capture_output=True, text=True, timeout=120)
-    profiles = json.load(open(out))["profiles"] if p.returncode == 0 else []
-    weight = Counter()
-    for prof in profiles:
-        weight[prof["name"]] += sum(prof["weights"])
-    named = {}
-    for line in p.stdout.splitlines():
-        if line.startswith("thread "):
-            _, func, tid = line.split()
-            mine = {n: w for n, w in weight.items() if n.endswith(", tid %s)" % tid)}
-            best = max(mine, key=mine.get) if mine else ""
-            named[func] = (best.split(" (pid")[0], mine.get(best, 0), sum(mine.values()))
-    expect = {f: "MainThread" if f == "main_spin" else f for f in named}
+    def speedscope_names(out):
+        """{function: (profile name, its weight, the thread's weight)}, and the run."""
+        p = subprocess.run([PYSAMPLE, "-F", "499", "-o", out, "--", python, target("threads.py"),
+                            "1"], capture_output=True, text=True, timeout=120)
+        profiles = json.load(open(out))["profiles"] if p.returncode == 0 else []
+        weight = Counter()
+        for prof in profiles:
+            weight[prof["name"]] += sum(prof["weights"])
+        named = {}
+        for line in p.stdout.splitlines():
+            if line.startswith("thread "):
+                _, func, tid = line.split()
+                mine = {n: w for n, w in weight.items() if n.endswith(", tid %s)" % tid)}
+                best = max(mine, key=mine.get) if mine else ""
+                named[func] = (best.split(" (pid")[0], mine.get(best, 0), sum(mine.values()))
+        return named, p
+
     # The main thread has no threading name before threading is imported
     # (the interpreter's start-up: 10% of its samples here); the others
-    # have theirs from their first moments.
-    ok(len(named) == 4 and all(named[f][0] == expect[f] and
-                               named[f][1] >= (0.7 if f == "main_spin" else 0.9) * named[f][2]
-                               for f in named),
-       "%s: speedscope names each thread as threading does: %s" % (
-           label, ", ".join("%s %d/%d" % v for v in sorted(named.values()))), p.stderr)
+    # have theirs from their first moments.  Once, in CI, the last worker
+    # of debian-3.11-dbg stayed unnamed for its whole second (not seen in
+    # any run since; a second run is made before failing, and the first's
+    # names are said).
+    def all_named(named):
+        expect = {f: "MainThread" if f == "main_spin" else f for f in named}
+        return len(named) == 4 and all(
+            named[f][0] == expect[f] and
+            named[f][1] >= (0.7 if f == "main_spin" else 0.9) * named[f][2] for f in named)
+
+    out = os.path.join(TMP, "threads-%s.speedscope.json" % label)
+    named, p = speedscope_names(out)
+    first = ""
+    if not all_named(named):
+        first = " (second run; the first: %s)" % ", ".join("%s %d/%d" % v
+                                                           for v in sorted(named.values()))
+        named, p = speedscope_names(out)
+    ok(all_named(named),
+       "%s: speedscope names each thread as threading does: %s%s" % (
+           label, ", ".join("%s %d/%d" % v for v in sorted(named.values())), first), p.stderr)
 
     out = os.path.join(TMP, "churn-%s.perf" % label)
     p = subprocess.run([PYSAMPLE, "-F", "999", "-o", out, "--", python, target("churn.py"), "1.5"],
