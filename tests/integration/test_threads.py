@@ -31,14 +31,27 @@ for label, python in each_interpreter("threads"):
     # perf text's comm is threading's name for the thread where it has
     # one (threads.py names each after its function); the main thread's
     # start-up, before threading is imported, keeps the kernel's.
-    named = {func: sum(1 for r in records if r.tid == tid and
-                       r.comm == ("MainThread" if func == "main_spin" else func))
-             for func, tid in tids.items()}
-    every = {func: sum(1 for r in records if r.tid == tid) for func, tid in tids.items()}
-    ok(len(tids) == 4 and all(named[f] >= (0.7 if f == "main_spin" else 0.9) * every[f]
-                              for f in tids),
-       "%s: perf text names threads as threading does: %s" % (
-           label, ", ".join("%s %d/%d" % (f, named[f], every[f]) for f in sorted(tids))))
+    # A second run before failing, as for speedscope below (a last worker
+    # on debian-3.11-dbg under ASan once waited 0.4 s for its name).
+    def perf_names(records, tids):
+        named = {func: sum(1 for r in records if r.tid == tid and
+                           r.comm == ("MainThread" if func == "main_spin" else func))
+                 for func, tid in tids.items()}
+        every = {func: sum(1 for r in records if r.tid == tid) for func, tid in tids.items()}
+        good = len(tids) == 4 and all(named[f] >= (0.7 if f == "main_spin" else 0.9) * every[f]
+                                      for f in tids)
+        return good, ", ".join("%s %d/%d" % (f, named[f], every[f]) for f in sorted(tids))
+
+    good, said = perf_names(records, tids)
+    if not good:
+        again = subprocess.run([PYSAMPLE, "-F", "499", "-o", out, "--", python,
+                                target("threads.py"), "1.5"], capture_output=True, text=True,
+                               timeout=120)
+        tids2 = {line.split()[1]: int(line.split()[2]) for line in again.stdout.splitlines()
+                 if line.startswith("thread ")}
+        good, said2 = perf_names(parse(open(out).read()), tids2)
+        said = "%s (second run; the first: %s)" % (said2, said)
+    ok(good, "%s: perf text names threads as threading does: %s" % (label, said))
     out = os.path.join(TMP, "threads-os-%s.perf" % label)
     p = subprocess.run([PYSAMPLE, "-F", "499", "--os-thread-names", "-o", out, "--", python,
                         target("threads.py"), "0.5"], capture_output=True, text=True, timeout=120)
