@@ -180,10 +180,12 @@ static int by_thread_id(const void *a, const void *b)
 }
 
 /* Gives each thread entry the name threading has for it (r->names is
- * sorted by thread id); returns how many have none. */
-static size_t name_threads(struct py_reader *r)
+ * sorted by thread id); returns a digest of the set of threads left
+ * without one (0 when every thread has a name), which changes when a
+ * thread joins that set or learns its id. */
+static uint64_t name_threads(struct py_reader *r)
 {
-	size_t unnamed = 0;
+	uint64_t unnamed_set = 0;
 
 	for (size_t i = 0; i < r->nthreads; i++) {
 		struct py_thread_entry *e = &r->threads[i];
@@ -195,9 +197,30 @@ static size_t name_threads(struct py_reader *r)
 			memcpy(e->name, found->name, sizeof(e->name));
 		else
 			e->name[0] = '\0';
-		unnamed += !found;
+		if (!found)
+			unnamed_set += ((e->thread_id ^ e->tstate) * 0x9e3779b97f4a7c15ull) | 1;
 	}
-	return unnamed;
+	return unnamed_set;
+}
+
+/* Looks for names every 10 ms for a second from the moment the set of
+ * unnamed threads changes, then once a second.  A thread is in
+ * threading's table a moment after its thread state exists, and that
+ * moment can be long: the starting thread makes the state before the new
+ * one runs, and the new one then waits for the GIL behind the spinning
+ * ones, so a window opened when the state appeared (with no thread id
+ * yet) could close before the name was there.  A thread that threading
+ * did not start never gets a name, and costs one look a second. */
+static void watch_unnamed(struct py_reader *r, uint64_t unnamed_set, uint64_t now)
+{
+	if (!unnamed_set)
+		r->unnamed_since_ns = 0;
+	else if (unnamed_set != r->unnamed_set)
+		r->unnamed_since_ns = now;
+	r->unnamed_set = unnamed_set;
+	r->names_interval_ns = r->unnamed_since_ns && now - r->unnamed_since_ns < THREAD_NAMES_REFRESH_NS
+				       ? THREAD_NAMES_RETRY_NS
+				       : THREAD_NAMES_REFRESH_NS;
 }
 
 /* Reads threading's names of the main interpreter's threads again (a
@@ -218,21 +241,7 @@ static void read_thread_names(struct py_reader *r)
 		r->nnames = py_thread_names(&r->names_ctx, &r->names_cache, interp, r->names,
 					    MAX_THREAD_NAMES);
 	qsort(r->names, r->nnames, sizeof(*r->names), by_thread_id);
-	/* A thread is in threading's table a moment after its thread state
-	 * exists (longer on a loaded machine): look again every 10 ms for a
-	 * second, then once a second (a thread that threading did not start
-	 * never gets a name).  A backoff from 10 ms left a thread started
-	 * under ASan unnamed for a third of a second. */
-	if (!name_threads(r)) {
-		r->names_interval_ns = THREAD_NAMES_REFRESH_NS;
-		r->unnamed_since_ns = 0;
-	} else {
-		if (!r->unnamed_since_ns)
-			r->unnamed_since_ns = r->names_read_ns;
-		r->names_interval_ns = r->names_read_ns - r->unnamed_since_ns < THREAD_NAMES_REFRESH_NS
-					       ? THREAD_NAMES_RETRY_NS
-					       : THREAD_NAMES_REFRESH_NS;
-	}
+	watch_unnamed(r, name_threads(r), r->names_read_ns);
 }
 
 /* Re-reads every interpreter's thread list into r->threads. */
@@ -242,7 +251,7 @@ static void scan_thread_states(struct py_reader *r)
 	uint8_t ts[512];
 	size_t span = tstate_span(l);
 	uint64_t interp, pthreads[64];
-	size_t npthreads = 0, before = r->nthreads;
+	size_t npthreads = 0;
 
 	r->nthreads = 0;
 	r->unbound = 0;
@@ -286,11 +295,7 @@ static void scan_thread_states(struct py_reader *r)
 		}
 	}
 	forget_unbound(r);
-	/* A thread new since the last scan: its name is soon worth a look. */
-	if (name_threads(r) && r->nthreads > before) {
-		r->names_interval_ns = THREAD_NAMES_RETRY_NS;
-		r->unnamed_since_ns = now_ns();
-	}
+	watch_unnamed(r, name_threads(r), r->last_scan_ns);
 }
 
 /*

@@ -63,6 +63,7 @@ struct py_reader {
 	size_t nnames;
 	uint64_t names_read_ns, names_interval_ns;
 	uint64_t unnamed_since_ns; /* since when some thread has no name (0: all have) */
+	uint64_t unnamed_set;	   /* which threads have none (name_threads), 0: none */
 
 	/* Immutable copies of rt, one per discovery, for snapshots to point at
 	 * while another thread processes them; freed by py_reader_free. */
