@@ -13,6 +13,7 @@
 
 #if defined(__x86_64__)
 #define ARCH_NAME "x86_64"
+#define ARCH_ELF_MACHINE 62 /* EM_X86_64: a core file's e_machine */
 #define ARCH_GREGS 27 /* struct user_regs_struct, in 64-bit words */
 #define ARCH_DWARF_NREGS 17 /* rax..r15 and the return address column (rip) */
 #define ARCH_DWARF_SP 7
@@ -24,6 +25,7 @@
 #define ARCH_STACK_RED_ZONE 128
 #elif defined(__aarch64__)
 #define ARCH_NAME "aarch64"
+#define ARCH_ELF_MACHINE 183 /* EM_AARCH64 */
 #define ARCH_GREGS 34 /* struct user_pt_regs: x0-x30, sp, pc, pstate */
 #define ARCH_DWARF_NREGS 33 /* x0-x30, sp, pc */
 #define ARCH_DWARF_SP 31
@@ -38,8 +40,12 @@ struct arch_regs {
 	uint64_t gregs[ARCH_GREGS];
 };
 
-/* Copies a stopped thread's general registers. */
+/* Copies a stopped thread's general registers (the NT_PRSTATUS regset,
+ * which is also what a core file keeps of each thread). */
 bool arch_get_regs(pid_t tid, struct arch_regs *regs);
+/* The system call a thread's registers say it is in: its number, -1 for
+ * none (user code, a fault), -2 when these registers cannot tell. */
+long arch_regs_syscall(const struct arch_regs *regs);
 
 uint64_t arch_regs_pc(const struct arch_regs *regs);
 uint64_t arch_regs_sp(const struct arch_regs *regs);

@@ -127,20 +127,38 @@ static void print_thread_text(FILE *out, const struct dump_result *r, const stru
 	char comm[64] = "", sc[64];
 
 	output_sanitize(comm, sizeof(comm), dt->comm, false);
-	if (dt->py_name[0]) {
+	if (dt->py_name[0] && !comm[0]) {
+		/* A core keeps only the main thread's OS name. */
+		char py_name[sizeof(dt->py_name) * 2] = "";
+		output_sanitize(py_name, sizeof(py_name), dt->py_name, false);
+		fprintf(out, "\nThread %d \"%s\"%s", (int)dt->tid, py_name,
+			dt->tid == r->pid ? " (main thread)" : "");
+	} else if (dt->py_name[0]) {
 		/* threading's name first: the one the program's own logs use. */
 		char py_name[sizeof(dt->py_name) * 2] = "";
 		output_sanitize(py_name, sizeof(py_name), dt->py_name, false);
 		fprintf(out, "\nThread %d \"%s\" (%sOS name \"%s\")", (int)dt->tid, py_name,
 			dt->tid == r->pid ? "main thread, " : "", comm);
+	} else if (!comm[0]) {
+		fprintf(out, "\nThread %d%s", (int)dt->tid, dt->tid == r->pid ? " (main thread)" : "");
 	} else {
 		fprintf(out, "\nThread %d \"%s\"%s", (int)dt->tid, comm,
 			dt->tid == r->pid ? " (main thread)" : "");
 	}
 	if (dt->gil == 1)
 		fputs(", holds the GIL", out);
-	fprintf(out, ": %s", state_word(dt->state));
-	if (dt->syscall_nr >= 0) {
+	/* A core keeps no run state; its registers say whether the thread
+	 * was in a system call. */
+	if (r->core && dt->syscall_nr == -1)
+		fputs(": in user code", out);
+	else if (r->core && dt->syscall_nr >= 0)
+		fputs(": in system call", out);
+	else
+		fprintf(out, ": %s", state_word(dt->state));
+	if (dt->syscall_nr >= 0 && r->core) {
+		syscall_text(dt->syscall_nr, sc, sizeof(sc));
+		fprintf(out, " %s", sc);
+	} else if (dt->syscall_nr >= 0) {
 		syscall_text(dt->syscall_nr, sc, sizeof(sc));
 		fprintf(out, " %s %s", dt->state == 'R' ? "in system call" : "in", sc);
 	}
@@ -163,7 +181,13 @@ static void print_text(FILE *out, const struct dump_result *r, const struct dump
 	char comm[64] = "";
 
 	output_sanitize(comm, sizeof(comm), r->comm, false);
-	fprintf(out, "Process %d (%s)", (int)r->pid, comm);
+	if (r->core) {
+		char core[NAME_MAX_TEXT] = "";
+		output_sanitize(core, sizeof(core), r->core, false);
+		fprintf(out, "Core file %s: process %d (%s)", core, (int)r->pid, comm);
+	} else {
+		fprintf(out, "Process %d (%s)", (int)r->pid, comm);
+	}
 	if (r->python_hex) {
 		char version[32];
 		version_text(r->python_hex, version, sizeof(version));
@@ -174,9 +198,15 @@ static void print_text(FILE *out, const struct dump_result *r, const struct dump
 		fprintf(out, ", the GIL held by thread %d", (int)r->gil_holder);
 	else if (r->gil_holder == 0)
 		fputs(", the GIL free", out);
-	fprintf(out, "; each thread stopped at most %.0f us (copied in %.0f us), all within %.0f "
-		"us\n", (double)r->stop_max_ns / 1e3, (double)r->copy_max_ns / 1e3,
-		(double)r->stop_span_ns / 1e3);
+	if (r->core && r->core_missing)
+		fprintf(out, "; %llu reads fell on memory the core does not hold\n",
+			(unsigned long long)r->core_missing);
+	else if (r->core)
+		fputc('\n', out);
+	else
+		fprintf(out, "; each thread stopped at most %.0f us (copied in %.0f us), all within "
+			"%.0f us\n", (double)r->stop_max_ns / 1e3, (double)r->copy_max_ns / 1e3,
+			(double)r->stop_span_ns / 1e3);
 	for (size_t i = 0; i < r->nthreads; i++)
 		print_thread_text(out, r, &r->threads[i], o);
 }
@@ -278,7 +308,7 @@ static void json_thread(struct json_buf *b, const struct dump_result *r, const s
 	json_int(b, dt->tid);
 	json_raw(b, ",", 1);
 	json_key(b, "name");
-	json_string(b, dt->comm);
+	json_string(b, dt->comm[0] ? dt->comm : NULL);
 	json_raw(b, ",", 1);
 	json_key(b, "python_name");
 	json_string(b, dt->py_name[0] ? dt->py_name : NULL);
@@ -346,6 +376,17 @@ static bool print_json(FILE *out, const struct dump_result *r, const struct dump
 	json_raw(&b, "{", 1);
 	json_key(&b, "pid");
 	json_int(&b, r->pid);
+	json_raw(&b, ",", 1);
+	json_key(&b, "core");
+	if (r->core)
+		json_string(&b, r->core);
+	else
+		json_text(&b, "null");
+	if (r->core) {
+		json_raw(&b, ",", 1);
+		json_key(&b, "core_missing_reads");
+		json_uint(&b, r->core_missing);
+	}
 	json_raw(&b, ",", 1);
 	json_key(&b, "name");
 	json_string(&b, r->comm);

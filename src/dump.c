@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "corefile.h"
 #include "dump-syscalls.h"
 #include "options.h"
 #include "processor.h"
@@ -72,12 +73,16 @@ struct dump {
 	size_t current; /* the thread the writer's next record is for */
 	bool locals;    /* --locals */
 	struct py_repr_ctx repr; /* its type cache serves every thread */
+	/* --core FILE [--exe PATH] [--sysroot DIR] */
+	const char *core_path, *exe, *sysroot;
+	struct core_file core;
 };
 
 static void dump_usage(FILE *out)
 {
 	fputs("Usage: pysample dump -p PID [--locals] [--json] [--reverse] [--native-all]\n"
 	      "                            [--python-only]\n"
+	      "       pysample dump --core FILE [--exe PATH] [--sysroot DIR] [options]\n"
 	      "\n"
 	      "Prints what every thread of a running process is doing right now: its stack\n"
 	      "(Python frames as `File \"x.py\", line N, in func`, native ones as\n"
@@ -85,10 +90,17 @@ static void dump_usage(FILE *out)
 	      "holds the GIL, and its state (running, or sleeping in which system call).\n"
 	      "Every thread is stopped once, in one sweep, for the time its stack takes to\n"
 	      "copy (tens of microseconds), then the process runs on while the copies are\n"
-	      "unwound and named.\n"
+	      "unwound and named.  From a core file (gcore PID, coredumpctl dump), the same\n"
+	      "report of the moment the core was written.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -p, --pid=PID          the process to dump (a thread's id dumps its process)\n"
+	      "      --core=FILE        dump a core file instead of a running process; the\n"
+	      "                         files it maps are read where it says they were,\n"
+	      "                         and used only if they match what the core kept\n"
+	      "      --exe=PATH         the core's executable, if not where the core says\n"
+	      "      --sysroot=DIR      look for the core's mapped files under DIR (a copy\n"
+	      "                         of the machine or container it was written on)\n"
 	      "      --locals           each Python frame's arguments and local variables,\n"
 	      "                         read from memory while the thread is stopped (simple\n"
 	      "                         values in full, up to a bound; containers by length;\n"
@@ -108,12 +120,12 @@ static void dump_usage(FILE *out)
 	      "\n"
 	      "Exit status: 0 when every thread's stack was read whole, 1 when some stack\n"
 	      "was cut (the dump says which, and why), 2 on usage errors, 3 when the process\n"
-	      "cannot be attached to.\n",
+	      "cannot be attached to or the core file cannot be read.\n",
 	      out);
 }
 
 enum { OPT_JSON = 256, OPT_REVERSE, OPT_NATIVE_ALL, OPT_PYTHON_ONLY, OPT_STACK_BYTES,
-       OPT_UNWINDER, OPT_LOCALS };
+       OPT_UNWINDER, OPT_LOCALS, OPT_CORE, OPT_EXE, OPT_SYSROOT };
 
 static bool parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
 		       unsigned long long *out)
@@ -132,10 +144,13 @@ static bool parse_uint(const char *s, unsigned long long lo, unsigned long long 
 }
 
 /* -1: exit with status 0 (help); 0: usage error; 1: go on. */
-static int parse_args(int argc, char **argv, struct options *opt, struct dump_print_options *po)
+static int parse_args(int argc, char **argv, struct dump *d, struct dump_print_options *po)
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },
+		{ "core", required_argument, NULL, OPT_CORE },
+		{ "exe", required_argument, NULL, OPT_EXE },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "locals", no_argument, NULL, OPT_LOCALS },
 		{ "reverse", no_argument, NULL, OPT_REVERSE },
@@ -147,6 +162,7 @@ static int parse_args(int argc, char **argv, struct options *opt, struct dump_pr
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct options *opt = &d->opt;
 	unsigned long long v;
 	int c, before, longindex;
 
@@ -176,6 +192,15 @@ static int parse_args(int argc, char **argv, struct options *opt, struct dump_pr
 				return 0;
 			}
 			opt->pid = (pid_t)v;
+			break;
+		case OPT_CORE:
+			d->core_path = optarg;
+			break;
+		case OPT_EXE:
+			d->exe = optarg;
+			break;
+		case OPT_SYSROOT:
+			d->sysroot = optarg;
 			break;
 		case OPT_JSON:
 			po->json = true;
@@ -218,11 +243,19 @@ static int parse_args(int argc, char **argv, struct options *opt, struct dump_pr
 		}
 	}
 	if (optind < argc) {
-		pys_error("unexpected argument '%s': dump takes -p PID only", argv[optind]);
+		pys_error("unexpected argument '%s': dump takes -p PID or --core FILE", argv[optind]);
 		return 0;
 	}
-	if (!opt->pid) {
-		pys_error("nothing to dump: give -p PID");
+	if (opt->pid && d->core_path) {
+		pys_error("give -p PID or --core FILE, not both");
+		return 0;
+	}
+	if ((d->exe || d->sysroot) && !d->core_path) {
+		pys_error("--exe and --sysroot are for a core file: give --core FILE");
+		return 0;
+	}
+	if (!opt->pid && !d->core_path) {
+		pys_error("nothing to dump: give -p PID, or --core FILE");
 		fputs("Try 'pysample dump --help' for more information.\n", stderr);
 		return 0;
 	}
@@ -240,7 +273,7 @@ static struct dump_thread *find_thread(struct dump *d, pid_t tid, size_t *index)
 }
 
 /* A slot for a thread; the copies' arrays grow with it. */
-static struct dump_thread *add_thread(struct dump *d, const struct thread *th, size_t *index)
+static struct dump_thread *add_thread(struct dump *d, pid_t tid, pid_t ns_tid, size_t *index)
 {
 	size_t cap = d->res.threads_cap;
 	struct dump_thread *dt;
@@ -256,8 +289,8 @@ static struct dump_thread *add_thread(struct dump *d, const struct thread *th, s
 	memset(dt, 0, sizeof(*dt));
 	memset(&d->snaps[*index], 0, sizeof(d->snaps[*index]));
 	d->stacks[*index] = NULL;
-	dt->tid = th->tid;
-	dt->ns_tid = th->ns_tid ? th->ns_tid : th->tid;
+	dt->tid = tid;
+	dt->ns_tid = ns_tid ? ns_tid : tid;
 	dt->syscall_nr = -2;
 	dt->gil = -1;
 	return dt;
@@ -303,7 +336,6 @@ static long read_syscall(pid_t pid, pid_t tid)
 	return nr;
 }
 
-/* Runs while the thread is stopped: copy, and what a dump adds. */
 /* While the thread is stopped: its locals are what they are at this
  * instant only. */
 static void read_locals(struct dump *d, struct dump_thread *dt, const struct snapshot *snap)
@@ -328,37 +360,37 @@ static void read_locals(struct dump *d, struct dump_thread *dt, const struct sna
 	}
 }
 
-static void take_copy(void *ctx, struct target *t, struct thread *th, const struct stop *why)
-{
-	struct dump *d = ctx;
-	struct process *p = target_process(t, th->pid);
-	uint64_t start = now_ns(), asked = why->asked_ns ? why->asked_ns : start;
-	struct dump_thread *dt;
-	struct snapshot *snap;
-	size_t i;
+/* Where a copy's thread lives: its process, the space its memory is read
+ * through (a live thread's, or a core's), and its registers (NULL: none). */
+struct copy_source {
+	pid_t pid, space, ns_pid;
+	uint64_t exec_gen;
+	const char *comm;
+	const struct arch_regs *regs;
+};
 
-	if (!p || th->pid != t->pid)
-		return;
-	dt = find_thread(d, th->tid, &i);
-	if (!dt)
-		dt = add_thread(d, th, &i); /* started since the round was planned */
-	if (dt->taken)
-		return;
-	dt->taken = true;
-	snap = &d->snaps[i];
+/* Copies one thread as a sample is copied (registers, stack, Python
+ * frames), plus what a dump adds: its locals, its Python name, the GIL. */
+static void copy_thread(struct dump *d, size_t i, const struct copy_source *src)
+{
+	struct dump_thread *dt = &d->res.threads[i];
+	struct snapshot *snap = &d->snaps[i];
+
 	snapshot_reset(snap);
-	snap->pid = th->pid;
-	snap->space = p->space;
-	d->py.pid = p->space; /* the leader may have exited: read through a live thread */
-	snap->tid = th->tid;
-	snap->ns_pid = p->ns_pid ? p->ns_pid : th->pid;
+	snap->pid = src->pid;
+	snap->space = src->space;
+	d->py.pid = src->space; /* the leader may have exited: read through a live thread */
+	snap->tid = dt->tid;
+	snap->ns_pid = src->ns_pid;
 	snap->ns_tid = dt->ns_tid;
-	snap->time_ns = start;
-	snap->exec_gen = p->exec_gen;
+	snap->time_ns = now_ns();
+	snap->exec_gen = src->exec_gen;
 	snap->rt = d->py_ready ? d->py.published : NULL;
-	memcpy(snap->comm, target_thread_comm(th), sizeof(snap->comm));
+	snprintf(snap->comm, sizeof(snap->comm), "%s", src->comm);
 	memcpy(dt->comm, snap->comm, sizeof(dt->comm));
-	snap->have_regs = why->cause != STOP_NONE && arch_get_regs(th->tid, &snap->regs);
+	snap->have_regs = src->regs != NULL;
+	if (src->regs)
+		snap->regs = *src->regs;
 	struct mem_tail stack = { 0 };
 	size_t span = d->span;
 	bool clipped = false;
@@ -391,8 +423,33 @@ static void take_copy(void *ctx, struct target *t, struct thread *th, const stru
 		pid_t holder = py_reader_gil_holder(&d->py);
 		dt->gil = holder < 0 ? -1 : holder == dt->ns_tid;
 		if (d->res.gil_holder == -2)
-			d->res.gil_holder = holder > 0 ? target_host_tid(t, holder) : holder;
+			d->res.gil_holder = holder > 0 && d->t ? target_host_tid(d->t, holder) : holder;
 	}
+}
+
+static void take_copy(void *ctx, struct target *t, struct thread *th, const struct stop *why)
+{
+	struct dump *d = ctx;
+	struct process *p = target_process(t, th->pid);
+	uint64_t start = now_ns(), asked = why->asked_ns ? why->asked_ns : start;
+	struct dump_thread *dt;
+	struct arch_regs regs;
+	size_t i;
+
+	if (!p || th->pid != t->pid)
+		return;
+	dt = find_thread(d, th->tid, &i);
+	if (!dt)
+		dt = add_thread(d, th->tid, th->ns_tid, &i); /* started since the round was planned */
+	if (dt->taken)
+		return;
+	dt->taken = true;
+	bool have_regs = why->cause != STOP_NONE && arch_get_regs(th->tid, &regs);
+	copy_thread(d, i,
+		    &(struct copy_source){ .pid = th->pid, .space = p->space,
+					   .ns_pid = p->ns_pid ? p->ns_pid : th->pid,
+					   .exec_gen = p->exec_gen, .comm = target_thread_comm(th),
+					   .regs = have_regs ? &regs : NULL });
 	dt->syscall_nr = read_syscall(p->space, th->tid);
 	uint64_t end = now_ns();
 	dt->stopped_ns = end - asked;
@@ -563,6 +620,37 @@ static void free_dump(struct dump *d)
 	py_reader_free(&d->py);
 	py_code_cache_free(&d->codes);
 	procmaps_free(&d->maps);
+	if (d->core_path)
+		corefile_close(&d->core);
+}
+
+/* Finds the target's CPython and maps before any thread is copied:
+ * discovery reads maps and ELF files, and the thread-state list is
+ * scanned by the second prepare. */
+static void find_python(struct dump *d, pid_t space, pid_t ns_pid)
+{
+	py_reader_init(&d->py, space, d->opt.max_frames);
+	d->py.ns_pid = ns_pid;
+	d->py_ready = py_reader_prepare(&d->py) && py_reader_prepare(&d->py);
+	if (d->py_ready)
+		d->res.python_hex = d->py.rt.version_hex;
+	else
+		d->res.no_python = d->py.unsupported[0] ? d->py.unsupported
+							: "no initialised CPython (3.8+) runtime found";
+	py_code_cache_init(&d->codes);
+	if (!procmaps_read(space, &d->maps))
+		memset(&d->maps, 0, sizeof(d->maps)); /* copies bounded by --stack-bytes only */
+}
+
+/* Names the Python frames while their code objects surely exist. */
+static void name_python_frames(struct dump *d)
+{
+	for (size_t i = 0; i < d->res.nthreads; i++) {
+		struct snapshot *snap = &d->snaps[i];
+		if (d->res.threads[i].taken && snap->rt && snap->npy)
+			py_code_name_frames(&d->codes, snap->space, &snap->rt->layout, snap->py,
+					    snap->npy);
+	}
 }
 
 /* Attach, one round, detach: everything that happens while the target
@@ -580,37 +668,17 @@ static bool capture(struct dump *d)
 	d->res.pid = t->pid;
 	procfs_thread_comm(t->pid, t->pid, d->res.comm, sizeof(d->res.comm));
 	struct process *p = target_process(t, t->pid);
-	py_reader_init(&d->py, t->pid, d->opt.max_frames);
-	d->py.ns_pid = p && p->ns_pid ? p->ns_pid : t->pid;
-	if (p)
-		d->py.pid = p->space;
-	/* Discovery reads maps and ELF files, and the thread-state list is
-	 * scanned by the second call: both before anyone stops. */
-	d->py_ready = py_reader_prepare(&d->py) && py_reader_prepare(&d->py);
-	if (d->py_ready)
-		d->res.python_hex = d->py.rt.version_hex;
-	else
-		d->res.no_python = d->py.unsupported[0] ? d->py.unsupported
-							: "no initialised CPython (3.8+) runtime found";
-	py_code_cache_init(&d->codes);
-	if (!procmaps_read(d->py.pid, &d->maps))
-		memset(&d->maps, 0, sizeof(d->maps)); /* copies bounded by --stack-bytes only */
+	find_python(d, p ? p->space : t->pid, p && p->ns_pid ? p->ns_pid : t->pid);
 	for (size_t i = 0; i < t->nthreads; i++) {
 		size_t k;
 		if (t->threads[i].pid != t->pid)
 			continue;
-		read_run_state(t->pid, add_thread(d, &t->threads[i], &k));
+		read_run_state(t->pid, add_thread(d, t->threads[i].tid, t->threads[i].ns_tid, &k));
 	}
 	target_sample_round(t, true, 0, take_copy, d, now_ns() + ROUND_WAIT_NS);
 	target_collect_pending(t, take_copy, d);
-	/* Named while the code objects surely exist: the threads run again,
-	 * but they are still the same process. */
-	for (size_t i = 0; i < d->res.nthreads; i++) {
-		struct snapshot *snap = &d->snaps[i];
-		if (d->res.threads[i].taken && snap->rt && snap->npy)
-			py_code_name_frames(&d->codes, snap->space, &snap->rt->layout, snap->py,
-					    snap->npy);
-	}
+	/* The threads run again, but they are still the same process. */
+	name_python_frames(d);
 	target_detach(t);
 	d->res.wall_ns = now_ns() - start;
 	d->res.stop_start_ns = d->first_asked_ns;
@@ -626,6 +694,94 @@ static bool capture(struct dump *d)
 	return true;
 }
 
+/* The same copies from a core file: its threads' registers, and its
+ * memory through the space it is attached as.  The process and thread
+ * ids are the ones the core holds (the dumping side's view of them). */
+static bool capture_core(struct dump *d)
+{
+	char err[1024];
+	pid_t space;
+
+	if (!corefile_open(&d->core, d->core_path, d->exe, d->sysroot, err, sizeof(err))) {
+		pys_error("%s", err);
+		return false;
+	}
+	space = corefile_attach(&d->core);
+	d->res.core = d->core_path;
+	d->res.pid = d->core.pid;
+	snprintf(d->res.comm, sizeof(d->res.comm), "%s", d->core.comm);
+	find_python(d, space, d->core.pid);
+	for (size_t i = 0; i < d->core.nthreads; i++) {
+		const struct core_thread *ct = &d->core.threads[i];
+		struct dump_thread *dt;
+		size_t k;
+		if (find_thread(d, ct->tid, &k))
+			continue; /* a core that names a thread twice */
+		dt = add_thread(d, ct->tid, ct->tid, &k);
+		dt->taken = true;
+		/* The core names the process (its main thread), not each thread. */
+		copy_thread(d, k,
+			    &(struct copy_source){ .pid = d->core.pid, .space = space,
+						   .ns_pid = d->core.pid,
+						   .comm = ct->tid == d->core.pid ? d->core.comm : "",
+						   .regs = &ct->regs });
+		dt->syscall_nr = arch_regs_syscall(&ct->regs);
+	}
+	name_python_frames(d);
+	return true;
+}
+
+/* Unwinds and names the copies, prints them, and says whether each
+ * stack is whole: the exit status. */
+static int report(struct dump *d, const struct dump_print_options *po)
+{
+	int status = DUMP_OK;
+
+	if (d->res.gil_holder == -2)
+		d->res.gil_holder = -1;
+	process_copies(d);
+	pid_t main_tid = d->res.pid;
+	qsort_r(d->res.threads, d->res.nthreads, sizeof(*d->res.threads), thread_order, &main_tid);
+	if (d->res.no_python)
+		pys_warn("process %d: %s: native stacks only", (int)d->res.pid, d->res.no_python);
+	if (d->core_path) {
+		d->res.core_missing = d->core.missing;
+		d->res.core_first_missing = d->core.first_missing;
+		d->res.core_missing_why = d->core.first_missing_what;
+		if (d->core.missing)
+			pys_warn("the core does not hold all the memory read: %llu reads fell short, the "
+				 "first at 0x%llx (%s)",
+				 (unsigned long long)d->core.missing,
+				 (unsigned long long)d->core.first_missing, d->core.first_missing_what);
+	}
+	if (!dump_print(stdout, &d->res, po)) {
+		pys_error("cannot write the dump: %s", strerror(errno));
+		status = DUMP_CUT;
+	}
+	for (size_t i = 0; i < d->res.nthreads; i++)
+		if (d->res.threads[i].cut[0]) {
+			pys_warn("thread %d: %s", (int)d->res.threads[i].tid, d->res.threads[i].cut);
+			status = DUMP_CUT;
+		}
+	if (!d->core_path)
+		pys_debug("dump: %zu threads, each stopped at most %.1f us (copied in at most %.1f "
+			  "us), all within %.1f us; %.1f ms attached",
+			  d->res.nthreads, (double)d->res.stop_max_ns / 1e3,
+			  (double)d->res.copy_max_ns / 1e3, (double)d->res.stop_span_ns / 1e3,
+			  (double)d->res.wall_ns / 1e6);
+	return status;
+}
+
+static int dump_core(struct dump *d, const struct dump_print_options *po)
+{
+	int status = DUMP_TARGET;
+
+	if (capture_core(d))
+		status = report(d, po);
+	free_dump(d);
+	return status;
+}
+
 int dump_main(int argc, char **argv)
 {
 	struct dump_print_options po;
@@ -634,7 +790,7 @@ int dump_main(int argc, char **argv)
 	int status = DUMP_OK;
 
 	memset(&d, 0, sizeof(d));
-	switch (parse_args(argc, argv, &d.opt, &po)) {
+	switch (parse_args(argc, argv, &d, &po)) {
 	case -1:
 		return DUMP_OK;
 	case 0:
@@ -643,6 +799,8 @@ int dump_main(int argc, char **argv)
 	d.locals = po.locals;
 	d.span = snapshot_stack_span(d.opt.stack_bytes);
 	d.res.gil_holder = -2;
+	if (d.core_path)
+		return dump_core(&d, &po);
 	target_init(&target, false, signal(SIGPIPE, SIG_IGN) == SIG_IGN,
 		    &(struct rlimit){ 0, 0 });
 	if (!target_setup_signals(&target)) {
@@ -664,27 +822,8 @@ int dump_main(int argc, char **argv)
 		free_dump(&d);
 		return DUMP_TARGET;
 	}
-	if (d.res.gil_holder == -2)
-		d.res.gil_holder = -1;
 	forget_exited(&d);
-	process_copies(&d);
-	pid_t main_tid = d.res.pid;
-	qsort_r(d.res.threads, d.res.nthreads, sizeof(*d.res.threads), thread_order, &main_tid);
-	if (d.res.no_python)
-		pys_warn("process %d: %s: native stacks only", (int)d.res.pid, d.res.no_python);
-	if (!dump_print(stdout, &d.res, &po)) {
-		pys_error("cannot write the dump: %s", strerror(errno));
-		status = DUMP_CUT;
-	}
-	for (size_t i = 0; i < d.res.nthreads; i++)
-		if (d.res.threads[i].cut[0]) {
-			pys_warn("thread %d: %s", (int)d.res.threads[i].tid, d.res.threads[i].cut);
-			status = DUMP_CUT;
-		}
-	pys_debug("dump: %zu threads, each stopped at most %.1f us (copied in at most %.1f us), all "
-		  "within %.1f us; %.1f ms attached", d.res.nthreads, (double)d.res.stop_max_ns / 1e3,
-		  (double)d.res.copy_max_ns / 1e3, (double)d.res.stop_span_ns / 1e3,
-		  (double)d.res.wall_ns / 1e6);
+	status = report(&d, &po);
 	target_free(&target);
 	free_dump(&d);
 	return status;

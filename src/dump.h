@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * `pysample dump -p PID`: what every thread of a process is doing right
- * now.  The threads are stopped once, in one round (dump.c), each
+ * now; `pysample dump --core FILE`: what it was doing when the core was
+ * written, read by the same readers through the core (corefile.h).  The threads are stopped once, in one round (dump.c), each
  * copied as a sample is (registers, stack, Python frames), plus what a
  * dump adds: the thread's run state and system call, and whether it
  * holds the GIL; then the target runs again and the copies are unwound,
@@ -70,6 +71,11 @@ struct dump_thread {
 struct dump_result {
 	pid_t pid;
 	char comm[17];
+	/* A dump of a core file: its path (NULL: a live process), and how
+	 * many reads fell on memory it does not hold (the first: where, why). */
+	const char *core;
+	uint64_t core_missing, core_first_missing;
+	const char *core_missing_why;
 	unsigned python_hex; /* PY_VERSION_HEX; 0: no CPython found */
 	const char *no_python; /* why no Python frames can be read; NULL: they can */
 	pid_t gil_holder;    /* at the first stop: tid, 0 free, -1 unknown */

@@ -6,11 +6,16 @@
 #include <string.h>
 #include <sys/uio.h>
 
+#include "corefile.h"
+
 
 static ssize_t readv_once(pid_t pid, const struct iovec *local, const struct iovec *remote,
 			  unsigned long n)
 {
 	ssize_t r;
+
+	if (corefile_space(pid))
+		return corefile_readv(pid, local, remote, n);
 	do {
 		r = process_vm_readv(pid, local, n, remote, n, 0);
 	} while (r < 0 && errno == EINTR);
@@ -197,9 +202,7 @@ static bool fill(struct mem_window *w, struct mem_request *reqs, size_t nreqs,
 	}
 	if (!n)
 		return true;
-	do
-		got = process_vm_readv(w->pid, local, n, remote, n, 0);
-	while (got < 0 && errno == EINTR);
+	got = readv_once(w->pid, local, remote, n);
 	if (got < (ssize_t)wanted) {
 		for (size_t j = 0; j < nslots; j++)
 			w->page[slot[j]] = 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Reading the target's memory with process_vm_readv.  Every read may fail:
+/* Reading the target's memory with process_vm_readv (or, for a core
+ * file's negative space, from the core: corefile.h).  Every read may fail:
  * the target runs on, frees and exits, so callers check each result. */
 #ifndef PYSAMPLE_MEMREAD_H
 #define PYSAMPLE_MEMREAD_H

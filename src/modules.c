@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "corefile.h"
 #include "debuginfo.h"
 #include "elfsym.h"
 #include "memread.h"
@@ -59,7 +60,10 @@ bool modules_init(struct modules *m, pid_t pid, char *err, size_t err_len)
 	modules_refresh(m, true);
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 	/* The kernel's own link to the inode it runs: a regular file. */
-	m->exe_fd = open(exe, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (corefile_space(pid))
+		m->exe_fd = targetfs_open_in_root(pid, corefile_exe(pid), exe, sizeof(exe));
+	else
+		m->exe_fd = open(exe, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (m->exe_fd >= 0)
 		m->exe_elf = elf_begin(m->exe_fd, ELF_C_READ_MMAP, NULL);
 	if (!m->exe_elf) {

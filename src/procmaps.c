@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "corefile.h"
 #include "procfs.h"
 
 /* Parses one hex number; advances *p.  False when no digit was found. */
@@ -135,6 +136,8 @@ bool procmaps_read(pid_t pid, struct proc_maps *out)
 	size_t len;
 	char *text;
 
+	if (corefile_space(pid))
+		return corefile_maps(pid, out);
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	text = procfs_read_file(path, 64u << 20, &len);
 	if (!text)

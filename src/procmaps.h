@@ -24,7 +24,8 @@ struct proc_maps {
 /* Parses the text of a maps file.  Malformed lines are skipped, never fatal.
  * Returns the number of lines skipped. */
 size_t procmaps_parse(const char *text, size_t len, struct proc_maps *out);
-/* Reads /proc/PID/maps; false when the process is gone or unreadable. */
+/* Reads /proc/PID/maps (a core file's mappings for its space, corefile.h);
+ * false when the process is gone or unreadable. */
 bool procmaps_read(pid_t pid, struct proc_maps *out);
 void procmaps_free(struct proc_maps *maps);
 /* The mapping containing addr, or NULL. */

@@ -8,6 +8,7 @@
 
 #include "elfsym.h"
 #include "memread.h"
+#include "corefile.h"
 #include "targetfs.h"
 
 
@@ -92,6 +93,10 @@ static bool read_exe_path(pid_t pid, char *out, size_t len)
 	char link[64];
 	ssize_t n;
 
+	if (corefile_space(pid)) {
+		snprintf(out, len, "%s", corefile_exe(pid));
+		return out[0] != '\0';
+	}
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
 	n = readlink(link, out, len - 1);
 	if (n <= 0)

@@ -12,6 +12,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "corefile.h"
+
 #define READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 #define MAX_SYMLINKS 40 /* as the kernel's own bound */
 
@@ -170,11 +172,20 @@ static int open_path_in_root(int rootfd, const char *path, char *why, size_t why
 	return walk_in_root(rootfd, path, why, why_len);
 }
 
+int targetfs_open_under(int rootfd, const char *path, char *why, size_t why_len)
+{
+	int pathfd = open_path_in_root(rootfd, path, why, why_len);
+
+	return pathfd < 0 ? -1 : reopen_regular(pathfd, NULL, why, why_len);
+}
+
 int targetfs_open_in_root(pid_t pid, const char *path, char *why, size_t why_len)
 {
 	char root[64];
 	int rootfd, pathfd;
 
+	if (corefile_space(pid))
+		return targetfs_open_under(corefile_root(pid), path, why, why_len);
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
 	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
@@ -207,6 +218,8 @@ int targetfs_open_mapped(pid_t pid, const struct map_entry *e, char *why, size_t
 		snprintf(why, why_len, "not a file");
 		return -1;
 	}
+	if (corefile_space(pid))
+		return corefile_open_mapped(pid, e, why, why_len);
 	/* The very inode mapped, whatever its name says now. */
 	if (map_files_allowed != 0) {
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,

@@ -25,6 +25,10 @@
 
 #include "procmaps.h"
 
+/* A pid names a live process; a negative one, a core file's space
+ * (corefile.h), whose files are opened under its root and checked
+ * against what the core kept of them. */
+
 /* Each returns a descriptor open for reading, or -1 with a sentence in why
  * and errno ENOENT (nothing there), EINVAL (not a regular file), ESTALE
  * (not the file mapped) or the error of the open. */
@@ -33,6 +37,9 @@
 int targetfs_open_mapped(pid_t pid, const struct map_entry *e, char *why, size_t why_len);
 /* A regular file at `path` inside the root of process pid. */
 int targetfs_open_in_root(pid_t pid, const char *path, char *why, size_t why_len);
+/* A regular file at `path` resolved under the directory rootfd (a core
+ * file's --sysroot), never out of it. */
+int targetfs_open_under(int rootfd, const char *path, char *why, size_t why_len);
 /* A regular file of pysample's own (a system debug directory). */
 int targetfs_open_local(const char *path, char *why, size_t why_len);
 /* Whether an fd's file is the one a mapping maps (device and inode). */

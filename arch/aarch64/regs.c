@@ -36,6 +36,12 @@ int arch_stopped_in_syscall(pid_t tid, const struct arch_regs *regs)
 	return syscallno >= 0;
 }
 
+long arch_regs_syscall(const struct arch_regs *regs)
+{
+	(void)regs; /* the number is in a register set of its own (above) */
+	return -2;
+}
+
 /* DWARF for AArch64: 0-30 are x0-x30, 31 is sp; pc has no DWARF number of
  * its own, pysample uses 32 for it as libdw's frame state does. */
 bool arch_regs_dwarf(const struct arch_regs *regs, unsigned dwarf_regno, uint64_t *value)

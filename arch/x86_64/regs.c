@@ -29,6 +29,13 @@ int arch_stopped_in_syscall(pid_t tid, const struct arch_regs *regs)
 	return (int64_t)regs->gregs[GREG(orig_rax)] >= 0;
 }
 
+long arch_regs_syscall(const struct arch_regs *regs)
+{
+	int64_t nr = (int64_t)regs->gregs[GREG(orig_rax)];
+
+	return nr >= 0 ? (long)nr : -1;
+}
+
 /* DWARF numbering of the x86-64 psABI: rax, rdx, rcx, rbx, rsi, rdi, rbp,
  * rsp, r8-r15, then 16 = the return address (rip). */
 static const unsigned char dwarf_to_greg[ARCH_DWARF_NREGS] = {
