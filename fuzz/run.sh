@@ -44,6 +44,7 @@ fuzz_insn
 fuzz_report
 fuzz_repr
 fuzz_pyobjects
+fuzz_corefile
 '
 
 mkdir -p "$build/logs" || exit 1

@@ -260,20 +260,28 @@ static void add_file_range(struct core_file *c, size_t index, uint64_t from, uin
 /* Keeps the segments that make sense (sorted, not overlapping, their
  * bytes within the core as far as it goes), ties each to its file, and
  * adds the file mappings the core has no segment for. */
-static void settle_segments(struct core_file *c)
+/* Sorts the segments and keeps, of overlapping ones, the first. */
+static void drop_overlaps(struct core_file *c)
 {
-	struct core_segment *added = NULL;
-	size_t kept = 0, nadded = 0, added_cap = 0;
+	size_t kept = 0;
 
 	qsort(c->segs, c->nsegs, sizeof(*c->segs), by_vaddr);
 	for (size_t i = 0; i < c->nsegs; i++) {
-		struct core_segment s = c->segs[i];
-		if (kept && c->segs[kept - 1].vaddr + c->segs[kept - 1].memsz > s.vaddr)
+		if (kept && c->segs[kept - 1].vaddr + c->segs[kept - 1].memsz > c->segs[i].vaddr)
 			continue;
-		s.file = -1;
-		c->segs[kept++] = s;
+		c->segs[kept++] = c->segs[i];
 	}
 	c->nsegs = kept;
+}
+
+static void settle_segments(struct core_file *c)
+{
+	struct core_segment *added = NULL;
+	size_t nadded = 0, added_cap = 0;
+
+	for (size_t i = 0; i < c->nsegs; i++)
+		c->segs[i].file = -1;
+	drop_overlaps(c);
 	/* The executable is the file its entry point is in; --exe names
 	 * another copy of it, and every mapping of that file with it. */
 	for (size_t f = 0; f < c->nfiles && c->entry; f++)
@@ -311,7 +319,7 @@ static void settle_segments(struct core_file *c)
 		c->segs = xrealloc(c->segs, (c->nsegs + nadded) * sizeof(*c->segs));
 		memcpy(c->segs + c->nsegs, added, nadded * sizeof(*added));
 		c->nsegs += nadded;
-		qsort(c->segs, c->nsegs, sizeof(*c->segs), by_vaddr);
+		drop_overlaps(c); /* files the core says overlap */
 	}
 	free(added);
 }
