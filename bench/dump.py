@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """What `pysample dump` costs its target: how long each thread stands
 still (from its interrupt to the end of its copy, pysample's own
-stop_max_us, and the copy alone), with and without --locals, for the
+stop_max_us, and the copy alone; and from the first interrupt to the
+last copy, how far apart the stacks' instants are), with and without --locals, for the
 three-thread --locals program and for 201 parked threads; and how long a
 dump of the 201 threads takes from start to exit.  Dumps alternate
 between the variants, and the figures are medians (with the spread) of
@@ -37,7 +38,7 @@ def dump(pysample, pid, *args):
     if p.returncode != 0:
         sys.exit("dump failed:\n" + p.stderr[-2000:])
     data = json.loads(p.stdout)
-    return data["stop_max_us"], data["copy_max_us"], wall
+    return data["stop_max_us"], data["copy_max_us"], data["stop_span_us"], wall
 
 
 def spread(values):
@@ -68,13 +69,14 @@ def main():
             proc.kill()
             proc.wait()
     print("%s, %d dumps of each, medians (min-max):" % (a.python, a.rounds))
-    print("| target | options | longest stop of a thread, us | its copy alone, us | dump's wall time, ms |")
-    print("|---|---|---|---|---|")
+    print("| target | options | longest stop of a thread, us | its copy alone, us | "
+          "first interrupt to last copy, us | dump's wall time, ms |")
+    print("|---|---|---|---|---|---|")
     for i, (label, _, _, _, extra) in enumerate(cases):
         r = results[i]
-        print("| %s | %s | %s | %s | %s |" % (label, " ".join(extra) or "-",
-                                              spread([x[0] for x in r]), spread([x[1] for x in r]),
-                                              spread([x[2] for x in r])))
+        print("| %s | %s | %s | %s | %s | %s |" % (
+            label, " ".join(extra) or "-", spread([x[0] for x in r]), spread([x[1] for x in r]),
+            spread([x[2] for x in r]), spread([x[3] for x in r])))
 
 
 if __name__ == "__main__":

@@ -16,12 +16,13 @@
  * naming and the merging are the sampler's, unchanged: a dump's stack
  * reads as a sample's.
  *
- * One round is not an atomic picture: every thread is interrupted in one
- * sweep, and each runs again as soon as its own copy is taken (tens of
- * microseconds), so the stacks are of nearly the same instant, not of
- * exactly one.  For what a dump is for (threads blocked, deadlocked, or
- * spinning) that is the same picture, and no thread stands still for
- * longer than its own copy: the dump reports both numbers.
+ * One round is not an atomic picture: the threads are interrupted in one
+ * sweep, a few at a time (ROUND_WINDOW), and each runs again as soon as
+ * its own copy is taken (tens of microseconds), so the stacks are of
+ * nearly the same instant, not of exactly one.  For what a dump is for
+ * (threads blocked, deadlocked, or spinning) that is the same picture,
+ * and no thread stands still for much longer than its own copy: the dump
+ * reports both numbers.
  */
 #include "dump.h"
 
@@ -54,6 +55,12 @@ enum { DUMP_OK = 0, DUMP_CUT = 1, DUMP_USAGE = 2, DUMP_TARGET = 3 };
 /* A thread that has not stopped by then is reported without a stack
  * (the target's own stop timeout, 200 ms, applies first). */
 #define ROUND_WAIT_NS 250000000u
+/* Threads on their way to their stop at once: a thread waits stopped
+ * for the copies of those ahead of it in the window, not of every thread
+ * interrupted before it (the last of 201 waited 5.8 ms, its own copy
+ * taking 75 us), and the stacks are of nearly the same instant either
+ * way (the copies are made one after another). */
+#define ROUND_WINDOW 4
 /* Polling for the stops helps when they come on another CPU. */
 #define STOP_SPIN_NS 100000u
 
@@ -88,10 +95,10 @@ static void dump_usage(FILE *out)
 	      "(Python frames as `File \"x.py\", line N, in func`, native ones as\n"
 	      "`symbol (module)`, merged as sampling merges them), its name, whether it\n"
 	      "holds the GIL, and its state (running, or sleeping in which system call).\n"
-	      "Every thread is stopped once, in one sweep, for the time its stack takes to\n"
-	      "copy (tens of microseconds), then the process runs on while the copies are\n"
-	      "unwound and named.  From a core file (gcore PID, coredumpctl dump), the same\n"
-	      "report of the moment the core was written.\n"
+	      "Every thread is stopped once, in one sweep, for about as long as its stack\n"
+	      "takes to copy (tens of microseconds), then the process runs on while the\n"
+	      "copies are unwound and named.  From a core file (gcore PID, coredumpctl\n"
+	      "dump), the same report of the moment the core was written.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -p, --pid=PID          the process to dump (a thread's id dumps its process)\n"
@@ -810,6 +817,7 @@ int dump_main(int argc, char **argv)
 	/* Every thread is stopped by the round's interrupt: no timers. */
 	target_no_timers(&target, "dump");
 	target_set_polling(&target, 0, sysconf(_SC_NPROCESSORS_ONLN) > 1 ? STOP_SPIN_NS : 0);
+	target_set_round_window(&target, ROUND_WINDOW);
 	d.t = &target;
 	if (!capture(&d)) {
 		target_free(&target);

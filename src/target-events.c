@@ -502,10 +502,57 @@ static bool has_tick_coming(struct target *t, struct thread *th, uint64_t now)
 	return now - th->resumed_ns < overdue;
 }
 
+static bool send_interrupt(struct thread *th)
+{
+	th->interrupt_ns = now_ns();
+	if (ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL) != 0)
+		return false;
+	th->interrupt_sent = true;
+	th->in_round = true;
+	return true;
+}
+
+/* A thread asked to stop this long ago and not stopped yet (waiting for
+ * a CPU, or in an uninterruptible sleep) no longer holds its place in a
+ * round's window: the others are not kept waiting for it. */
+#define WINDOW_STALL_NS 1000000u
+
+/*
+ * Interrupts the next threads of `queue` (tids, in order) while fewer than
+ * t->round_window are on their way to their stop; returns how many it
+ * interrupted.  `*first_open` skips the start of the queue whose threads
+ * are done.
+ */
+static size_t fill_window(struct target *t, const pid_t *queue, size_t nqueue, size_t *next,
+			  size_t *first_open)
+{
+	uint64_t now = now_ns();
+	size_t in_flight = 0, sent = 0;
+
+	for (; *first_open < *next; (*first_open)++) {
+		struct thread *th = tgt_find_thread(t, queue[*first_open]);
+		if (th && th->in_round && now - th->interrupt_ns < WINDOW_STALL_NS)
+			break;
+	}
+	for (size_t i = *first_open; i < *next; i++) {
+		struct thread *th = tgt_find_thread(t, queue[i]);
+		in_flight += th && th->in_round && now - th->interrupt_ns < WINDOW_STALL_NS;
+	}
+	while (*next < nqueue && in_flight < t->round_window) {
+		struct thread *th = tgt_find_thread(t, queue[(*next)++]);
+		if (th && !th->in_round && send_interrupt(th)) {
+			in_flight++;
+			sent++;
+		}
+	}
+	return sent;
+}
+
 size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_stop_fn fn,
 			   void *ctx, uint64_t wait_until_ns)
 {
-	size_t pending = 0, sampled = 0;
+	size_t pending = 0, sampled = 0, nqueue = 0, queue_cap = 0, next = 0, first_open = 0;
+	pid_t *queue = NULL;
 	uint64_t now = now_ns();
 
 	sampled += reap(t, fn, ctx);
@@ -541,12 +588,12 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 			continue;
 		if (!idle && !tgt_thread_running(t, th))
 			continue;
-		th->interrupt_ns = now_ns();
-		if (ptrace(PTRACE_INTERRUPT, th->tid, NULL, NULL) != 0)
-			continue;
-		th->interrupt_sent = true;
-		th->in_round = true;
-		pending++;
+		if (t->round_window) {
+			grow_array((void **)&queue, &queue_cap, nqueue, sizeof(*queue));
+			queue[nqueue++] = th->tid;
+		} else if (send_interrupt(th)) {
+			pending++;
+		}
 	}
 	/*
 	 * Collect the stops until the next tick; those that come later are
@@ -556,20 +603,28 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 	 * thread waits stopped: polling for a short while instead halved the
 	 * time a thread stays stopped here (34 -> 18 us median), and with it
 	 * the target's slowdown at 9999 Hz.  A thread that must first wait for
-	 * a CPU is slept on.
+	 * a CPU is slept on.  With a window, the queue's threads are
+	 * interrupted as earlier ones are done.
 	 */
 	uint64_t spin_until = now_ns() + t->stop_spin_ns;
-	while (pending && !t->exited) {
+	for (;;) {
+		if (next < nqueue)
+			pending += fill_window(t, queue, nqueue, &next, &first_open);
+		if ((!pending && next >= nqueue) || t->exited)
+			break;
 		size_t done = reap(t, fn, ctx);
 		sampled += done;
 		pending = done > pending ? 0 : pending - done;
 		now = now_ns();
-		if (!pending || now >= wait_until_ns)
+		if ((!pending && next >= nqueue) || now >= wait_until_ns)
 			break;
-		if (now < spin_until)
+		if (now < spin_until || (done && next < nqueue))
 			continue;
-		tgt_wait_signalfd(t, wait_until_ns);
+		tgt_wait_signalfd(t, next < nqueue && wait_until_ns > now + WINDOW_STALL_NS
+					     ? now + WINDOW_STALL_NS
+					     : wait_until_ns);
 	}
+	free(queue);
 	return sampled;
 }
 

@@ -378,6 +378,11 @@ void target_init(struct target *t, bool follow_children, bool sigpipe_was_ignore
 	t->sigfd = -1;
 }
 
+void target_set_round_window(struct target *t, size_t window)
+{
+	t->round_window = window;
+}
+
 void target_set_polling(struct target *t, uint64_t spin_ns, uint64_t stop_spin_ns)
 {
 	t->spin_ns = spin_ns;

@@ -79,6 +79,10 @@ struct target {
 	/* How long a round polls for the stops it asked for before it sleeps
 	 * (0: it sleeps at once).  See target_sample_round. */
 	uint64_t stop_spin_ns;
+	/* At most this many threads of a round on their way to their stop
+	 * at once (0: every thread is interrupted at once).  See
+	 * target_set_round_window. */
+	size_t round_window;
 	/* Signals pysample itself received (SIGINT, SIGTERM, SIGHUP), for main. */
 	int pending_signal;
 	/* SIGPIPE was ignored before pysample ignored it: a launched program
@@ -135,6 +139,13 @@ void target_init(struct target *t, bool follow_children, bool sigpipe_was_ignore
  * `spin_ns` before a deadline they poll rather than sleep, `stop_spin_ns`
  * a round polls for its stops before it sleeps (0: never poll). */
 void target_set_polling(struct target *t, uint64_t spin_ns, uint64_t stop_spin_ns);
+
+/* Bounds how many threads a round interrupts before earlier ones are
+ * copied (0: all at once).  Stops are copied one after another, so with
+ * every thread interrupted at once the last of N waits stopped for N
+ * copies; with a window of W it waits for about W, and the round takes
+ * about as long.  For rounds over many threads that mostly sleep (a dump). */
+void target_set_round_window(struct target *t, size_t window);
 
 /* Blocks the signals pysample handles through its signalfd. */
 bool target_setup_signals(struct target *t);
