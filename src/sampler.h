@@ -67,6 +67,7 @@ struct sampler {
 	const char *priority; /* the sampling thread's scheduling */
 	struct placement placement;
 	uint64_t placed_ns;   /* when placement last looked */
+	uint64_t stacks_learnt_ns; /* when learn_stacks last looked */
 	/* At SCHED_FIFO: the window in which saturation is measured. */
 	uint64_t realtime_since_ns, realtime_rounds, realtime_missed, realtime_cpu_ns;
 };

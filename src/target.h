@@ -38,6 +38,10 @@ struct thread {
 	bool exit_held;
 	uint64_t exit_held_ns;
 	uint64_t exit_hold_mark; /* snapshots queued when held; UINT64_MAX: not yet known */
+	/* The mapping its stack is in, learnt outside any stop from its stack
+	 * pointer at a stop (last_sp): a copy of its stack ends there rather
+	 * than reading whatever is mapped above (stack_end 0: not known). */
+	uint64_t stack_start, stack_end, last_sp;
 };
 
 struct target_stats {
