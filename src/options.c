@@ -94,7 +94,8 @@ void options_usage(FILE *out)
 	      "                         it where it is at the tick) or interrupt (pysample's\n"
 	      "                         clock sends PTRACE_INTERRUPT, which arrives late:\n"
 	      "                         samples drift toward system calls); without perf\n"
-	      "                         events, interrupt\n"
+	      "                         events, and above 10000 Hz unless timer is given,\n"
+	      "                         interrupt\n"
 	      "      --no-realtime      keep the sampling thread at normal scheduling (by\n"
 	      "                         default it runs at SCHED_FIFO 1 when allowed, else at\n"
 	      "                         nice -10, so the clock never waits for a CPU; above\n"
@@ -301,6 +302,7 @@ enum parse_result options_parse_with(int argc, char **argv, struct options *opt,
 				return PARSE_USAGE;
 			}
 			opt->stop_by_interrupt = strcmp(optarg, "interrupt") == 0;
+			opt->stop_by_timer = !opt->stop_by_interrupt;
 			break;
 		case OPT_STACK_BYTES:
 			if (!parse_number(optarg, 256, 64 << 20, &v)) {

@@ -21,6 +21,7 @@ struct options {
 	bool placement;       /* --placement: pysample's threads off the target's CPUs */
 	bool os_thread_names; /* the kernel's thread names, not threading's */
 	bool stop_by_interrupt; /* no per-thread timers: PTRACE_INTERRUPT at each tick */
+	bool stop_by_timer;     /* timers asked for, even above TIMER_HZ_MAX */
 	bool debuginfod;      /* ask the servers of DEBUGINFOD_URLS for debug files */
 	bool gil;             /* only the thread holding the GIL */
 	bool pid_namespace_target; /* print ids as the target's PID namespace sees them */

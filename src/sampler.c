@@ -30,6 +30,8 @@
 /* With every thread on a timer, how often the clock still wakes: to find
  * the interpreter, follow new processes, and end the run on time. */
 #define HOUSEKEEPING_NS 10000000u
+/* The shortest period per-thread timers are used for by default (10 kHz). */
+#define TIMER_PERIOD_MIN_NS 100000u
 /* How often threads' stack mappings are looked for (a read of the maps
  * per process that has a thread without one). */
 #define STACK_LEARN_INTERVAL_NS 100000000u
@@ -72,9 +74,22 @@ void sampler_init(struct sampler *s, const struct options *opt, struct target *t
 	processor_init(&s->processor, opt, t->pid, s->period_ns, writer);
 	if (opt->nonblocking)
 		return;
-	if (opt->stop_by_interrupt)
+	if (opt->stop_by_interrupt) {
 		target_no_timers(t, "--stop-by=interrupt");
-	else if (!target_start_timers(s->target, s->period_ns))
+	} else if (!opt->stop_by_timer && s->period_ns < TIMER_PERIOD_MIN_NS) {
+		/* A timer's tick costs the thread CPU of its own (the event's
+		 * overflow, its signal, and the timer stopped and started at
+		 * every switch): 44 us of the thread's CPU per tick on this
+		 * project's 2-vCPU VM, against 13 us for a stop by interrupt
+		 * (bench: doc/benchmarks.md, "Above 10 kHz").  Under a period of
+		 * 100 us that is most of the period, and the ticks feed on the
+		 * CPU they cost: split.py ran 10.8 times slower at 19999 Hz. */
+		target_no_timers(t, "above 10000 Hz, where a timer's tick would cost a thread most of "
+				    "its period (--stop-by=timer keeps timers)");
+		pys_warn("above 10000 Hz running threads are stopped by interrupts, and samples drift "
+			 "toward system calls: a timer's tick costs a thread tens of microseconds of "
+			 "CPU, most of a period this short (--stop-by=timer keeps timers)");
+	} else if (!target_start_timers(s->target, s->period_ns))
 		pys_warn("running threads are stopped by interrupts, and samples drift toward system "
 			 "calls: %s", s->target->timers.why);
 }

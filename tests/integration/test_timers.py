@@ -3,7 +3,8 @@
 the tick signal of a thread that blocks it is changed, a thread that
 blocks every signal is sampled by interrupts (and the summary says which),
 no tick signal ever reaches the program (it catches both of them here),
-not even across detach, and a program that execs gets a new timer."""
+not even across detach, a program that execs gets a new timer, and above
+10 kHz threads are stopped by interrupts unless timers are asked for."""
 import os
 import re
 import subprocess
@@ -60,5 +61,22 @@ for label, py in each_interpreter("timers after exec"):
     ok(at_tick is not None and at_tick > 200 and by_interrupt == 0 and len(hot) > 100,
        "%s: after exec, %s stops at ticks and %s by interrupt, %d samples in hot()"
        % (label, at_tick, by_interrupt, len(hot)), p.stderr)
+    break
+
+# Above 10 kHz a timer's tick would cost a thread most of its period: the
+# threads are stopped by interrupts unless --stop-by=timer is given, and
+# the run says so.
+for label, py in each_interpreter("timers above 10 kHz"):
+    for extra, want_ticks in (([], False), (["--stop-by=timer"], True)):
+        out = os.path.join(TMP, "fast-%s.perf" % label)
+        p, records, err = profile(["-F", "19999"] + extra + ["--", py, target("split.py"), "0.5"],
+                                  out)
+        at_tick, by_interrupt = p.stats.get("stops_tick", 0), p.stats.get("stops_interrupt", 0)
+        said = "above 10000 Hz running threads are stopped by interrupts" in p.stderr
+        ok(records and (at_tick > 100 and by_interrupt == 0 and not said if want_ticks else
+                        by_interrupt > 100 and at_tick == 0 and said),
+           "%s: -F 19999 %s: %d stops at ticks, %d by interrupt%s"
+           % (label, " ".join(extra) or "(default)", at_tick, by_interrupt,
+              ", and the run says why" if said else ""), (err or "") + p.stderr)
     break
 done()
