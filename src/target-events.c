@@ -517,29 +517,48 @@ static bool send_interrupt(struct thread *th)
  * round's window: the others are not kept waiting for it. */
 #define WINDOW_STALL_NS 1000000u
 
+/* A thread a round queued: its id, and where it was in t->threads (the
+ * list only changes when a thread comes or goes, rarely within a round). */
+struct queued {
+	pid_t tid;
+	size_t at;
+};
+
+static struct thread *queued_thread(struct target *t, struct queued *q)
+{
+	struct thread *th;
+
+	if (q->at < t->nthreads && t->threads[q->at].tid == q->tid)
+		return &t->threads[q->at];
+	th = tgt_find_thread(t, q->tid);
+	if (th)
+		q->at = (size_t)(th - t->threads);
+	return th;
+}
+
 /*
- * Interrupts the next threads of `queue` (tids, in order) while fewer than
+ * Interrupts the next threads of `queue`, in order, while fewer than
  * t->round_window are on their way to their stop; returns how many it
  * interrupted.  `*first_open` skips the start of the queue whose threads
  * are done.
  */
-static size_t fill_window(struct target *t, const pid_t *queue, size_t nqueue, size_t *next,
+static size_t fill_window(struct target *t, struct queued *queue, size_t nqueue, size_t *next,
 			  size_t *first_open)
 {
 	uint64_t now = now_ns();
 	size_t in_flight = 0, sent = 0;
 
 	for (; *first_open < *next; (*first_open)++) {
-		struct thread *th = tgt_find_thread(t, queue[*first_open]);
+		struct thread *th = queued_thread(t, &queue[*first_open]);
 		if (th && th->in_round && now - th->interrupt_ns < WINDOW_STALL_NS)
 			break;
 	}
 	for (size_t i = *first_open; i < *next; i++) {
-		struct thread *th = tgt_find_thread(t, queue[i]);
+		struct thread *th = queued_thread(t, &queue[i]);
 		in_flight += th && th->in_round && now - th->interrupt_ns < WINDOW_STALL_NS;
 	}
 	while (*next < nqueue && in_flight < t->round_window) {
-		struct thread *th = tgt_find_thread(t, queue[(*next)++]);
+		struct thread *th = queued_thread(t, &queue[(*next)++]);
 		if (th && !th->in_round && send_interrupt(th)) {
 			in_flight++;
 			sent++;
@@ -552,11 +571,14 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 			   void *ctx, uint64_t wait_until_ns)
 {
 	size_t pending = 0, sampled = 0, nqueue = 0, queue_cap = 0, next = 0, first_open = 0;
-	pid_t *queue = NULL;
+	struct queued *queue = NULL;
 	uint64_t now = now_ns();
 
 	sampled += reap(t, fn, ctx);
-	for (size_t i = 0; i < t->nthreads; i++) {
+	for (size_t k = 0; k < t->nthreads; k++) {
+		/* With a window, a round that ends before its queue does goes
+		 * on from there the next time: every thread gets its turn. */
+		size_t i = t->round_window ? (t->round_cursor + k) % t->nthreads : k;
 		struct thread *th = &t->threads[i];
 		/* Still on its way to the stop an earlier round asked for (a
 		 * runnable thread waits for a CPU first): one sample in flight
@@ -590,7 +612,7 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 			continue;
 		if (t->round_window) {
 			grow_array((void **)&queue, &queue_cap, nqueue, sizeof(*queue));
-			queue[nqueue++] = th->tid;
+			queue[nqueue++] = (struct queued){ th->tid, i };
 		} else if (send_interrupt(th)) {
 			pending++;
 		}
@@ -624,6 +646,8 @@ size_t target_sample_round(struct target *t, bool idle, pid_t only_tid, target_s
 					     ? now + WINDOW_STALL_NS
 					     : wait_until_ns);
 	}
+	if (next < nqueue)
+		t->round_cursor = queue[next].at;
 	free(queue);
 	return sampled;
 }

@@ -87,6 +87,7 @@ struct target {
 	 * at once (0: every thread is interrupted at once).  See
 	 * target_set_round_window. */
 	size_t round_window;
+	size_t round_cursor; /* with a window: where the next round's queue starts */
 	/* Signals pysample itself received (SIGINT, SIGTERM, SIGHUP), for main. */
 	int pending_signal;
 	/* SIGPIPE was ignored before pysample ignored it: a launched program
