@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """`pysample dump --core FILE` on every CPython found: a `gcore` of the
-deadlocked program, of the idle server and of the --locals program gives
+deadlocked program, of the idle server, of a thread holding the GIL in a
+C spin (by frame names: it runs on) and of the --locals program gives
 the same report as the live dump taken just before (every frame: kind,
 name, line, address, module; threads' names, GIL, system call; locals),
 and the deadlock's Python frames are the ones the program printed
@@ -127,6 +128,38 @@ def check_server(label, py):
         stop(proc)
 
 
+def check_gil_spin(label, py, lib):
+    """The spinning thread moves on between the live dump and the gcore:
+    its frames are compared by name, and the GIL's holder exactly."""
+    proc = subprocess.Popen([py, target("dump_gilspin.py"), lib], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = wait_for_line(proc, "READY")
+        if not ok(line, "%s: the GIL spinner is ready" % label):
+            return
+        tid = int(line.split()[1])
+        time.sleep(0.1)  # into the spin
+        p, live = run_dump("-p", str(proc.pid))
+        path = gcore(proc.pid)
+        if not ok(p.returncode == 0 and live and path,
+                  "%s: GIL spin: live dump and gcore" % label, p.stderr):
+            return
+        p, core = run_dump("--core", path)
+        os.unlink(path)
+
+        def names(data):
+            return {t["tid"]: [f.get("function") for f in t["frames"]] for t in data["threads"]}
+        spinner = names(core).get(tid, []) if core else []
+        ok(p.returncode == 0 and core and names(core) == names(live) and
+           core["gil_holder"] == tid and spinner[:1] == ["dump_spin_forever"] and
+           "hold_gil_in_c" in spinner,
+           "%s: GIL spin: the core's threads have the live dump's frames; the spinner holds "
+           "the GIL in dump_spin_forever below hold_gil_in_c" % label,
+           "live %r\ncore %r\n%s" % (names(live), names(core) if core else None, p.stderr))
+    finally:
+        stop(proc)
+
+
 def check_locals(label, py):
     proc = subprocess.Popen([py, target("dump_locals.py")], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -226,6 +259,11 @@ def check_errors():
 
 
 check_errors()
+CC = os.environ.get("CC", "cc").split()
+spin_lib = os.path.join(TMP, "libdumpspin.so")
+cc = subprocess.run(CC + ["-O1", "-g", "-shared", "-fPIC", "-o", spin_lib, target("dump_spin.c")],
+                    capture_output=True, text=True)
+ok(cc.returncode == 0, "dump_spin.c builds", cc.stderr)
 first = True
 for label, py in each_interpreter("dump --core"):
     if not GCORE:
@@ -233,6 +271,8 @@ for label, py in each_interpreter("dump --core"):
     else:
         check_deadlock(label, py)
         check_server(label, py)
+        if cc.returncode == 0:
+            check_gil_spin(label, py, spin_lib)
         check_locals(label, py)
     if first:
         check_kernel_cores(label, py)
