@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Command line: help, version, and clear errors with the right exit status."""
 import os
+import re
 import subprocess
 import time
 
@@ -126,6 +127,47 @@ if ok(cc.returncode == 0, "a stand-in CPython 3.7 builds", cc.stderr):
        any(l.startswith("pysample: warning: no Python frames were found: CPython 3.7") for l in said),
        "CPython 3.7: 'not supported' said once when found and again at the end, without -v",
        r.stderr)
+
+# The progress line: on a terminal, rewritten about once a second and
+# erased at the end; on a pipe, never.
+def stderr_on_terminal(args, seconds):
+    import pty
+    import select
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([PYSAMPLE] + args, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    deadline = time.time() + seconds + 30
+    while time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=30)
+    os.close(master)
+    return proc.returncode, seen.decode("utf-8", "replace")
+
+
+spin = ["python3", "-c", "import time\nt = time.time()\nwhile time.time() < t + 3.5: pass"]
+code, seen = stderr_on_terminal(["-F", "99", "-o", os.path.join(TMP, "progress.perf"), "--"] + spin,
+                                3.5)
+lines = re.findall(r"\r\x1b\[Kpysample: (\d+) s, (\d+) samples \((\d+)/s\), (\d+) lost, Ctrl-C to stop",
+                   seen)
+ok(code == 0 and len(lines) >= 2 and [int(l[0]) for l in lines] == sorted(int(l[0]) for l in lines)
+   and int(lines[-1][1]) > int(lines[0][1]) and "\r\x1b[K" in seen.split("Ctrl-C to stop")[-1],
+   "progress line on a terminal: %d updates (%s), erased at the end"
+   % (len(lines), ", ".join("%s s %s samples" % (l[0], l[1]) for l in lines)), repr(seen[-2000:]))
+r = run_pysample(["-F", "99", "-o", os.path.join(TMP, "progress2.perf"), "--"] + spin, timeout=60)
+ok(r.returncode == 0 and "Ctrl-C to stop" not in r.stderr.replace("Ctrl-C stops it", ""),
+   "no progress line when standard error is not a terminal", r.stderr)
 
 # Output file that cannot be written.
 r = run_pysample(["-o", "/nonexistent/dir/out.perf", "--", "true"])
