@@ -216,9 +216,12 @@ static void protection_from_file(struct core_file *c, size_t index, uint64_t off
 			if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
 				continue;
 			from = ph.p_offset & ~(uint64_t)4095;
-			if (offset >= from && offset - from < ph.p_offset - from + ph.p_filesz) {
+			if (offset >= from && ph.p_filesz < UINT64_MAX - ph.p_offset &&
+			    offset - from < ph.p_offset - from + ph.p_filesz) {
 				s->readable = ph.p_flags & PF_R;
 				s->executable = ph.p_flags & PF_X;
+				/* Its bytes may have changed since: not read from the file. */
+				s->writable = ph.p_flags & PF_W;
 				break;
 			}
 		}
