@@ -197,6 +197,29 @@ static void on_sigbus(int sig)
 	      "truncated one of its libraries or executables");
 }
 
+/* A library that gives up aborts the process: libdw and libelf assert,
+ * and once the address space is exhausted (ulimit -v) an assert can fire
+ * there before any allocation of pysample's fails (glibc then prints only
+ * "Unexpected error.", having no memory for the message).  pysample holds
+ * the target's threads, and PTRACE_O_EXITKILL would kill the target with
+ * it: it lets the target go first.  Not under the sanitizers, whose
+ * reports end in abort() and must end the run as a failure. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+
+#ifndef SANITIZED
+static void on_sigabrt(int sig)
+{
+	(void)sig;
+	fatal("a library pysample uses gave up (SIGABRT, its message is above; out of memory?)");
+}
+#endif
+
 static void catch_sigbus(void)
 {
 	struct sigaction sa;
@@ -205,6 +228,10 @@ static void catch_sigbus(void)
 	sa.sa_handler = on_sigbus;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
+#ifndef SANITIZED
+	sa.sa_handler = on_sigabrt;
+	sigaction(SIGABRT, &sa, NULL);
+#endif
 }
 
 /* What the profile's header names: the command line, or the pid. */

@@ -232,6 +232,23 @@ else:
        "ulimit -v 100/60/40 MB, 6 runs: pysample never crashes, the program always ends well",
        "\n".join("%d KiB: rc %d %s" % (lim, rc, tail) for lim, rc, tail in results))
 
+# 11b. A library that gives up (an assert in libdw or libelf, as one did
+# once in CI at ulimit -v 60 MB) aborts pysample: the target is let go
+# first, and a launched program runs to its end with its own status.
+# (Under the sanitizers an abort is their report, and ends the run.)
+if "asan" in PYSAMPLE or os.environ.get("ASAN_OPTIONS"):
+    skip("SIGABRT lets the target go", "under the sanitizers an abort is their report")
+else:
+    p = subprocess.Popen([PYSAMPLE, "-o", os.path.join(TMP, "abrt.perf"), "--", hostile, "exe",
+                          "1.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.6)
+    p.send_signal(signal.SIGABRT)
+    out, err = p.communicate(timeout=60)
+    ok(p.returncode == 0 and "longest-gap-ms" in out and "gave up (SIGABRT" in err and
+       "letting the target go" in err,
+       "SIGABRT in pysample: the target is let go and runs to its end, exit status 0, the "
+       "cause said", out + err)
+
 # 12. A target that truncates a library it runs (beyond its loaded
 # segments: its code stays) while pysample reads the symbols and debug
 # sections beyond: pysample must not crash (through PTRACE_O_EXITKILL that
