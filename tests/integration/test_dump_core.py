@@ -40,6 +40,13 @@ def start(py, script, cwd=None, core_limit=False):
                             preexec_fn=unlimited_cores if core_limit else None)
 
 
+def settle():
+    """The main thread prints READY, then joins: once in CI the live dump
+    caught it still in write(), the core a moment later in the join's
+    futex.  It is given the time to get there."""
+    time.sleep(0.3)
+
+
 def stop(proc):
     proc.kill()
     proc.wait()
@@ -107,6 +114,7 @@ def check_deadlock(label, py):
                                     for f in frames.split(",")]
         if not ok(len(stacks) == 2, "%s: the deadlocked program is ready" % label):
             return
+        settle()
         core = same_as_live(label, "deadlock", proc)
         if core:
             got = {t["tid"]: [(f["function"].rsplit(".", 1)[-1], f["line"])
@@ -181,6 +189,7 @@ def kernel_core(label, py, filter_bits=None):
     try:
         if not wait_for_line(proc, "READY"):
             return None, "the program did not start"
+        settle()
         p, live = run_dump("-p", str(proc.pid))
         if filter_bits is not None:
             with open("/proc/%d/coredump_filter" % proc.pid, "w") as f:
