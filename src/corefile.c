@@ -268,6 +268,8 @@ static void drop_overlaps(struct core_file *c)
 {
 	size_t kept = 0;
 
+	if (!c->nsegs)
+		return; /* a core without PT_LOAD: segs is NULL, which qsort may not take */
 	qsort(c->segs, c->nsegs, sizeof(*c->segs), by_vaddr);
 	for (size_t i = 0; i < c->nsegs; i++) {
 		if (kept && c->segs[kept - 1].vaddr + c->segs[kept - 1].memsz > c->segs[i].vaddr)
