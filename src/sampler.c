@@ -255,10 +255,10 @@ static void learn_stacks(struct sampler *s, uint64_t now)
 			if (th->pid != p->pid || th->stack_end || !th->last_sp)
 				continue;
 			m = procmaps_find(&maps, th->last_sp);
-			if (m && m->readable && m->writable && !m->path[0]) {
-				th->stack_start = m->start;
-				th->stack_end = m->end;
-			} else if (m && strcmp(m->path, "[stack]") == 0) {
+			/* An anonymous read-write mapping (a thread's), or the
+			 * main thread's [stack]. */
+			if (m && ((m->readable && m->writable && !m->path[0]) ||
+				  strcmp(m->path, "[stack]") == 0)) {
 				th->stack_start = m->start;
 				th->stack_end = m->end;
 			}
