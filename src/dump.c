@@ -17,7 +17,7 @@
  * reads as a sample's.
  *
  * One round is not an atomic picture: the threads are interrupted in one
- * sweep, a few at a time (ROUND_WINDOW), and each runs again as soon as
+ * sweep, a few at a time (TARGET_ROUND_WINDOW), and each runs again as soon as
  * its own copy is taken (tens of microseconds), so the stacks are of
  * nearly the same instant, not of exactly one.  For what a dump is for
  * (threads blocked, deadlocked, or spinning) that is the same picture,
@@ -55,12 +55,6 @@ enum { DUMP_OK = 0, DUMP_CUT = 1, DUMP_USAGE = 2, DUMP_TARGET = 3 };
 /* A thread that has not stopped by then is reported without a stack
  * (the target's own stop timeout, 200 ms, applies first). */
 #define ROUND_WAIT_NS 250000000u
-/* Threads on their way to their stop at once: a thread waits stopped
- * for the copies of those ahead of it in the window, not of every thread
- * interrupted before it (the last of 201 waited 5.8 ms, its own copy
- * taking 75 us), and the stacks are of nearly the same instant either
- * way (the copies are made one after another). */
-#define ROUND_WINDOW 4
 /* Polling for the stops helps when they come on another CPU. */
 #define STOP_SPIN_NS 100000u
 
@@ -817,7 +811,7 @@ int dump_main(int argc, char **argv)
 	/* Every thread is stopped by the round's interrupt: no timers. */
 	target_no_timers(&target, "dump");
 	target_set_polling(&target, 0, sysconf(_SC_NPROCESSORS_ONLN) > 1 ? STOP_SPIN_NS : 0);
-	target_set_round_window(&target, ROUND_WINDOW);
+	target_set_round_window(&target, TARGET_ROUND_WINDOW);
 	d.t = &target;
 	if (!capture(&d)) {
 		target_free(&target);

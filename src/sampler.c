@@ -30,8 +30,6 @@
 /* With every thread on a timer, how often the clock still wakes: to find
  * the interpreter, follow new processes, and end the run on time. */
 #define HOUSEKEEPING_NS 10000000u
-/* Threads a round has on their way to their stop at once (target.h). */
-#define ROUND_WINDOW 4
 /* The shortest period per-thread timers are used for by default (10 kHz). */
 #define TIMER_PERIOD_MIN_NS 100000u
 /* How often threads' stack mappings are looked for (a read of the maps
@@ -64,7 +62,7 @@ void sampler_init(struct sampler *s, const struct options *opt, struct target *t
 	/* A round over many sleeping threads (--idle) interrupted them all
 	 * at once, and each waited stopped for the copies of those before it:
 	 * beside 1,000 sleeping threads the median stop was 16.8 ms. */
-	target_set_round_window(t, ROUND_WINDOW);
+	target_set_round_window(t, TARGET_ROUND_WINDOW);
 	/* A --stack-bytes near the ring's size would leave room for one copy. */
 	size_t span = snapshot_stack_span(opt->stack_bytes);
 	size_t ring = span * 4 > QUEUE_BYTES ? span * 4 : QUEUE_BYTES;
